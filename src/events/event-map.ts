@@ -1,0 +1,62 @@
+/**
+ * The event catalog (SPEC §5). Names are fixed public API. Every event
+ * carries `type`, `id` (monotonic per bus, for replay), `device` and `at`
+ * (ISO-8601 UTC) besides the fields below.
+ */
+import type { RemotePath } from '../transport/remote-path.js';
+
+export type WatchMode = 'realtime' | 'polling' | 'degraded';
+export type ChangeType = 'initial' | 'created' | 'modified' | 'deleted' | 'moved' | 'metadata';
+export type SnapshotSource =
+  | 'realtime'
+  | 'poll'
+  | 'rescan'
+  | 'restore'
+  | 'rollback'
+  | 'batch'
+  | 'import'
+  | 'change-request';
+
+export interface EventMap {
+  'device.connected': { target: string };
+  'device.disconnected': { reason: string };
+  'watch.mode': { mode: WatchMode; reason: string };
+  'file.event': { path: RemotePath; events: string[]; isDir: boolean };
+  'config.changed': {
+    path: RemotePath;
+    snapshotId: string;
+    contentHash: string | null;
+    changeType: ChangeType;
+    source: SnapshotSource;
+    changeSetId: string | null;
+    detectedAt: string;
+    storedAt: string;
+  };
+  'config.changeset': { changeSetId: string; title: string; count: number; paths: RemotePath[] };
+  'config.drift.detected': { path: RemotePath; status: 'drifted' | 'missing' | 'unreachable'; baselineHash: string | null; liveHash: string | null };
+  'config.drift.resolved': { path: RemotePath; resolution: 'restore' | 'accept'; snapshotId: string | null };
+  'validation.failed': { path: RemotePath; snapshotId: string | null; tool: string; output: string };
+  'writeback.applied': { operation: string; paths: RemotePath[]; snapshotIds: string[] };
+  'writeback.failed': { operation: string; paths: RemotePath[]; error: string };
+}
+
+export type EventType = keyof EventMap;
+
+export const EVENT_TYPES: readonly EventType[] = [
+  'device.connected',
+  'device.disconnected',
+  'watch.mode',
+  'file.event',
+  'config.changed',
+  'config.changeset',
+  'config.drift.detected',
+  'config.drift.resolved',
+  'validation.failed',
+  'writeback.applied',
+  'writeback.failed',
+];
+
+/** An event as delivered: its payload plus the common envelope. */
+export type ConfwatchEvent<K extends EventType = EventType> = {
+  [T in K]: { type: T; id: number; device: string; at: string } & EventMap[T];
+}[K];

@@ -1,0 +1,48 @@
+/**
+ * The parser seam: bytes in, data out, no I/O. One `Parser` per config type,
+ * looked up in the registry (registry.ts). A parser never throws, whatever
+ * the input: problems are returned as `errors` (the file is not usable as the
+ * tool would read it) and `warnings` (it is, but something looks wrong).
+ */
+
+export type ConfigType = 'nginx' | 'compose' | 'systemd' | 'sshd' | 'generic';
+
+export const CONFIG_TYPES: readonly ConfigType[] = ['nginx', 'compose', 'systemd', 'sshd', 'generic'];
+
+export interface ParseIssue {
+  readonly message: string;
+  /** 1-based line, when known. */
+  readonly line?: number;
+  /** 1-based column, when known. */
+  readonly column?: number;
+  /** The file the issue is in, when the parse followed includes. */
+  readonly file?: string;
+}
+
+/**
+ * Other files of the same device a parser may consult (includes, drop-ins,
+ * `.env`, extended compose files). Supplied by the caller from the snapshot
+ * store or the local disk; parsers never read files themselves.
+ */
+export interface ParseContext {
+  /** The path of the file being parsed (absolute on its host). */
+  readonly path?: string;
+  /** Returns the bytes of another file, or undefined when it is not known. */
+  readonly readFile?: (path: string) => Buffer | undefined;
+  /** Lists known files matching a glob (absolute), for include globs. */
+  readonly glob?: (pattern: string) => string[];
+  /** Extra variables for interpolation (compose), overriding `.env`. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface ParseResult<T = unknown> {
+  /** Parsed data (JSON-serialisable); null when nothing usable was parsed. */
+  readonly data: T | null;
+  readonly errors: readonly ParseIssue[];
+  readonly warnings: readonly ParseIssue[];
+}
+
+export interface Parser<T = unknown> {
+  readonly type: ConfigType;
+  parse(bytes: Buffer, context?: ParseContext): ParseResult<T>;
+}

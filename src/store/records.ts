@@ -1,0 +1,144 @@
+/**
+ * Domain records as the rest of confwatch sees them (SPEC §4). Storage
+ * details (table layout, JSON encoding, booleans, timestamps) stay inside
+ * store/; these types are identical whichever database is underneath.
+ * Timestamps are ISO-8601 UTC strings; ids are time-sortable strings.
+ */
+import type { ChangeType, SnapshotSource, WatchMode } from '../events/event-map.js';
+import type { ConfigType } from '../parsers/parser.js';
+import type { RemotePath } from '../transport/remote-path.js';
+
+export type DeviceMode = 'auto' | 'realtime' | 'polling';
+export type TransportKind = 'ssh' | 'local';
+
+export interface DeviceRecord {
+  readonly name: string;
+  readonly transport: TransportKind;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  /** Path of the private key on this machine; null = ssh-agent. */
+  readonly identityFile: string | null;
+  /** True when an identity passphrase is stored (encrypted; never returned here). */
+  readonly hasPassphrase: boolean;
+  /** Pinned host key fingerprint `SHA256:…`; null for local devices. */
+  readonly hostKey: string | null;
+  readonly mode: DeviceMode;
+  /** Overrides every profile's poll interval when set. */
+  readonly pollIntervalSec: number | null;
+  readonly sudo: boolean;
+  /** Name of the device to jump through. */
+  readonly jump: string | null;
+  readonly tags: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ProfileRecord {
+  readonly device: string;
+  /** Built-in profile name (`nginx`, `swag`, `compose`, `systemd`, `sshd`) or `custom`/user name. */
+  readonly name: string;
+  /** Forced config type; null = detected per file (SPEC §4). */
+  readonly configType: ConfigType | null;
+  readonly paths: readonly string[];
+  readonly exclude: readonly string[];
+  readonly pollIntervalSec: number;
+  readonly maxFileBytes: number;
+  /** Validation command template with {file}/{dir}; null = the type's default. */
+  readonly validateCommand: string | null;
+  /** Reload command; null = the type's default. */
+  readonly reloadCommand: string | null;
+  /** Validate captured snapshots in the background. */
+  readonly validateOnCapture: boolean;
+  readonly autoReconcile: 'off' | 'restore';
+}
+
+export type SyncStatus = 'synced' | 'drifted' | 'missing' | 'unreadable' | 'error' | 'unknown';
+export type ValidationStatus = 'pending' | 'valid' | 'invalid' | 'unavailable' | 'skipped';
+
+export interface TrackedFileRecord {
+  readonly device: string;
+  readonly path: RemotePath;
+  readonly configType: ConfigType;
+  readonly profile: string;
+  readonly latestSnapshotId: string | null;
+  readonly baselineSnapshotId: string | null;
+  /** Hash of the latest snapshot's content (null for a tombstone or unread file). */
+  readonly contentHash: string | null;
+  /** True while the latest snapshot is a tombstone. */
+  readonly deleted: boolean;
+  readonly syncStatus: SyncStatus;
+  readonly validationStatus: ValidationStatus;
+  readonly lastError: string | null;
+  readonly lastCheckedAt: string | null;
+  /** Stat cache used by polling: unchanged (size, mtime, ino) means unchanged hash. */
+  readonly size: number | null;
+  readonly mtimeMs: number | null;
+  readonly ino: number | null;
+  readonly mode: number | null;
+  readonly uid: number | null;
+  readonly gid: number | null;
+}
+
+export interface ValidationResult {
+  readonly status: 'valid' | 'invalid' | 'unavailable';
+  readonly tool: string;
+  readonly output: string;
+  readonly durationMs: number;
+}
+
+export interface SnapshotRecord {
+  readonly id: string;
+  readonly device: string;
+  readonly path: RemotePath;
+  readonly configType: ConfigType;
+  /** sha256 hex of the exact bytes; null for tombstones and content-less records. */
+  readonly contentHash: string | null;
+  /** False when the file was over maxFileBytes: hash and metadata only. */
+  readonly hasContent: boolean;
+  readonly size: number | null;
+  readonly mode: number | null;
+  readonly uid: number | null;
+  readonly gid: number | null;
+  readonly mtimeMs: number | null;
+  readonly changeType: ChangeType;
+  readonly source: SnapshotSource;
+  readonly previousId: string | null;
+  /** For moves: the tombstone at the old path / the new snapshot. */
+  readonly movedFromPath: RemotePath | null;
+  readonly changeSetId: string | null;
+  readonly actor: string | null;
+  readonly parsed: unknown | null;
+  readonly parseErrors: readonly { message: string; line?: number; column?: number }[] | null;
+  readonly validation: ValidationResult | null;
+  readonly impact: unknown | null;
+  readonly detectedAt: string;
+  readonly storedAt: string;
+}
+
+export interface ChangeSetRecord {
+  readonly id: string;
+  readonly device: string;
+  readonly title: string;
+  readonly count: number;
+  readonly openedAt: string;
+  readonly closedAt: string | null;
+}
+
+export interface AuditRecord {
+  readonly id: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly clientAddress: string | null;
+  readonly result: 'ok' | 'error' | 'denied';
+  readonly details: unknown | null;
+}
+
+export interface DeviceState {
+  readonly device: string;
+  readonly mode: WatchMode | 'disconnected';
+  readonly reason: string;
+  readonly updatedAt: string;
+}
