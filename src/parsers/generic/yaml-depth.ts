@@ -1,0 +1,40 @@
+/** Flow nesting deeper than this is refused before the YAML library sees it. */
+export const MAX_YAML_FLOW_DEPTH = 200;
+
+const OPENS_SCALAR = ' \t\n[{,:';
+
+/**
+ * Returns the offset of the first `[`/`{` nested deeper than `max` in YAML
+ * text, or -1. The `yaml` library exhausts memory on flow collections a few
+ * thousand levels deep, so hostile input is stopped by this cheap scan first.
+ * Quoted scalars and comments are skipped so brackets inside them don't count.
+ */
+export function yamlFlowDepthOffset(text: string, max = MAX_YAML_FLOW_DEPTH): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    const prev = i === 0 ? '\n' : text[i - 1]!;
+    if (c === '[' || c === '{') {
+      if (++depth > max) return i;
+    } else if (c === ']' || c === '}') {
+      if (depth > 0) depth--;
+    } else if (c === '#' && (prev === ' ' || prev === '\t' || prev === '\n')) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    } else if ((c === '"' || c === "'") && OPENS_SCALAR.includes(prev)) {
+      i = quotedEnd(text, i, c);
+    }
+  }
+  return -1;
+}
+
+function quotedEnd(text: string, start: number, quote: string): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (quote === '"' && text[i] === '\\') i++;
+    else if (text[i] === quote) {
+      if (quote === "'" && text[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return text.length;
+}
