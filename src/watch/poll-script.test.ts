@@ -1,0 +1,102 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { quote } from '../transport/quote.js';
+import { remotePathFromBytes } from '../transport/remote-path.js';
+import { buildFetchScript, buildListingScript, parseFetch, parseListing } from './poll-script.js';
+
+const HASH_A = 'a'.repeat(64);
+const HASH_B = 'b'.repeat(64);
+
+const hostileNames: Buffer[] = [
+  Buffer.from('/srv/new\nline.conf'),
+  Buffer.from('/srv/pipe|name.conf'),
+  Buffer.from(`/srv/it's "quoted".conf`),
+  Buffer.from('/srv/$(touch /tmp/pwned-X).conf'),
+  Buffer.from('/srv/`id`.conf'),
+  Buffer.from('/srv/-leading dash.conf'),
+  Buffer.concat([Buffer.from('/srv/'), Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from('.conf')]),
+];
+
+const nul = (...parts: (string | Buffer)[]) => Buffer.concat(parts.flatMap((p) => [Buffer.from(p), Buffer.alloc(1)]));
+
+describe('parseListing', () => {
+  it('keeps hostile names byte-exact and attaches hashes by name', () => {
+    const records = hostileNames.flatMap((name, i) => [`f ${i} 1700000000.1234567890 ${100 + i} 640 0 33`, name]);
+    const hashes = hostileNames.map((name, i) => Buffer.concat([Buffer.from(`${i % 2 ? HASH_A : HASH_B}  `), name]));
+    const listing = parseListing(nul('CW1 inc', ...records, '#hashes', ...hashes.slice(1)));
+    expect(listing.incremental).toBe(true);
+    expect(listing.entries.map((e) => e.path)).toEqual(hostileNames.map((n) => remotePathFromBytes(n)));
+    expect(listing.entries[0]).toMatchObject({ type: 'file', size: 0, mtimeMs: 1_700_000_000_123, ino: 100, mode: 0o640, gid: 33, hash: null });
+    expect(listing.entries[1]?.hash).toBe(HASH_A);
+    expect(listing.entries[6]?.path.startsWith('b64:')).toBe(true);
+  });
+
+  it('reads busybox stat records and gzipped output', () => {
+    const output = nul('CW1 full', 'S a1ff 12 0 0 7 1700000001 2023-11-14 22:13:21.500000000 +0000', '/srv/x.conf', '#hashes', `${HASH_A}  /srv/x.conf`);
+    const listing = parseListing(gzipSync(output));
+    expect(listing.incremental).toBe(false);
+    expect(listing.entries).toEqual([
+      { path: '/srv/x.conf', type: 'symlink', size: 12, mtimeMs: 1_700_000_001_500, ino: 7, mode: 0o777, uid: 0, gid: 0, hash: HASH_A },
+    ]);
+  });
+
+  it('refuses output that is cut short, so a lost tail never looks like deleted files', () => {
+    const full = nul('CW1 full', 'f 1 1 1 644 0 0', '/srv/a', '#hashes');
+    expect(() => parseListing(full.subarray(0, full.length - 3))).toThrow(/hash section/);
+    expect(() => parseListing(nul('CW1 full', 'f 1 1 1 644 0 0'))).toThrow();
+    expect(() => parseListing(nul('bash: find: not found'))).toThrow(/header/);
+    expect(() => parseListing(Buffer.concat([nul('CW1 full', '#hashes'), Buffer.from(`${HASH_A}  /srv/a`)]))).toThrow(/inside a record/);
+  });
+
+  it('refuses malformed metadata', () => {
+    expect(() => parseListing(nul('CW1 full', 'f one 1 1 644 0 0', '/srv/a', '#hashes'))).toThrow(/malformed/);
+  });
+});
+
+describe('buildListingScript', () => {
+  it('quotes every root and pattern, and never inlines them raw', () => {
+    const root = '/srv/$(touch /tmp/pwned-X)';
+    const script = buildListingScript({ roots: [root], namePatterns: ["*'.conf"], flavour: 'gnu' }).bytes;
+    expect(script.includes(quote(root))).toBe(true);
+    expect(script.includes(quote("*'.conf"))).toBe(true);
+    expect(script.toString().replaceAll(quote(root).toString(), '')).not.toContain('$(touch');
+  });
+
+  it('keeps the marker name to a safe alphabet whatever the device key', () => {
+    const script = buildListingScript({
+      roots: ['/srv'],
+      namePatterns: null,
+      incremental: { key: 'a b/../$x', previousToken: null, nextToken: 'n1' },
+    }).bytes.toString();
+    expect(script).toContain(".confwatch-'a_b_..__x'-");
+  });
+});
+
+describe('parseFetch', () => {
+  const stat = 'a1a4 5 0 0 9 1700000000 2023-11-14 22:13:20.250000000 +0000';
+  const requests = [
+    { path: '/srv/a', maxBytes: 10 },
+    { path: '/srv/gone', maxBytes: 10 },
+    { path: '/srv/secret', maxBytes: 10 },
+    { path: '/srv/big', maxBytes: 1 },
+  ];
+
+  it('splits framed contents, including NUL and newline bytes, in request order', () => {
+    const content = Buffer.from([0x00, 0x0a, 0xff, 0x4f, 0x4b]);
+    const output = Buffer.concat([nul(`OK 5 ${stat}`), content, nul('ENOENT', 'EACCES', `BIG ${HASH_B} ${stat}`)]);
+    const results = parseFetch(output, requests);
+    expect(results.map((r) => r.status)).toEqual(['ok', 'missing', 'unreadable', 'too-large']);
+    expect(results[0]).toMatchObject({ status: 'ok', content, stat: { size: 5, mode: 0o644, mtimeMs: 1_700_000_000_250 } });
+    expect(results[3]).toMatchObject({ status: 'too-large', hash: HASH_B });
+  });
+
+  it('throws when the output is truncated', () => {
+    expect(() => parseFetch(Buffer.concat([nul(`OK 5 ${stat}`), Buffer.from('abc')]), requests)).toThrow(/inside a file/);
+    expect(() => parseFetch(nul('ENOENT'), requests)).toThrow(/ended early/);
+  });
+
+  it('builds one script that names every requested path quoted', () => {
+    const script = buildFetchScript(requests).bytes;
+    for (const r of requests) expect(script.includes(quote(r.path))).toBe(true);
+  });
+});
