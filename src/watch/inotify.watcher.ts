@@ -1,0 +1,273 @@
+/**
+ * One `inotifywait -m -r` per device, streamed over the transport. Parses
+ * its records, feeds file events to the debouncer and asks for directory
+ * scans where inotify alone cannot be trusted:
+ *
+ * - a new sub-directory (inotify misses what happens in it before its watch
+ *   exists) is scanned at once;
+ * - after a burst (more than `burstEvents` events within a second, e.g. a
+ *   `git checkout`), the directories it touched are scanned once it settles,
+ *   because inotifywait never reports a queue overflow;
+ * - output that cannot be parsed exactly names a directory to scan.
+ *
+ * The remote command line carries a per-device marker (as the unused
+ * `--timefmt` value, so it sits in inotifywait's own argv); before starting,
+ * any earlier watcher of the same device still running on the host (a
+ * session sshd kept alive after a partition) is killed by that marker.
+ */
+import { type CaptureRequest, Debouncer, type DebounceWindows } from '../detect/debouncer.js';
+import {
+  createInotifyParser,
+  type InotifyEvent,
+  type InotifyFormat,
+  inotifyFormatArgs,
+  type InotifyRecord,
+  WATCHED_EVENTS,
+} from '../detect/inotify-record.js';
+import { argvToScript, raw, sh } from '../transport/quote.js';
+import { type RemotePath, remotePathToBytes } from '../transport/remote-path.js';
+import type { RecordStream, Transport } from '../transport/transport.js';
+
+/** The part of a WatchSet the watcher uses. */
+export interface WatchedTree {
+  /** The profile match of a path, or null when it is not tracked. */
+  match(path: RemotePath): object | null;
+  /** The deepest existing directory of every watched glob. */
+  rootsExisting(transport: Pick<Transport, 'run'>): Promise<RemotePath[]>;
+}
+
+/** Why a watcher ended. `fallback` means realtime cannot work here: poll instead. */
+export type WatchEnd =
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'fallback'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly reason: string }
+  /** A watched root itself was deleted or moved: start over with the new deepest existing roots. */
+  | { readonly kind: 'restart'; readonly reason: string };
+
+export interface InotifyWatcherOptions {
+  readonly device: string;
+  readonly transport: Transport;
+  readonly tree: WatchedTree;
+  /** Output layout for the host's inotifywait version (inotifyFormatFor). */
+  readonly format: InotifyFormat;
+  /** Unique per start; part of the remote marker. */
+  readonly instanceId: string;
+  readonly sudo?: boolean;
+  /** Capture requests whose quiet window passed. */
+  readonly onRequests: (requests: CaptureRequest[]) => void;
+  /** Directories to scan now (new directory, burst, unparsable output). */
+  readonly onScanDirs: (dirs: RemotePath[], reason: string) => void;
+  /** Every parsed event on a watched file or any directory (for `file.event`). */
+  readonly onEvent?: (event: InotifyEvent) => void;
+  /** Activity under a `.git/` directory. */
+  readonly onGitActivity?: () => void;
+  /** Events within one second that make a burst. Default 200. */
+  readonly burstEvents?: number;
+  /** Quiet time that ends a burst. Default 500 ms. */
+  readonly burstSettleMs?: number;
+  readonly debounce?: Partial<DebounceWindows>;
+}
+
+const LIMIT_ERRORS = /upper limit on inotify (watches|instances)|No space left on device/i;
+const MISSING = /inotifywait: (command )?not found|inotifywait: No such file/i;
+const ESTABLISHED = 'Watches established';
+
+/** The marker prefix of a device's watchers; `[c]` keeps a pkill/pgrep from matching its own command line. */
+const markerPattern = (device: string, instanceId = '') => `[c]onfwatch-watch:${device}:${instanceId}`;
+
+/** Kills the device's watchers on the host; all of them, or one instance. */
+export async function killRemoteWatchers(
+  transport: Pick<Transport, 'run'>,
+  device: string,
+  options: { instanceId?: string; sudo?: boolean } = {},
+): Promise<void> {
+  await transport.run(sh`pkill -f ${markerPattern(device, options.instanceId)} ${raw('2>/dev/null; true')}`, {
+    sudo: options.sudo,
+    timeoutMs: 10_000,
+  });
+}
+
+export class InotifyWatcher {
+  readonly #options: InotifyWatcherOptions;
+  readonly #debouncer: Debouncer;
+  #stream: RecordStream | undefined;
+  #stopping = false;
+  #fallbackReason: string | undefined;
+  #roots: readonly RemotePath[] = [];
+  readonly #established = deferred<void>();
+  readonly #ended = deferred<WatchEnd>();
+  // burst tracking: events and directories of the current one-second window
+  #windowStart = 0;
+  #windowCount = 0;
+  #windowDirs = new Set<RemotePath>();
+  #inBurst = false;
+  readonly #burstDirs = new Set<RemotePath>();
+  #burstTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: InotifyWatcherOptions) {
+    this.#options = Object.freeze({ ...options });
+    this.#debouncer = new Debouncer({
+      match: (p) => options.tree.match(p) !== null,
+      onBatch: options.onRequests,
+      onGitActivity: options.onGitActivity,
+      windows: options.debounce,
+    });
+    // Whoever awaits `ended` also learns about start failures; avoid unhandled rejections meanwhile.
+    this.#established.promise.catch(() => {});
+  }
+
+  /** Resolves with how the watcher ended (never rejects). */
+  get ended(): Promise<WatchEnd> {
+    return this.#ended.promise;
+  }
+
+  /**
+   * Kills stale predecessors, starts inotifywait on the deepest existing
+   * roots, and resolves once it reports "Watches established". Rejects with
+   * the WatchEnd if it ends before that.
+   */
+  async start(): Promise<void> {
+    const { transport, device, sudo } = this.#options;
+    await killRemoteWatchers(transport, device, { sudo });
+    const roots = await this.#options.tree.rootsExisting(transport);
+    this.#roots = roots;
+    if (roots.length === 0) {
+      this.#end({ kind: 'fallback', reason: 'no watched directory exists on the host' });
+      throw await this.ended;
+    }
+    const stream = transport.stream(this.#command(roots), {
+      separator: this.#options.format.separator,
+      sudo,
+      onStderr: (line) => this.#onStderr(line),
+    });
+    this.#stream = stream;
+    void this.#consume(stream);
+    await Promise.race([this.#established.promise, this.ended.then((end) => Promise.reject(end))]);
+  }
+
+  /** Stops the remote process and drops pending events. Idempotent. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#burstTimer);
+    this.#debouncer.dispose();
+    await this.#stream?.stop();
+    this.#end({ kind: 'stopped' });
+  }
+
+  #command(roots: readonly RemotePath[]) {
+    const events = WATCHED_EVENTS.flatMap((e) => ['-e', e]);
+    const marker = `confwatch-watch:${this.#options.device}:${this.#options.instanceId}`;
+    return argvToScript([
+      'inotifywait',
+      '-m',
+      '-r',
+      ...events,
+      '--timefmt',
+      marker,
+      ...inotifyFormatArgs(this.#options.format),
+      '--',
+      ...roots.map((r) => remotePathToBytes(r)),
+    ]);
+  }
+
+  #onStderr(line: string): void {
+    if (line.includes(ESTABLISHED)) this.#established.resolve();
+    else if (LIMIT_ERRORS.test(line)) this.#fallbackReason = `inotify limit reached: ${line.trim()}`;
+    else if (MISSING.test(line)) this.#fallbackReason = 'inotifywait not installed on host';
+  }
+
+  async #consume(stream: RecordStream): Promise<void> {
+    const parser = createInotifyParser(this.#options.format);
+    try {
+      for await (const record of stream) {
+        for (const parsed of parser.push(record)) this.#onRecord(parsed);
+      }
+      const code = await stream.exited;
+      this.#end(this.#endAfterExit(code));
+    } catch (error) {
+      this.#end(this.#fallbackEnd() ?? { kind: 'failed', reason: `watch stream failed: ${describe(error)}` });
+    }
+  }
+
+  #endAfterExit(code: number | null): WatchEnd {
+    const fallback = this.#fallbackEnd();
+    if (fallback) return fallback;
+    if (code === 127) return { kind: 'fallback', reason: 'inotifywait not installed on host' };
+    return { kind: 'failed', reason: `inotifywait exited with ${code === null ? 'a signal' : `code ${code}`}` };
+  }
+
+  #fallbackEnd(): WatchEnd | undefined {
+    if (this.#stopping) return { kind: 'stopped' };
+    return this.#fallbackReason ? { kind: 'fallback', reason: this.#fallbackReason } : undefined;
+  }
+
+  #onRecord(record: InotifyRecord): void {
+    if (this.#stopping) return;
+    if (record.kind === 'rescan') {
+      this.#options.onScanDirs([record.dir], record.reason);
+      return;
+    }
+    this.#countForBurst(record);
+    if (record.isDir || this.#options.tree.match(record.path) !== null) this.#options.onEvent?.(record);
+    if (record.isDir) this.#onDirectoryEvent(record);
+    else if (record.events.some((e) => e === 'delete_self' || e === 'move_self')) this.#onSelfEvent(record);
+    else this.#debouncer.push(record);
+  }
+
+  #onDirectoryEvent(event: InotifyEvent): void {
+    // New directory: scan it (files may have landed before its watch existed).
+    // Directory gone or moved away: scan it too, so the files under it become tombstones.
+    if (event.events.some((e) => e === 'create' || e === 'moved_to' || e === 'moved_from' || e === 'delete')) {
+      this.#options.onScanDirs([event.path], `directory ${event.events.join(',')}`);
+    }
+  }
+
+  /** A root itself vanished: its watch is gone, so start over from the new deepest existing directory. */
+  #onSelfEvent(event: InotifyEvent): void {
+    if (!this.#roots.includes(event.path)) return;
+    this.#end({ kind: 'restart', reason: `watched directory ${event.events.join(',')}: ${event.path}` });
+    void this.#stream?.stop();
+  }
+
+  #countForBurst(event: InotifyEvent): void {
+    const now = Date.now();
+    if (now - this.#windowStart > 1_000) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+      this.#windowDirs = new Set();
+    }
+    this.#windowCount++;
+    this.#windowDirs.add(event.isDir ? event.path : event.dir);
+    if (!this.#inBurst && this.#windowCount <= (this.#options.burstEvents ?? 200)) return;
+    this.#inBurst = true;
+    for (const dir of this.#windowDirs) this.#burstDirs.add(dir);
+    this.#windowDirs.clear();
+    clearTimeout(this.#burstTimer);
+    this.#burstTimer = setTimeout(() => this.#burstSettled(), this.#options.burstSettleMs ?? 500);
+  }
+
+  #burstSettled(): void {
+    this.#inBurst = false;
+    const dirs = [...this.#burstDirs];
+    this.#burstDirs.clear();
+    if (dirs.length > 0 && !this.#stopping) this.#options.onScanDirs(dirs, 'burst of events settled');
+  }
+
+  #end(end: WatchEnd): void {
+    clearTimeout(this.#burstTimer);
+    this.#ended.resolve(end);
+    this.#established.reject(end);
+  }
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

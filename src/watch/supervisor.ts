@@ -1,0 +1,285 @@
+/**
+ * Keeps one device watched, whatever happens to the link. An explicit state
+ * machine:
+ *
+ *   connecting ─▶ realtime | polling ─(failure)─▶ degraded ─(backoff)─▶ reconnecting ─▶ realtime | polling
+ *
+ * Every (re)start of a watch runs a reconcile scan first, so whatever changed
+ * while nobody was looking is recorded (source `rescan`). In realtime mode a
+ * periodic verification scan catches anything inotify missed; in polling
+ * mode the device is polled every interval. Realtime falls back to polling,
+ * for the rest of the supervisor's life, when inotifywait is missing, the
+ * host's inotify limits are exhausted, or the stream fails repeatedly.
+ */
+import type { CaptureRequest } from '../detect/debouncer.js';
+import type { InotifyEvent } from '../detect/inotify-record.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { WatchMode } from '../events/event-map.js';
+import type { DeviceMode } from '../store/records.js';
+import type { RemotePath } from '../transport/remote-path.js';
+import { Backoff } from './backoff.js';
+import type { WatchEnd } from './inotify.watcher.js';
+
+export type SupervisorState = 'idle' | 'connecting' | 'realtime' | 'polling' | 'degraded' | 'reconnecting' | 'stopped';
+
+/** What a realtime watcher reports to the supervisor. */
+export interface WatcherHooks {
+  readonly instanceId: string;
+  readonly onRequests: (requests: CaptureRequest[]) => void;
+  readonly onScanDirs: (dirs: RemotePath[], reason: string) => void;
+  readonly onEvent: (event: InotifyEvent) => void;
+}
+
+/** A started-or-startable realtime watcher (InotifyWatcher). */
+export interface RealtimeWatcher {
+  /** Resolves once events flow; rejects with a WatchEnd (or a transport error). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** How it ended; never rejects. */
+  readonly ended: Promise<WatchEnd>;
+}
+
+/** One connection to the device and the services bound to it. */
+export interface DeviceSession {
+  /** `user@host:port` or `local`. */
+  readonly target: string;
+  /** inotifywait's version on the host; null when it is not installed. */
+  readonly inotifywaitVersion: string | null;
+  /** Lists and stores changed files (Scanner.scan); rejects when the link is gone. */
+  scan(source: 'poll' | 'rescan', dirs?: readonly RemotePath[]): Promise<void>;
+  /** Reads and stores the requested files (CaptureService.capture, source realtime). */
+  capture(requests: CaptureRequest[]): Promise<void>;
+  createWatcher(hooks: WatcherHooks): RealtimeWatcher;
+  /** Closes the connection; idempotent. */
+  close(): Promise<void>;
+}
+
+export interface SupervisorOptions {
+  readonly device: string;
+  /** `auto` chooses realtime when inotifywait is present; the others are forced. */
+  readonly mode: DeviceMode;
+  /** Opens a new session; rejects when the host cannot be reached. */
+  readonly connect: () => Promise<DeviceSession>;
+  readonly bus: EventBus;
+  /** Polling interval. */
+  readonly pollIntervalMs: number;
+  /** Verification scan interval in realtime mode. Default 30 min. */
+  readonly verifyIntervalMs?: number;
+  /** Reconnect delays. Default: 1 s doubling to 60 s, full jitter. */
+  readonly backoff?: Backoff;
+  /** Stream failures within `failureWindowMs` that switch the device to polling. Default 3 within 60 s. */
+  readonly failureLimit?: number;
+  readonly failureWindowMs?: number;
+  /** Unique watcher instance ids (part of the remote marker). Default: time + counter. */
+  readonly newInstanceId?: () => string;
+  /** Called with errors that do not change the state (a failed capture or dir scan). */
+  readonly onError?: (error: unknown) => void;
+}
+
+export const DEFAULT_VERIFY_INTERVAL_MS = 30 * 60_000;
+export const MIN_POLL_INTERVAL_SEC = 5;
+
+/** The device's poll interval: its own override, else the shortest of its profiles; never under 5 s. */
+export function pollIntervalMs(device: { pollIntervalSec: number | null }, profiles: readonly { pollIntervalSec: number }[]): number {
+  const seconds = device.pollIntervalSec ?? Math.min(...profiles.map((p) => p.pollIntervalSec), 300);
+  return Math.max(MIN_POLL_INTERVAL_SEC, seconds) * 1_000;
+}
+
+/** Realtime or polling for a session, with the reason given in `watch.mode`. */
+export function chooseMode(
+  mode: DeviceMode,
+  inotifywaitVersion: string | null,
+  fallbackReason: string | null,
+): { mode: 'realtime' | 'polling'; reason: string } {
+  if (mode === 'polling') return { mode: 'polling', reason: 'polling forced by device configuration' };
+  if (fallbackReason !== null) return { mode: 'polling', reason: fallbackReason };
+  if (mode === 'auto' && inotifywaitVersion === null) return { mode: 'polling', reason: 'inotifywait not installed on host' };
+  return { mode: 'realtime', reason: 'watches established' };
+}
+
+class Stopped extends Error {}
+
+export class Supervisor {
+  readonly #options: SupervisorOptions;
+  readonly #backoff: Backoff;
+  #state: SupervisorState = 'idle';
+  #session: DeviceSession | undefined;
+  #watcher: RealtimeWatcher | undefined;
+  #fallbackReason: string | null = null;
+  #failures: number[] = [];
+  #work: Promise<void> = Promise.resolve();
+  #wakeSleep: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #instances = 0;
+
+  constructor(options: SupervisorOptions) {
+    this.#options = Object.freeze({ ...options });
+    this.#backoff = options.backoff ?? new Backoff();
+  }
+
+  get state(): SupervisorState {
+    return this.#state;
+  }
+
+  /** Starts supervising in the background. */
+  start(): void {
+    if (this.#loop) return;
+    this.#loop = this.#run();
+  }
+
+  /** Stops the watcher and polling, waits for work in flight, closes the session. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    this.#wakeSleep?.();
+    await this.#watcher?.stop();
+    await this.#loop;
+    await this.#work.catch(() => {});
+    await this.#closeSession();
+  }
+
+  async #run(): Promise<void> {
+    let connected = false;
+    while (!this.#stopped()) {
+      try {
+        this.#state = connected ? 'reconnecting' : 'connecting';
+        this.#session = await this.#options.connect();
+        this.#throwIfStopped();
+        connected = true;
+        this.#options.bus.publish('device.connected', this.#options.device, { target: this.#session.target });
+        await this.#watch(this.#session);
+        return;
+      } catch (error) {
+        if (this.#stopped()) return;
+        await this.#degrade(describe(error), connected);
+      }
+    }
+  }
+
+  /** Watches until stopped (returns) or until the session must be replaced (throws). */
+  async #watch(session: DeviceSession): Promise<void> {
+    for (;;) {
+      const choice = chooseMode(this.#options.mode, session.inotifywaitVersion, this.#fallbackReason);
+      await this.#scan(session, 'rescan');
+      if (choice.mode === 'polling') return await this.#poll(session, choice.reason);
+      const end = await this.#realtime(session);
+      if (end.kind === 'stopped') return;
+      if (end.kind === 'fallback') this.#fallbackReason = end.reason;
+      if (end.kind === 'failed') this.#noteFailure(end.reason);
+    }
+  }
+
+  async #realtime(session: DeviceSession): Promise<WatchEnd> {
+    const watcher = session.createWatcher({
+      instanceId: this.#options.newInstanceId?.() ?? `${Date.now().toString(36)}-${++this.#instances}`,
+      onRequests: (requests) => this.#serial(() => session.capture(requests)),
+      onScanDirs: (dirs) => this.#serial(() => session.scan('rescan', dirs)),
+      onEvent: (event) =>
+        this.#options.bus.publish('file.event', this.#options.device, {
+          path: event.path,
+          events: [...event.events],
+          isDir: event.isDir,
+        }),
+    });
+    this.#watcher = watcher;
+    try {
+      await watcher.start();
+    } catch (end) {
+      if (isWatchEnd(end)) return end;
+      throw end;
+    }
+    this.#throwIfStopped();
+    this.#backoff.reset();
+    this.#setMode('realtime', 'watches established');
+    const verify = setInterval(
+      () => this.#serial(() => session.scan('rescan')),
+      this.#options.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS,
+    );
+    try {
+      return await watcher.ended;
+    } finally {
+      clearInterval(verify);
+      this.#watcher = undefined;
+    }
+  }
+
+  async #poll(session: DeviceSession, reason: string): Promise<void> {
+    this.#backoff.reset();
+    this.#setMode('polling', reason);
+    for (;;) {
+      await this.#sleep(this.#options.pollIntervalMs);
+      await this.#scan(session, 'poll');
+    }
+  }
+
+  /** Reconcile and poll scans run in line with other work on the session; a failure means the link is gone. */
+  async #scan(session: DeviceSession, source: 'poll' | 'rescan'): Promise<void> {
+    const done = this.#work.then(() => session.scan(source));
+    this.#work = done.catch(() => {});
+    await done;
+    this.#throwIfStopped();
+  }
+
+  /** Runs capture and directory-scan work one at a time, in arrival order. */
+  #serial(job: () => Promise<void>): void {
+    this.#work = this.#work.then(job).catch((error: unknown) => this.#options.onError?.(error));
+  }
+
+  #noteFailure(reason: string): void {
+    const now = Date.now();
+    const windowMs = this.#options.failureWindowMs ?? 60_000;
+    this.#failures = [...this.#failures.filter((t) => now - t < windowMs), now];
+    if (this.#failures.length >= (this.#options.failureLimit ?? 3)) {
+      this.#fallbackReason = `watch stream failed ${this.#failures.length} times within ${windowMs / 1_000} s (last: ${reason})`;
+    } else {
+      throw new Error(reason);
+    }
+  }
+
+  async #degrade(reason: string, wasConnected: boolean): Promise<void> {
+    await this.#closeSession();
+    if (this.#stopped()) return;
+    if (wasConnected) this.#options.bus.publish('device.disconnected', this.#options.device, { reason });
+    this.#state = 'degraded';
+    this.#options.bus.publish('watch.mode', this.#options.device, { mode: 'degraded', reason });
+    await this.#sleep(this.#backoff.next()).catch(() => {});
+  }
+
+  async #closeSession(): Promise<void> {
+    const session = this.#session;
+    this.#session = undefined;
+    await session?.close().catch(() => {});
+  }
+
+  #setMode(mode: Exclude<WatchMode, 'degraded'>, reason: string): void {
+    this.#state = mode;
+    this.#options.bus.publish('watch.mode', this.#options.device, { mode, reason });
+  }
+
+  /** Waits, or rejects with Stopped as soon as stop() is called. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#wakeSleep = undefined;
+        resolve();
+      }, ms);
+      this.#wakeSleep = () => {
+        clearTimeout(timer);
+        reject(new Stopped());
+      };
+    });
+  }
+
+  #stopped(): boolean {
+    return this.#state === 'stopped';
+  }
+
+  #throwIfStopped(): void {
+    if (this.#stopped()) throw new Stopped();
+  }
+}
+
+const isWatchEnd = (value: unknown): value is WatchEnd =>
+  typeof value === 'object' && value !== null && 'kind' in value && typeof (value as { kind: unknown }).kind === 'string';
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
