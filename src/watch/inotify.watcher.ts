@@ -53,6 +53,8 @@ export interface InotifyWatcherOptions {
   /** Unique per start; part of the remote marker. */
   readonly instanceId: string;
   readonly sudo?: boolean;
+  /** The program to run, for hosts where inotifywait is not on the PATH (e.g. /opt/bin/inotifywait). Default `inotifywait`. */
+  readonly program?: string;
   /** Capture requests whose quiet window passed. */
   readonly onRequests: (requests: CaptureRequest[]) => void;
   /** Directories to scan now (new directory, burst, unparsable output). */
@@ -158,7 +160,7 @@ export class InotifyWatcher {
     const events = WATCHED_EVENTS.flatMap((e) => ['-e', e]);
     const marker = `confwatch-watch:${this.#options.device}:${this.#options.instanceId}`;
     return argvToScript([
-      'inotifywait',
+      this.#options.program ?? 'inotifywait',
       '-m',
       '-r',
       ...events,

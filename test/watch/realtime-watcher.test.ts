@@ -1,0 +1,139 @@
+/**
+ * InotifyWatcher against a real inotifywait, on this host through the local
+ * transport (the SSH path is covered by the monitor suite).
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CaptureRequest } from '../../src/detect/debouncer.js';
+import { inotifyFormatFor } from '../../src/detect/inotify-record.js';
+import { LocalTransport } from '../../src/transport/local.transport.js';
+import { InotifyWatcher, type WatchEnd } from '../../src/watch/inotify.watcher.js';
+import { compileWatchSet } from '../../src/watch/watch-set.js';
+import { resolveProfiles } from '../../src/watch/profiles.js';
+
+function inotifywaitVersion(): string | null {
+  try {
+    return execFileSync('inotifywait', ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0] ?? null;
+  } catch (e) {
+    const out = (e as { stdout?: string }).stdout ?? '';
+    return out.startsWith('inotifywait') ? (out.split('\n')[0] ?? null) : null;
+  }
+}
+
+const version = inotifywaitVersion();
+const describeWithInotify =
+  version !== null ? describe : process.env.CI === 'true' ? describe : describe.skip;
+
+const until = async (check: () => boolean, what: string, timeoutMs = 5_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+const pgrepMarker = (device: string) => {
+  try {
+    return execFileSync('pgrep', ['-f', `[c]onfwatch-watch:${device}:`], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+};
+
+describeWithInotify(`InotifyWatcher on a real inotifywait${version ? '' : ' [skipped: inotify-tools not installed]'}`, () => {
+  let dir: string;
+  let transport: LocalTransport;
+  let requests: CaptureRequest[];
+  let scans: string[];
+  let watcher: InotifyWatcher;
+  const device = `rt-${process.pid}`;
+
+  const startWatcher = async (extra: { program?: string } = {}) => {
+    const watchSet = compileWatchSet(resolveProfiles(device, { profiles: [], watch: [`${dir}/**/*.conf`], exclude: [] }));
+    watcher = new InotifyWatcher({
+      device,
+      transport,
+      tree: watchSet,
+      format: inotifyFormatFor(version),
+      instanceId: 'test',
+      onRequests: (batch) => requests.push(...batch),
+      onScanDirs: (dirs) => scans.push(...dirs),
+      ...extra,
+    });
+    await watcher.start();
+  };
+
+  beforeEach(() => {
+    if (version === null) throw new Error('inotifywait is not installed but CI=true: install inotify-tools');
+    dir = mkdtempSync(join(tmpdir(), 'cw-rt-'));
+    transport = new LocalTransport();
+    requests = [];
+    scans = [];
+  });
+  afterEach(async () => {
+    await watcher?.stop();
+    await transport.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports a plain write, a save by rename and a delete', async () => {
+    await startWatcher();
+    writeFileSync(join(dir, 'a.conf'), 'one\n');
+    await until(() => requests.length === 1, 'the write');
+    writeFileSync(join(dir, '.a.conf.tmp'), 'two\n');
+    chmodSync(join(dir, '.a.conf.tmp'), 0o640);
+    renameSync(join(dir, '.a.conf.tmp'), join(dir, 'a.conf'));
+    await until(() => requests.length === 2, 'the rename');
+    rmSync(join(dir, 'a.conf'));
+    await until(() => requests.length === 3, 'the delete');
+    expect(requests.map((r) => [r.path, r.kind])).toEqual([
+      [join(dir, 'a.conf'), 'changed'],
+      [join(dir, 'a.conf'), 'changed'],
+      [join(dir, 'a.conf'), 'deleted'],
+    ]);
+  });
+
+  it('asks for a scan of a new directory', async () => {
+    await startWatcher();
+    mkdirSync(join(dir, 'sub'));
+    await until(() => scans.includes(join(dir, 'sub')), 'the directory scan');
+  });
+
+  it('keeps names with newlines, quotes and shell syntax exact', async () => {
+    await startWatcher();
+    const name = "x\n$(touch pwned)'`y`|-.conf";
+    writeFileSync(join(dir, name), 'z');
+    await until(() => requests.length === 1, 'the write');
+    expect(requests[0]?.path).toBe(join(dir, name));
+  });
+
+  it('kills its own stale predecessor and leaves no process after stop', async () => {
+    await startWatcher();
+    const first = watcher;
+    await startWatcher();
+    expect(await first.ended).toEqual<WatchEnd>({ kind: 'failed', reason: expect.stringMatching(/inotifywait exited/) });
+    expect(pgrepMarker(device).split('\n')).toHaveLength(1);
+    await watcher.stop();
+    await until(() => pgrepMarker(device) === '', 'inotifywait to exit');
+  });
+
+  it('falls back to polling when the host reports the watch limit', async () => {
+    const wrapper = join(dir, 'bin', 'inotifywait');
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(wrapper, "#!/bin/sh\necho 'Failed to watch /x; upper limit on inotify watches reached!' >&2\nexit 1\n", { mode: 0o755 });
+    await expect(startWatcher({ program: wrapper })).rejects.toEqual({
+      kind: 'fallback',
+      reason: expect.stringContaining('upper limit on inotify watches'),
+    });
+  });
+
+  it('falls back to polling when inotifywait is missing', async () => {
+    await expect(startWatcher({ program: join(dir, 'nowhere', 'inotifywait') })).rejects.toEqual({
+      kind: 'fallback',
+      reason: 'inotifywait not installed on host',
+    });
+  });
+});
