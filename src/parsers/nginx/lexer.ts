@@ -1,0 +1,150 @@
+import { NginxConfigError } from './config-error.js';
+import { LUA_BLOCK_DIRECTIVES, lexLuaBlock } from './lua-block.js';
+import type { Token } from './token.js';
+import { isSpaceUnit, UnitReader } from './unit-reader.js';
+
+/** The tokens of one file, and the error that ends the stream, if any. */
+export interface LexResult {
+  /** Tokens in order, up to the point where lexing stopped. */
+  readonly tokens: readonly Token[];
+  /**
+   * Raised by crossplane when the parser asks for the token after the last
+   * one: an unbalanced brace or a malformed Lua block. Absent when the
+   * stream simply ends.
+   */
+  readonly failure?: NginxConfigError;
+}
+
+/**
+ * Decodes a config file as crossplane reads it: UTF-8 with invalid bytes
+ * replaced by U+FFFD, and universal newlines (`\r\n` and `\r` become `\n`).
+ */
+export function decodeNginxText(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+}
+
+/**
+ * Splits nginx config text into tokens exactly as crossplane 0.5.7 does:
+ * whitespace, `{`, `}` and `;` separate tokens; quotes only start a string
+ * at the start of a token; `#` only starts a comment at the start of a token
+ * (a comment ending the file without a newline is dropped); `${...}` keeps
+ * its braces; `*_by_lua_block` bodies are one raw token. Braces are checked
+ * for balance, with crossplane's messages and lines. Never throws.
+ */
+export function lexNginx(text: string, fileLabel: string): LexResult {
+  const tokens: Token[] = [];
+  let lexFailure: NginxConfigError | undefined;
+  try {
+    lexInto(new UnitReader(text), tokens);
+  } catch (error) {
+    lexFailure = error as NginxConfigError;
+  }
+  return checkBraceBalance(tokens, fileLabel, lexFailure);
+}
+
+function lexInto(reader: UnitReader, out: Token[]): void {
+  let token = '';
+  let tokenLine = 0;
+  let nextIsDirective = true;
+
+  // Emits the finished token; a Lua block directive then lexes its body.
+  const endToken = (quoted: boolean): boolean => {
+    out.push({ value: token, line: tokenLine, quoted });
+    const luaDirective = nextIsDirective && LUA_BLOCK_DIRECTIVES.has(token) ? token : undefined;
+    token = '';
+    if (luaDirective === undefined) {
+      nextIsDirective = false;
+      return true;
+    }
+    return lexLuaBlock(reader, luaDirective, out);
+  };
+
+  while (reader.advance()) {
+    let unit = reader.unit;
+    if (isSpaceUnit(unit)) {
+      if (token && !endToken(false)) return;
+      while (isSpaceUnit(unit)) {
+        if (!reader.advance()) return;
+        unit = reader.unit;
+      }
+    }
+
+    if (!token && unit === '#') {
+      const commentLine = reader.line;
+      while (unit.charCodeAt(unit.length - 1) !== NEWLINE) {
+        token += unit;
+        if (!reader.advance()) return;
+        unit = reader.unit;
+      }
+      out.push({ value: token, line: commentLine, quoted: false });
+      token = '';
+      continue;
+    }
+
+    if (!token) tokenLine = reader.line;
+
+    if (unit === '{' && token.charCodeAt(token.length - 1) === DOLLAR) {
+      nextIsDirective = false;
+      while (token.charCodeAt(token.length - 1) !== CLOSE_BRACE && !isSpaceUnit(unit)) {
+        token += unit;
+        if (!reader.advance()) return;
+        unit = reader.unit;
+      }
+    }
+
+    if (unit === '"' || unit === "'") {
+      if (token) {
+        token += unit;
+        continue;
+      }
+      const quote = unit;
+      const escapedQuote = `\\${quote}`;
+      if (!reader.advance()) return;
+      while (reader.unit !== quote) {
+        token += reader.unit === escapedQuote ? quote : reader.unit;
+        if (!reader.advance()) return;
+      }
+      if (!endToken(true)) return;
+      continue;
+    }
+
+    if (unit === '{' || unit === '}' || unit === ';') {
+      if (token) {
+        out.push({ value: token, line: tokenLine, quoted: false });
+        token = '';
+      }
+      out.push({ value: unit, line: reader.line, quoted: false });
+      nextIsDirective = true;
+      continue;
+    }
+
+    token += unit;
+  }
+}
+
+/**
+ * Cuts the stream at the first unmatched `}`; otherwise a Lua block failure
+ * ends it, or else a missing `}` is flagged at the last token.
+ */
+function checkBraceBalance(tokens: Token[], fileLabel: string, lexFailure: NginxConfigError | undefined): LexResult {
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.quoted) continue;
+    if (t.value === '{') depth++;
+    else if (t.value === '}' && --depth < 0) {
+      return { tokens: tokens.slice(0, i), failure: new NginxConfigError('unexpected "}"', fileLabel, t.line) };
+    }
+  }
+  if (lexFailure) return { tokens, failure: lexFailure };
+  if (depth > 0) {
+    const last = tokens[tokens.length - 1]!;
+    return { tokens, failure: new NginxConfigError('unexpected end of file, expecting "}"', fileLabel, last.line) };
+  }
+  return { tokens };
+}
+
+const NEWLINE = 0x0a;
+const DOLLAR = 0x24;
+const CLOSE_BRACE = 0x7d;

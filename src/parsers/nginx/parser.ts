@@ -1,0 +1,279 @@
+import type { ParseContext } from '../parser.js';
+import { analyzeStatement, type BlockContext, enterBlockContext } from './analyzer.js';
+import { NginxConfigError } from './config-error.js';
+import { dirname, hasGlobMagic, joinPath, pythonRepr } from './include-path.js';
+import { decodeNginxText, lexNginx } from './lexer.js';
+import type {
+  NginxFilePayload,
+  NginxMultiPayload,
+  NginxSinglePayload,
+  NginxStatement,
+} from './payload.js';
+import type { Token } from './token.js';
+
+/** Options of `parseNginx`, named after crossplane's `parse()` arguments. */
+export interface NginxParseOptions {
+  /** Keep `#` comments as statements. Default false. */
+  readonly comments?: boolean;
+  /** Parse this file only (true, the default) or follow `include` through `context`. */
+  readonly single?: boolean;
+  /** Report directives used where nginx does not allow them. Default false. */
+  readonly checkCtx?: boolean;
+  /** Report wrong argument counts and block/`;` mismatches. Default false. */
+  readonly checkArgs?: boolean;
+  /** Where included files come from (multi-file mode); without it includes find nothing. */
+  readonly context?: ParseContext;
+  /** The file's name in messages and payloads. Default `context.path`, else `nginx.conf`. */
+  readonly fileName?: string;
+}
+
+/**
+ * Blocks nested deeper than this are refused with an error rather than
+ * parsed: real configs stay far below it, and it keeps every consumer of
+ * the tree (JSON, diff, summary) safe from exhausting the stack.
+ */
+export const MAX_BLOCK_DEPTH = 500;
+
+/**
+ * Parses nginx config bytes exactly as NGINX's crossplane 0.5.7 does and
+ * returns its payload: `{status, errors, parsed}` in single-file mode,
+ * `{status, errors, config: [...]}` when `single` is false. Never throws.
+ */
+export function parseNginx(bytes: Buffer, options?: NginxParseOptions & { single?: true }): NginxSinglePayload;
+export function parseNginx(bytes: Buffer, options: NginxParseOptions & { single: false }): NginxMultiPayload;
+export function parseNginx(bytes: Buffer, options?: NginxParseOptions): NginxSinglePayload | NginxMultiPayload;
+export function parseNginx(bytes: Buffer, options: NginxParseOptions = {}): NginxSinglePayload | NginxMultiPayload {
+  const payload = new PayloadBuilder(bytes, options).build();
+  if (options.single === false) return payload;
+  const only = payload.config[0]!;
+  return { status: payload.status, errors: payload.errors, parsed: only.parsed };
+}
+
+/** Thrown where crossplane runs out of tokens mid-statement (a bare StopIteration). */
+class EndOfTokens extends Error {}
+
+/** Hands out tokens; past the last one it raises the lexer's failure, if any. */
+class TokenStream {
+  readonly #tokens: readonly Token[];
+  readonly #failure: NginxConfigError | undefined;
+  #next = 0;
+
+  constructor(tokens: readonly Token[], failure: NginxConfigError | undefined) {
+    this.#tokens = tokens;
+    this.#failure = failure;
+  }
+
+  /** The next token, or undefined at a clean end of input. */
+  next(): Token | undefined {
+    const token = this.#tokens[this.#next];
+    if (token !== undefined) {
+      this.#next++;
+      return token;
+    }
+    if (this.#failure) throw this.#failure;
+    return undefined;
+  }
+
+  /** The next token; the end of input is an error here. */
+  require(): Token {
+    const token = this.next();
+    if (token === undefined) throw new EndOfTokens('');
+    return token;
+  }
+}
+
+/** One open block while parsing; `parsed` is null while skipping a block. */
+interface Frame {
+  readonly parsed: NginxStatement[] | null;
+  readonly ctx: BlockContext;
+  /** Comments found among the opening statement's arguments, added after it. */
+  readonly trailing: readonly NginxStatement[];
+}
+
+/** Builds the multi-file payload: the main file, then each included file in turn. */
+class PayloadBuilder {
+  readonly #options: NginxParseOptions;
+  readonly #payload: NginxMultiPayload = { status: 'ok', errors: [], config: [] };
+  readonly #queue: { file: string; ctx: BlockContext; bytes?: Buffer }[];
+  readonly #indexOf = new Map<string, number>();
+  readonly #configDir: string;
+
+  constructor(bytes: Buffer, options: NginxParseOptions) {
+    this.#options = options;
+    const file = options.fileName ?? options.context?.path ?? 'nginx.conf';
+    this.#queue = [{ file, ctx: [], bytes }];
+    this.#indexOf.set(file, 0);
+    this.#configDir = dirname(file);
+  }
+
+  build(): NginxMultiPayload {
+    // The queue grows as include directives are found.
+    for (let i = 0; i < this.#queue.length; i++) {
+      const { file, ctx, bytes } = this.#queue[i]!;
+      const entry: NginxFilePayload = { file, status: 'ok', errors: [], parsed: [] };
+      try {
+        const content = bytes ?? this.#options.context?.readFile?.(file);
+        if (content === undefined) this.#recordIssue(entry, noSuchFile(file), null);
+        else entry.parsed = this.#parseFile(entry, decodeNginxText(content), ctx);
+      } catch (error) {
+        this.#recordError(entry, error);
+      }
+      this.#payload.config.push(entry);
+    }
+    return this.#payload;
+  }
+
+  /** Records an exception the way crossplane's `_handle_error` does. */
+  #recordError(entry: NginxFilePayload, error: unknown): void {
+    if (error instanceof NginxConfigError) this.#recordIssue(entry, error.message, error.line);
+    else if (error instanceof EndOfTokens) this.#recordIssue(entry, '', null);
+    else this.#recordIssue(entry, error instanceof Error ? error.message : String(error), null);
+  }
+
+  #recordIssue(entry: NginxFilePayload, message: string, line: number | null): void {
+    entry.status = 'failed';
+    entry.errors.push({ error: message, file: null, line });
+    this.#payload.status = 'failed';
+    this.#payload.errors.push({ file: entry.file, error: message, line });
+  }
+
+  #parseFile(entry: NginxFilePayload, text: string, rootCtx: BlockContext): NginxStatement[] {
+    const file = entry.file;
+    const options = this.#options;
+    const analyze = { checkCtx: options.checkCtx === true, checkArgs: options.checkArgs === true };
+    const checking = analyze.checkCtx || analyze.checkArgs;
+    const lexed = lexNginx(text, file);
+    const tokens = new TokenStream(lexed.tokens, lexed.failure);
+    const root: NginxStatement[] = [];
+    const stack: Frame[] = [{ parsed: root, ctx: rootCtx, trailing: [] }];
+
+    // Closes the innermost block; false once the file's top level closed.
+    const closeFrame = (): boolean => {
+      const done = stack.pop()!;
+      const parent = stack[stack.length - 1];
+      if (parent === undefined) return false;
+      if (parent.parsed && done.trailing.length > 0) parent.parsed.push(...done.trailing);
+      return true;
+    };
+    const openFrame = (frame: Frame, line: number): void => {
+      if (stack.length > MAX_BLOCK_DEPTH) {
+        throw new NginxConfigError(`blocks nested deeper than ${MAX_BLOCK_DEPTH} levels`, file, line);
+      }
+      stack.push(frame);
+    };
+
+    for (let token = tokens.next(); token !== undefined; token = tokens.next()) {
+      const frame = stack[stack.length - 1]!;
+      if (token.value === '}' && !token.quoted) {
+        if (!closeFrame()) break;
+        continue;
+      }
+      if (frame.parsed === null) {
+        if (token.value === '{' && !token.quoted) openFrame({ parsed: null, ctx: frame.ctx, trailing: [] }, token.line);
+        continue;
+      }
+      const directive = token.value;
+      const line = token.line;
+      if (!token.quoted && directive.startsWith('#')) {
+        if (options.comments) frame.parsed.push(commentStatement(directive.slice(1), line));
+        continue;
+      }
+
+      const args: string[] = [];
+      const trailing: NginxStatement[] = [];
+      let end = tokens.require();
+      while (end.quoted || (end.value !== '{' && end.value !== ';' && end.value !== '}')) {
+        if (!end.quoted && end.value.startsWith('#')) trailing.push(commentStatement(end.value.slice(1), line));
+        else args.push(end.value);
+        end = tokens.require();
+      }
+      const stmt: NginxStatement = { directive, line, args };
+      if (directive === 'if') stripIfParentheses(args);
+
+      if (checking) {
+        try {
+          analyzeStatement(file, directive, args, line, end.value, frame.ctx, analyze);
+        } catch (error) {
+          if (!(error instanceof NginxConfigError)) throw error;
+          this.#recordError(entry, error);
+          if (error.reason.endsWith(' is not terminated by ";"')) {
+            if (end.value !== '}') openFrame({ parsed: null, ctx: frame.ctx, trailing: [] }, end.line);
+            else if (!closeFrame()) break;
+          }
+          continue;
+        }
+      }
+
+      if (options.single === false && directive === 'include') this.#queueIncludes(entry, stmt, frame.ctx);
+
+      frame.parsed.push(stmt);
+      if (end.value === '{') {
+        stmt.block = [];
+        openFrame({ parsed: stmt.block, ctx: enterBlockContext(directive, frame.ctx), trailing }, end.line);
+      } else if (trailing.length > 0) {
+        frame.parsed.push(...trailing);
+      }
+    }
+    // Blocks still open at the end of input close quietly, as in crossplane.
+    while (stack.length > 1) closeFrame();
+    return root;
+  }
+
+  /** Resolves an include (relative to the main file's directory) and queues new files. */
+  #queueIncludes(entry: NginxFilePayload, stmt: NginxStatement, ctx: BlockContext): void {
+    const arg = stmt.args[0];
+    if (arg === undefined) throw new Error('list index out of range');
+    const pattern = joinPath(this.#configDir, arg);
+    const includes: number[] = [];
+    stmt.includes = includes;
+    const context = this.#options.context;
+    let files: string[];
+    if (hasGlobMagic(pattern)) {
+      files = [...(context?.glob?.(pattern) ?? [])].sort();
+    } else if (context?.readFile?.(pattern) !== undefined) {
+      files = [pattern];
+    } else {
+      files = [];
+      this.#recordIssue(entry, noSuchFile(pattern), stmt.line);
+    }
+    for (const file of files) {
+      let index = this.#indexOf.get(file);
+      if (index === undefined) {
+        index = this.#queue.length;
+        this.#indexOf.set(file, index);
+        this.#queue.push({ file, ctx });
+      }
+      includes.push(index);
+    }
+  }
+}
+
+/** Python's message for a file that cannot be opened. */
+function noSuchFile(path: string): string {
+  return `[Errno 2] No such file or directory: ${pythonRepr(path)}`;
+}
+
+function commentStatement(comment: string, line: number): NginxStatement {
+  return { directive: '#', line, args: [], comment };
+}
+
+/** crossplane's `_prepare_if_args`: drops the parentheses around an `if` condition. */
+function stripIfParentheses(args: string[]): void {
+  const last = args.length - 1;
+  if (last < 0 || !args[0]!.startsWith('(') || !args[last]!.endsWith(')')) return;
+  args[0] = pythonStrip(args[0]!.slice(1), 'start');
+  args[last] = pythonStrip(args[last]!.slice(0, -1), 'end');
+  const start = args[0] ? 0 : 1;
+  const stop = args.length - (args[args.length - 1] ? 0 : 1);
+  args.splice(stop);
+  args.splice(0, start);
+}
+
+/** Python's whitespace (`str.isspace`), which differs from JavaScript's `\\s`. */
+const PY_SPACE = '[\\t-\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
+const LEADING_SPACE = new RegExp(`^${PY_SPACE}`);
+const TRAILING_SPACE = new RegExp(`${PY_SPACE}$`);
+
+function pythonStrip(text: string, side: 'start' | 'end'): string {
+  return text.replace(side === 'start' ? LEADING_SPACE : TRAILING_SPACE, '');
+}
