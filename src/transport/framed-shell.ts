@@ -1,0 +1,123 @@
+/**
+ * Wire format of the persistent remote shell (SPEC §3 "Remote execution
+ * cost"): one `sh -s` per connection reads requests as shell code from its
+ * stdin and answers each with a length-prefixed frame. Pure: no I/O.
+ *
+ * A request is one shell command, `__cw_run ID 'SCRIPT' 'STDIN_BASE64' SUDO`,
+ * whose arguments are quoted by quote.ts, so any byte except NUL passes
+ * (stdin may hold NUL and is base64-encoded). Every request's stdin is
+ * redirected, so only the shell itself ever reads the control stream.
+ * The script runs in a subshell (`cd`/`exit` do not leak), its output goes
+ * to temp files, and the answer is
+ *
+ *   CW <id> <exit code> <stdout bytes> <stderr bytes>\n<stdout><stderr>
+ *
+ * The shell announces itself with `CWREADY <token>\n` after its prelude, so
+ * anything a login shell prints first is skipped.
+ */
+import { quote, type ShellScript } from './quote.js';
+
+/** The shell code sent once when the persistent shell starts. */
+export function driverPrelude(readyToken: string): Buffer {
+  return Buffer.from(`set +e
+__cw_d=$(mktemp -d) || exit 1
+trap 'rm -rf "$__cw_d"' EXIT
+trap 'exit 129' HUP
+trap 'exit 143' TERM
+__cw_run() {
+  if [ -n "$3" ]; then printf '%s' "$3" | base64 -d > "$__cw_d/i"; else : > "$__cw_d/i"; fi
+  if [ "$4" = 1 ]; then
+    sudo -n sh -c "$2" < "$__cw_d/i" > "$__cw_d/o" 2> "$__cw_d/e"
+  else
+    (eval "$2") < "$__cw_d/i" > "$__cw_d/o" 2> "$__cw_d/e"
+  fi
+  __cw_c=$?
+  printf 'CW %s %s %s %s\\n' "$1" "$__cw_c" $(wc -c < "$__cw_d/o") $(wc -c < "$__cw_d/e")
+  cat "$__cw_d/o" "$__cw_d/e"
+}
+printf 'CWREADY %s\\n' '${readyToken}'
+`);
+}
+
+/** One request as the shell code the persistent shell executes. */
+export function encodeRequest(id: number, script: ShellScript, stdin: Buffer | null, sudo: boolean): Buffer {
+  const input = stdin?.length ? Buffer.from(stdin.toString('base64')) : Buffer.alloc(0);
+  return Buffer.concat([
+    Buffer.from(`__cw_run ${id} `),
+    quote(script.bytes),
+    Buffer.from(' '),
+    quote(input),
+    Buffer.from(sudo ? ' 1\n' : ' 0\n'),
+  ]);
+}
+
+export interface FramedResponse {
+  readonly id: number;
+  readonly code: number;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+}
+
+interface Header {
+  readonly id: number;
+  readonly code: number;
+  readonly outLen: number;
+  readonly errLen: number;
+}
+
+/** Reassembles responses from the shell's stdout, whatever the chunking. */
+export class ResponseParser {
+  readonly #readyLine: Buffer;
+  #ready = false;
+  #buffer: Buffer = Buffer.alloc(0);
+  #header: Header | null = null;
+
+  constructor(readyToken: string) {
+    this.#readyLine = Buffer.from(`CWREADY ${readyToken}\n`);
+  }
+
+  /** True once the prelude has run and requests can be answered. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Feeds stdout bytes; returns the responses they completed. Throws on a malformed frame. */
+  push(chunk: Buffer): FramedResponse[] {
+    this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
+    if (!this.#ready && !this.#skipToReady()) return [];
+    const out: FramedResponse[] = [];
+    for (;;) {
+      if (!this.#header) {
+        const nl = this.#buffer.indexOf(0x0a);
+        if (nl === -1) break;
+        this.#header = parseHeader(this.#buffer.subarray(0, nl).toString('latin1'));
+        this.#buffer = this.#buffer.subarray(nl + 1);
+      }
+      const { outLen, errLen } = this.#header;
+      if (this.#buffer.length < outLen + errLen) break;
+      out.push({
+        id: this.#header.id,
+        code: this.#header.code,
+        stdout: Buffer.from(this.#buffer.subarray(0, outLen)),
+        stderr: Buffer.from(this.#buffer.subarray(outLen, outLen + errLen)),
+      });
+      this.#buffer = this.#buffer.subarray(outLen + errLen);
+      this.#header = null;
+    }
+    return out;
+  }
+
+  #skipToReady(): boolean {
+    const at = this.#buffer.indexOf(this.#readyLine);
+    if (at === -1) return false;
+    this.#buffer = this.#buffer.subarray(at + this.#readyLine.length);
+    this.#ready = true;
+    return true;
+  }
+}
+
+function parseHeader(line: string): Header {
+  const m = /^CW (\d+) (\d+) (\d+) (\d+)$/.exec(line);
+  if (!m) throw new Error(`malformed response header from the remote shell: ${JSON.stringify(line.slice(0, 80))}`);
+  return { id: Number(m[1]), code: Number(m[2]), outLen: Number(m[3]), errLen: Number(m[4]) };
+}

@@ -1,0 +1,33 @@
+/**
+ * The command line sent in an SSH exec request. sshd hands it to the remote
+ * user's login shell (bash, zsh, even fish) and ssh2 sends it as UTF-8
+ * text, so the script travels base64-encoded inside a line any shell parses
+ * the same way, and is decoded and run by `sh`.
+ */
+import { type ShellScript, sh } from '../quote.js';
+
+/** Runs the script under `sh`, through `sudo -n` when asked. */
+export function execCommandLine(script: ShellScript, sudo: boolean): string {
+  const b64 = script.bytes.toString('base64');
+  const run = sudo ? 'exec sudo -n sh -c "$s"' : 'eval "$s"';
+  return `sh -c 's=$(echo ${b64} | base64 -d) || exit 126; ${run}'`;
+}
+
+/**
+ * Wraps a long-running script so that it dies with its channel (SPEC §3
+ * "Remote processes"): it runs in the background with stdin from
+ * /dev/null, a watcher waits for our stdin to close (stop() or a clean
+ * disconnect) and then kills the job and its direct children. When the job
+ * ends on its own, the wrapper exits with its status.
+ */
+export function stoppableScript(script: ShellScript): ShellScript {
+  return sh`( ${script}
+) </dev/null &
+p=$!
+( cat >/dev/null; pkill -TERM -P "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null ) &
+w=$!
+wait "$p"
+c=$?
+kill "$w" 2>/dev/null
+exit "$c"`;
+}
