@@ -21,11 +21,15 @@ export function execCommandLine(script: ShellScript, sudo: boolean): string {
  * ends on its own, the wrapper exits with its status.
  */
 export function stoppableScript(script: ShellScript): ShellScript {
-  return sh`( ${script}
-) </dev/null &
+  // background jobs of a non-interactive shell get /dev/null as stdin, so
+  // the watcher reads the channel's stdin through fd 3
+  return sh`exec 3<&0
+( ${script}
+) </dev/null 3<&- &
 p=$!
-( cat >/dev/null; pkill -TERM -P "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null ) &
+( cat <&3 >/dev/null; pkill -TERM -P "$p"; kill -TERM "$p" ) >/dev/null 2>&1 &
 w=$!
+exec 3<&-
 wait "$p"
 c=$?
 kill "$w" 2>/dev/null
