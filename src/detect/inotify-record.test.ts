@@ -102,6 +102,7 @@ describe('newline layout', () => {
           expect(out).toContainEqual(expect.objectContaining({ kind: 'rescan', dir: '/data' }));
         }
       }),
+      { numRuns: 2_000 },
     );
   });
 });

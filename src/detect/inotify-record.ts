@@ -178,7 +178,9 @@ class LineRecordParser implements InotifyRecordParser {
     }
     const { events, isDir } = parseFlags(flags);
     const { path, dir } = splitPath(full);
-    this.#lastDir = dir;
+    // If the next line turns out to be the rest of this name, the name lies in `dir`
+    // (or in `path` itself when the cut came right after a `/`).
+    this.#lastDir = full.at(-1) === 0x2f ? path : dir;
     if (events.length === 0) return [];
     return [{ kind: 'event', path, dir, events, isDir, cookie: null }];
   }

@@ -147,12 +147,19 @@ export class InotifyWatcher {
     await Promise.race([this.#established.promise, this.ended.then((end) => Promise.reject(end))]);
   }
 
-  /** Stops the remote process and drops pending events. Idempotent. */
+  /**
+   * Stops the remote process and drops pending events. Idempotent. When the
+   * link still works, the marker is used once more to make sure no
+   * inotifywait of this instance survives on the host.
+   */
   async stop(): Promise<void> {
+    if (this.#stopping) return;
     this.#stopping = true;
     clearTimeout(this.#burstTimer);
     this.#debouncer.dispose();
+    const { transport, device, instanceId, sudo } = this.#options;
     await this.#stream?.stop();
+    if (this.#stream) await killRemoteWatchers(transport, device, { instanceId, sudo }).catch(() => {});
     this.#end({ kind: 'stopped' });
   }
 

@@ -1,0 +1,169 @@
+/**
+ * Monitors a list of devices: per device a Supervisor whose sessions bind a
+ * transport, the compiled WatchSet, a Correlator, the capture service and
+ * the scanner. This is what `confwatch watch` and `confwatch serve` run.
+ *
+ * The parts that open connections and build services are a seam
+ * (`MonitorParts`), so the monitor composes them without knowing how each
+ * is made; `stop()` ends every stream, so no inotifywait is left on a host.
+ */
+import type { CaptureRequest } from '../detect/debouncer.js';
+import { Correlator } from '../detect/correlator.js';
+import { inotifyFormatFor } from '../detect/inotify-record.js';
+import { ConfwatchError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../logging.js';
+import type { DeviceRecord, ProfileRecord } from '../store/records.js';
+import type { SnapshotStore } from '../store/snapshot-store.js';
+import type { RemotePath } from '../transport/remote-path.js';
+import type { Transport } from '../transport/transport.js';
+import type { Backoff } from './backoff.js';
+import { InotifyWatcher } from './inotify.watcher.js';
+import { type DeviceSession, pollIntervalMs, Supervisor, type SupervisorState } from './supervisor.js';
+import { compileWatchSet, type WatchSet } from './watch-set.js';
+
+/** What the parts of one device session are built from. */
+export interface SessionContext {
+  readonly device: DeviceRecord;
+  readonly transport: Transport;
+  readonly watchSet: WatchSet;
+  readonly correlator: Correlator;
+  readonly store: SnapshotStore;
+  readonly bus: EventBus;
+}
+
+/** Scanner.scan, as the monitor uses it. */
+export interface ScanService {
+  scan(source: 'poll' | 'rescan', options?: { dirs?: readonly RemotePath[] }): Promise<unknown>;
+}
+
+/** CaptureService.capture, as the monitor uses it. */
+export interface CaptureRunner {
+  capture(requests: readonly CaptureRequest[], source: 'realtime'): Promise<unknown>;
+}
+
+/** How the monitor builds a device's connection and services. */
+export interface MonitorParts {
+  /** Opens a connected transport for the device (createTransport); rejects when unreachable. */
+  openTransport(device: DeviceRecord, store: SnapshotStore): Promise<Transport>;
+  /** inotifywait's version on the host (probeCapabilities), null when absent. */
+  inotifywaitVersion(transport: Transport, device: DeviceRecord): Promise<string | null>;
+  createCapture(context: SessionContext): CaptureRunner;
+  createScanner(context: SessionContext, capture: CaptureRunner): ScanService;
+}
+
+export interface MonitorOptions {
+  readonly store: SnapshotStore;
+  readonly bus: EventBus;
+  readonly parts: MonitorParts;
+  /** Device names to monitor; default every device in the store. */
+  readonly devices?: readonly string[];
+  /** Realtime verification scan interval. Default 30 min. */
+  readonly verifyIntervalMs?: number;
+  /** The inotifywait program on the hosts. Default `inotifywait` from the PATH. */
+  readonly inotifywaitProgram?: string;
+  /** Reconnect backoff per device. Default 1 s doubling to 60 s. */
+  readonly backoff?: () => Backoff;
+  readonly log?: Logger;
+}
+
+/** A device's current supervision state. */
+export interface MonitoredDevice {
+  readonly name: string;
+  readonly state: SupervisorState;
+}
+
+export class Monitor {
+  readonly #options: MonitorOptions;
+  readonly #supervisors = new Map<string, Supervisor>();
+  readonly #correlators: Correlator[] = [];
+
+  constructor(options: MonitorOptions) {
+    this.#options = Object.freeze({ ...options });
+  }
+
+  /** Loads the devices and starts supervising each; rejects CW_ERR_NOT_FOUND when a named device is unknown. */
+  async start(): Promise<void> {
+    const { store } = this.#options;
+    const devices = this.#options.devices
+      ? await Promise.all(this.#options.devices.map((name) => this.#device(name)))
+      : await store.listDevices();
+    for (const device of devices) {
+      const supervisor = this.#supervise(device, await store.listProfiles(device.name));
+      this.#supervisors.set(device.name, supervisor);
+      supervisor.start();
+    }
+  }
+
+  /** Stops every supervisor (and so every remote watcher), then closes open change sets. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.#supervisors.values()].map((s) => s.stop()));
+    await Promise.all(this.#correlators.map((c) => c.flush()));
+  }
+
+  devices(): MonitoredDevice[] {
+    return [...this.#supervisors].map(([name, s]) => ({ name, state: s.state }));
+  }
+
+  async #device(name: string): Promise<DeviceRecord> {
+    const device = await this.#options.store.getDevice(name);
+    if (!device) {
+      throw new ConfwatchError('CW_ERR_NOT_FOUND', `unknown device "${name}"; see \`confwatch device list\``);
+    }
+    return device;
+  }
+
+  #supervise(device: DeviceRecord, profiles: readonly ProfileRecord[]): Supervisor {
+    const { store, bus, log } = this.#options;
+    const watchSet = compileWatchSet(profiles);
+    const correlator = new Correlator({ device: device.name, store, bus, log });
+    this.#correlators.push(correlator);
+    return new Supervisor({
+      device: device.name,
+      mode: device.mode,
+      bus,
+      pollIntervalMs: pollIntervalMs(device, profiles),
+      verifyIntervalMs: this.#options.verifyIntervalMs,
+      backoff: this.#options.backoff?.(),
+      connect: () => this.#connect({ device, watchSet, correlator }),
+      onError: (error) => log?.warn({ device: device.name, err: error }, 'capture or scan failed'),
+    });
+  }
+
+  async #connect(base: Pick<SessionContext, 'device' | 'watchSet' | 'correlator'>): Promise<DeviceSession> {
+    const { parts, store, bus } = this.#options;
+    const { device, watchSet, correlator } = base;
+    const transport = await parts.openTransport(device, store);
+    try {
+      const version = await parts.inotifywaitVersion(transport, device);
+      const context: SessionContext = { ...base, transport, store, bus };
+      const capture = parts.createCapture(context);
+      const scanner = parts.createScanner(context, capture);
+      return {
+        target: transport.info.target,
+        inotifywaitVersion: version,
+        scan: async (source, dirs) => {
+          await scanner.scan(source, dirs ? { dirs } : undefined);
+        },
+        capture: async (requests) => {
+          await capture.capture(requests, 'realtime');
+        },
+        createWatcher: (hooks) =>
+          new InotifyWatcher({
+            device: device.name,
+            transport,
+            tree: watchSet,
+            format: inotifyFormatFor(version),
+            sudo: device.sudo,
+            program: this.#options.inotifywaitProgram,
+            onGitActivity: () => correlator.noteGitActivity(),
+            ...hooks,
+          }),
+        close: () => transport.close(),
+      };
+    } catch (error) {
+      await transport.close();
+      throw error;
+    }
+  }
+}
