@@ -65,6 +65,14 @@ describe('compileWatchSet.match', () => {
     expect(set.match('/etc/x.conf')?.profile.name).toBe('second');
   });
 
+  it('matches names with line terminators under ** and *', () => {
+    const set = compileWatchSet([profile('custom', ['/srv/**']), profile('other', ['/etc/*.conf'])]);
+    expect(set.match('/srv/new\nline.conf')?.profile.name).toBe('custom');
+    expect(set.match('/srv/a\r\u2028b')?.profile.name).toBe('custom');
+    expect(set.match('/etc/new\nline.conf')?.profile.name).toBe('other');
+    expect(set.match('/etc/x/new\nline.conf')).toBeNull();
+  });
+
   it('matches names that are not UTF-8 by their displayed form', () => {
     const set = compileWatchSet([profile('custom', ['/srv/*.conf'])]);
     const name = `b64:${Buffer.concat([Buffer.from('/srv/'), Buffer.from([0xff, 0xfe]), Buffer.from('.conf')]).toString('base64')}`;

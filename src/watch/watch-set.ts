@@ -98,7 +98,7 @@ export function compileWatchSet(
   const patterns = lastSegmentPatterns(profiles.flatMap((p) => p.paths));
 
   const match = (path: RemotePath): WatchMatch | null => {
-    const shown = displayPath(path);
+    const shown = matchable(path);
     for (const c of compiled) {
       if (c.include(shown) && !c.exclude(shown)) return { profile: c.profile, configType: c.profile.configType };
     }
@@ -108,7 +108,7 @@ export function compileWatchSet(
   return {
     profiles,
     match,
-    isExcluded: (path) => anyExclude(displayPath(path)),
+    isExcluded: (path) => anyExclude(matchable(path)),
     configTypeFor(path, content) {
       const found = match(path);
       if (!found) return 'generic';
@@ -120,6 +120,13 @@ export function compileWatchSet(
     namePatterns: () => (patterns ? [...patterns] : null),
   };
 }
+
+/**
+ * The displayed path with line terminators replaced: picomatch's `**` does
+ * not cross them (its regex uses `.`), while a glob never names them
+ * literally, so any other non-slash character matches the same globs.
+ */
+const matchable = (path: RemotePath): string => displayPath(path).replace(/[\n\r\u2028\u2029]/g, '\uFFFD');
 
 /** `/etc/nginx/**\/*.conf` → `/etc/nginx`; `/etc/ssh/sshd_config` → `/etc/ssh`. */
 export function globRoot(glob: string): RemotePath {

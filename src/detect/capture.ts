@@ -1,0 +1,289 @@
+/**
+ * Turns "this path may have changed" into stored snapshots: reads the files
+ * (one remote round trip per batch), hashes them, compares with the tracked
+ * file, stores only real changes (one transaction per batch), emits
+ * `config.changed` per snapshot at once and assigns change sets.
+ */
+import type { EventBus } from '../events/event-bus.js';
+import type { ChangeType, SnapshotSource } from '../events/event-map.js';
+import type { Logger } from '../logging.js';
+import type { ConfigType } from '../parsers/parser.js';
+import type { DeviceRecord, SnapshotRecord, TrackedFileRecord } from '../store/records.js';
+import type { NewSnapshot, SnapshotStore } from '../store/snapshot-store.js';
+import { displayPath, type RemotePath } from '../transport/remote-path.js';
+import type { FileStat, Transport } from '../transport/transport.js';
+import { buildFetchScript, type FetchResult, parseFetch } from '../watch/poll-script.js';
+import type { WatchSet } from '../watch/watch-set.js';
+import type { Correlator } from './correlator.js';
+import { sha256Hex } from './hash.js';
+
+/** What is known about a file on the host at capture time. */
+export type ObservedFile =
+  | { readonly kind: 'content'; readonly stat: FileStat; readonly content: Buffer }
+  /** Bytes not fetched: over maxFileBytes, or known unchanged. */
+  | { readonly kind: 'hash-only'; readonly stat: FileStat; readonly hash: string | null }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'unreadable'; readonly message: string };
+
+export interface CaptureRequest {
+  readonly path: RemotePath;
+  readonly kind: 'changed' | 'deleted' | 'moved';
+  /** For `moved`: the old path, which gets a tombstone. */
+  readonly movedFrom?: RemotePath;
+  readonly detectedAt: string;
+  /** Already read by the caller (scanner): capture skips reading this path. */
+  readonly observed?: ObservedFile;
+}
+
+export interface CaptureOptions {
+  /** Record new files as `initial` instead of `created` (a device's first scan). */
+  readonly initial?: boolean;
+}
+
+export interface CaptureServiceDeps {
+  readonly device: DeviceRecord;
+  readonly watchSet: WatchSet;
+  readonly transport: Pick<Transport, 'readFile' | 'stat' | 'run'>;
+  readonly store: SnapshotStore;
+  readonly bus: EventBus;
+  readonly correlator: Correlator;
+  readonly log?: Logger;
+  /** Called with every stored batch, after its events (analysis plugs in here). */
+  readonly afterStore?: (records: SnapshotRecord[]) => void;
+  /** Files read per remote round trip and snapshots per transaction. Default 500. */
+  readonly batchSize?: number;
+}
+
+/** Files read in one fetch are also capped by their summed size limits, to bound memory. */
+const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
+/** The tracked state capture compares against, updated as a batch is decided. */
+type Known = Pick<TrackedFileRecord, 'contentHash' | 'deleted' | 'mode' | 'uid' | 'gid' | 'configType' | 'profile' | 'syncStatus'>;
+
+interface Decision {
+  readonly path: RemotePath;
+  readonly snapshot?: Omit<NewSnapshot, 'changeSetId'>;
+  /** Tracked-file fixes that need no snapshot (stat cache, unreadable, recovered). */
+  readonly patch?: Parameters<SnapshotStore['updateTrackedFile']>[2];
+}
+
+export class CaptureService {
+  readonly #deps: Readonly<CaptureServiceDeps>;
+  readonly #batchSize: number;
+
+  constructor(deps: CaptureServiceDeps) {
+    this.#deps = Object.freeze({ ...deps });
+    this.#batchSize = Math.max(1, deps.batchSize ?? 500);
+  }
+
+  /**
+   * Captures the requests and returns the snapshots stored, in request
+   * order. Unchanged files store nothing; unreadable files are marked on
+   * their tracked row. Rejects on transport or store failure.
+   */
+  async capture(requests: readonly CaptureRequest[], source: SnapshotSource, options: CaptureOptions = {}): Promise<SnapshotRecord[]> {
+    const stored: SnapshotRecord[] = [];
+    for (const batch of this.#batches(requests)) stored.push(...(await this.#captureBatch(batch, source, options)));
+    return stored;
+  }
+
+  *#batches(requests: readonly CaptureRequest[]): Generator<CaptureRequest[]> {
+    let batch: CaptureRequest[] = [];
+    let bytes = 0;
+    for (const request of requests) {
+      const cost = request.observed ? 0 : this.#deps.watchSet.maxFileBytes(request.path);
+      if (batch.length > 0 && (batch.length >= this.#batchSize || bytes + cost > MAX_BATCH_BYTES)) {
+        yield batch;
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(request);
+      bytes += cost;
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  async #captureBatch(batch: readonly CaptureRequest[], source: SnapshotSource, options: CaptureOptions): Promise<SnapshotRecord[]> {
+    const { device, store } = this.#deps;
+    const observed = await this.#observe(batch);
+    const known = await this.#knownState(batch);
+    const decisions: Decision[] = [];
+    for (const request of batch) {
+      for (const decision of this.#decide(request, observed, known, source, options)) decisions.push(decision);
+    }
+    for (const d of decisions) if (d.patch && !d.snapshot) await this.#patch(d);
+
+    const inputs: NewSnapshot[] = [];
+    for (const d of decisions) {
+      if (!d.snapshot) continue;
+      const changeSetId = await this.#deps.correlator.changeSetFor(d.snapshot.path);
+      inputs.push({ ...d.snapshot, changeSetId });
+    }
+    const records = await store.recordSnapshots(inputs);
+    for (const d of decisions) if (d.snapshot && d.patch) await this.#patch(d);
+    for (const record of records) this.#publish(record);
+    if (records.length > 0) this.#deps.afterStore?.(records);
+    this.#deps.log?.debug({ device: device.name, requests: batch.length, stored: records.length }, 'captured batch');
+    return records;
+  }
+
+  async #patch(d: Decision): Promise<void> {
+    if (d.patch) await this.#deps.store.updateTrackedFile(this.#deps.device.name, d.path, d.patch);
+  }
+
+  /** Reads every request without a prefetched observation in one round trip. */
+  async #observe(batch: readonly CaptureRequest[]): Promise<Map<RemotePath, ObservedFile>> {
+    const result = new Map<RemotePath, ObservedFile>();
+    const toRead = [...new Set(batch.filter((r) => r.kind !== 'deleted' && !r.observed).map((r) => r.path))];
+    for (const r of batch) if (r.observed) result.set(r.path, r.observed);
+    if (toRead.length === 0) return result;
+    const requests = toRead.map((path) => ({ path, maxBytes: this.#deps.watchSet.maxFileBytes(path) }));
+    const output = await this.#deps.transport.run(buildFetchScript(requests), { sudo: this.#deps.device.sudo });
+    for (const fetched of parseFetch(output.stdout, requests)) result.set(fetched.path, observedFromFetch(fetched));
+    return result;
+  }
+
+  async #knownState(batch: readonly CaptureRequest[]): Promise<Map<RemotePath, Known>> {
+    const { device, store } = this.#deps;
+    const paths = new Set(batch.flatMap((r) => (r.movedFrom ? [r.path, r.movedFrom] : [r.path])));
+    const known = new Map<RemotePath, Known>();
+    // one query for big batches, point lookups for the realtime common case
+    const rows =
+      paths.size > 50
+        ? (await store.listTrackedFiles(device.name)).filter((t) => paths.has(t.path))
+        : (await Promise.all([...paths].map((p) => store.getTrackedFile(device.name, p)))).filter((t) => t !== undefined);
+    for (const row of rows) known.set(row.path, row);
+    return known;
+  }
+
+  *#decide(
+    request: CaptureRequest,
+    observed: ReadonlyMap<RemotePath, ObservedFile>,
+    known: Map<RemotePath, Known>,
+    source: SnapshotSource,
+    options: CaptureOptions,
+  ): Generator<Decision> {
+    const base = { device: this.#deps.device.name, source, detectedAt: request.detectedAt };
+    // a rename from an untracked name (an editor's or sed's temp file) is a plain change
+    const movedFrom = request.kind === 'moved' && request.movedFrom !== undefined && isLive(known.get(request.movedFrom)) ? request.movedFrom : undefined;
+    if (movedFrom !== undefined) {
+      const tombstone = this.#tombstone(movedFrom, known, base);
+      if (tombstone) yield tombstone;
+    }
+    const state = request.kind === 'deleted' ? { kind: 'missing' as const } : observed.get(request.path);
+    if (!state || state.kind === 'missing') {
+      const tombstone = this.#tombstone(request.path, known, base);
+      if (tombstone) yield tombstone;
+      return;
+    }
+    const match = this.#deps.watchSet.match(request.path);
+    if (!match) return;
+    const previous = known.get(request.path);
+    const live = isLive(previous) ? previous : undefined;
+
+    if (state.kind === 'unreadable') {
+      const patch = { syncStatus: 'unreadable' as const, lastError: state.message, lastCheckedAt: request.detectedAt };
+      if (previous) {
+        known.set(request.path, { ...previous, syncStatus: 'unreadable' });
+        yield { path: request.path, patch };
+        return;
+      }
+      // first sight of a file we may not read: track it without content
+      const configType = this.#deps.watchSet.configTypeFor(request.path, null);
+      known.set(request.path, { ...untracked(configType, match.profile.name), deleted: false, syncStatus: 'unreadable' });
+      yield {
+        path: request.path,
+        snapshot: { ...base, path: request.path, configType, profile: match.profile.name, changeType: newFileType(movedFrom, options), contentHash: null, movedFromPath: movedFrom ?? null, setBaseline: true },
+        patch,
+      };
+      return;
+    }
+
+    const hash = state.kind === 'content' ? sha256Hex(state.content) : state.hash;
+    const { stat } = state;
+    const statFields = { size: stat.size, mode: stat.mode, uid: stat.uid, gid: stat.gid, mtimeMs: stat.mtimeMs, ino: stat.ino };
+    const recovered = previous?.syncStatus === 'unreadable' ? { syncStatus: 'synced' as const, lastError: null } : undefined;
+    let changeType: ChangeType;
+    if (!live) changeType = newFileType(movedFrom, options);
+    else if (hash !== null && hash === live.contentHash) {
+      if (stat.mode === live.mode && stat.uid === live.uid && stat.gid === live.gid) {
+        yield { path: request.path, patch: { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, lastCheckedAt: request.detectedAt, ...recovered } };
+        return;
+      }
+      changeType = 'metadata';
+    } else changeType = movedFrom !== undefined ? 'moved' : 'modified';
+
+    const content = state.kind === 'content' && changeType !== 'metadata' ? state.content : undefined;
+    const configType = live && changeType === 'metadata' ? live.configType : this.#deps.watchSet.configTypeFor(request.path, content ?? null);
+    known.set(request.path, { ...statFields, contentHash: hash, deleted: false, configType, profile: match.profile.name, syncStatus: 'synced' });
+    yield {
+      path: request.path,
+      snapshot: {
+        ...base,
+        ...statFields,
+        path: request.path,
+        configType,
+        profile: match.profile.name,
+        changeType,
+        ...(content ? { content } : { contentHash: hash }),
+        movedFromPath: changeType === 'moved' ? (movedFrom ?? null) : null,
+        setBaseline: !live,
+      },
+      ...(recovered && { patch: recovered }),
+    };
+  }
+
+  #tombstone(
+    path: RemotePath,
+    known: Map<RemotePath, Known>,
+    base: { device: string; source: SnapshotSource; detectedAt: string },
+  ): Decision | undefined {
+    const previous = known.get(path);
+    if (!previous || previous.deleted) return undefined;
+    known.set(path, { ...previous, deleted: true, contentHash: null });
+    return { path, snapshot: { ...base, path, configType: previous.configType, profile: previous.profile, changeType: 'deleted', contentHash: null } };
+  }
+
+  #publish(record: SnapshotRecord): void {
+    this.#deps.bus.publish('config.changed', record.device, {
+      path: record.path,
+      snapshotId: record.id,
+      contentHash: record.contentHash,
+      changeType: record.changeType,
+      source: record.source,
+      changeSetId: record.changeSetId,
+      detectedAt: record.detectedAt,
+      storedAt: record.storedAt,
+    });
+  }
+}
+
+const newFileType = (movedFrom: RemotePath | undefined, options: CaptureOptions): ChangeType =>
+  movedFrom !== undefined ? 'moved' : options.initial ? 'initial' : 'created';
+
+const isLive = (known: Known | undefined): known is Known => known !== undefined && !known.deleted;
+
+const untracked = (configType: ConfigType, profile: string): Known => ({
+  contentHash: null,
+  deleted: false,
+  mode: null,
+  uid: null,
+  gid: null,
+  configType,
+  profile,
+  syncStatus: 'unknown',
+});
+
+/** The capture view of a fetch result. */
+export function observedFromFetch(fetched: FetchResult): ObservedFile {
+  switch (fetched.status) {
+    case 'ok':
+      return { kind: 'content', stat: fetched.stat, content: fetched.content };
+    case 'too-large':
+      return { kind: 'hash-only', stat: fetched.stat, hash: fetched.hash };
+    case 'missing':
+      return { kind: 'missing' };
+    case 'unreadable':
+      return { kind: 'unreadable', message: `permission denied reading ${displayPath(fetched.path)}` };
+  }
+}
