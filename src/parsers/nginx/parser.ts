@@ -25,6 +25,12 @@ export interface NginxParseOptions {
   readonly context?: ParseContext;
   /** The file's name in messages and payloads. Default `context.path`, else `nginx.conf`. */
   readonly fileName?: string;
+  /**
+   * Directory that relative include paths are resolved against. Default: the
+   * main file's directory, as crossplane does; nginx itself uses its prefix
+   * (e.g. `/etc/nginx`), which differs for files below `sites-enabled/`.
+   */
+  readonly includeRoot?: string;
 }
 
 /**
@@ -103,7 +109,7 @@ class PayloadBuilder {
     const file = options.fileName ?? options.context?.path ?? 'nginx.conf';
     this.#queue = [{ file, ctx: [], bytes }];
     this.#indexOf.set(file, 0);
-    this.#configDir = dirname(file);
+    this.#configDir = options.includeRoot ?? dirname(file);
   }
 
   build(): NginxMultiPayload {
@@ -152,7 +158,7 @@ class PayloadBuilder {
       const done = stack.pop()!;
       const parent = stack[stack.length - 1];
       if (parent === undefined) return false;
-      if (parent.parsed && done.trailing.length > 0) parent.parsed.push(...done.trailing);
+      if (parent.parsed) for (const comment of done.trailing) parent.parsed.push(comment);
       return true;
     };
     const openFrame = (frame: Frame, line: number): void => {
@@ -210,8 +216,8 @@ class PayloadBuilder {
       if (end.value === '{') {
         stmt.block = [];
         openFrame({ parsed: stmt.block, ctx: enterBlockContext(directive, frame.ctx), trailing }, end.line);
-      } else if (trailing.length > 0) {
-        frame.parsed.push(...trailing);
+      } else {
+        for (const comment of trailing) frame.parsed.push(comment);
       }
     }
     // Blocks still open at the end of input close quietly, as in crossplane.

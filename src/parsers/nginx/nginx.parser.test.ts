@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { nginxParser, nginxPrefix } from './nginx.parser.js';
+
+const files: Record<string, string> = {
+  '/config/nginx/nginx.conf': 'http {\n  upstream api { server 10.0.0.1:8080; server api2:80 backup; }\n  include /config/nginx/site-confs/*.conf;\n}\n',
+  '/config/nginx/site-confs/default.conf': [
+    'server {',
+    '  listen 443 ssl;',
+    '  server_name app.example.com www.example.com;',
+    '  include /config/nginx/authelia-server.conf;',
+    '  set $upstream_app app;',
+    '  set $upstream_port 3000;',
+    '  location / {',
+    '    include /config/nginx/authelia-location.conf;',
+    '    set $upstream_proto https;',
+    '    proxy_pass $upstream_proto://$upstream_app:$upstream_port;',
+    '  }',
+    '  location /api { auth_basic "Restricted"; proxy_pass http://api; }',
+    '}',
+    '',
+  ].join('\n'),
+  '/config/nginx/authelia-server.conf': 'location /authelia { internal; }\n',
+  '/config/nginx/authelia-location.conf': 'auth_request /authelia;\n',
+};
+
+const context = {
+  path: '/config/nginx/nginx.conf',
+  readFile: (path: string) => (path in files ? Buffer.from(files[path]!) : undefined),
+  glob: (pattern: string) => Object.keys(files).filter((p) => pattern.endsWith('*.conf') && p.startsWith(pattern.slice(0, -6))),
+};
+
+describe('nginxParser', () => {
+  it('follows includes and summarises servers, locations, upstreams and SWAG targets', () => {
+    const result = nginxParser.parse(Buffer.from(files['/config/nginx/nginx.conf']!), context);
+    expect(result.errors).toEqual([]);
+    const summary = result.data!.summary;
+    expect(summary.upstreams).toEqual([{ name: 'api', file: '/config/nginx/nginx.conf', line: 2, servers: ['10.0.0.1:8080', 'api2:80'] }]);
+    expect(summary.servers).toHaveLength(1);
+    const server = summary.servers[0]!;
+    expect(server).toMatchObject({
+      listen: ['443 ssl'],
+      serverNames: ['app.example.com', 'www.example.com'],
+      ssl: true,
+      auth: ['authelia'],
+      target: { app: 'app', port: 3000, proto: null },
+    });
+    expect(server.locations.map((l) => [l.path, l.proxyPass, l.auth, l.target])).toEqual([
+      ['/authelia', null, [], { app: 'app', port: 3000, proto: null }],
+      ['/', '$upstream_proto://$upstream_app:$upstream_port', ['authelia', 'auth_request'], { app: 'app', port: 3000, proto: 'https' }],
+      ['/api', 'http://api', ['auth_basic'], { app: 'app', port: 3000, proto: null }],
+    ]);
+    expect(summary.includes.map((i) => [i.path, i.resolved])).toContainEqual([
+      '/config/nginx/site-confs/*.conf',
+      ['/config/nginx/site-confs/default.conf'],
+    ]);
+  });
+
+  it('parses a single file without a context, listing includes unresolved', () => {
+    const result = nginxParser.parse(Buffer.from('location /x { include /config/nginx/ldap-location.conf; proxy_pass http://x:1; }\n'));
+    expect(result.data!.summary.locations).toEqual([
+      { path: '/x', file: 'nginx.conf', line: 1, proxyPass: 'http://x:1', auth: ['ldap'], target: null },
+    ]);
+    expect(result.data!.summary.includes[0]!.resolved).toEqual([]);
+  });
+
+  it('reports errors with file and line, and a line even where crossplane gives none', () => {
+    const broken = nginxParser.parse(Buffer.from('http {\n  server {\n'), { path: '/etc/nginx/nginx.conf' });
+    expect(broken.errors).toEqual([
+      { message: 'unexpected end of file, expecting "}" in /etc/nginx/nginx.conf:2', line: 2, file: '/etc/nginx/nginx.conf' },
+    ]);
+    expect(broken.data).toBeNull();
+    const unterminated = nginxParser.parse(Buffer.from('user www-data;\nworker_processes auto\n'), { path: 'a.conf' });
+    expect(unterminated.errors).toEqual([{ message: 'unexpected end of file, expecting ";" or "}"', line: 3, file: 'a.conf' }]);
+  });
+
+  it('reports wrong argument counts', () => {
+    const result = nginxParser.parse(Buffer.from('http {\n  server {\n    listen;\n  }\n}\n'), { path: 'x.conf' });
+    expect(result.errors).toEqual([{ message: 'invalid number of arguments in "listen" directive in x.conf:3', line: 3, file: 'x.conf' }]);
+  });
+
+  it('survives include cycles', () => {
+    const loop = { path: '/etc/nginx/nginx.conf', readFile: () => Buffer.from('server { include /etc/nginx/a.conf; }'), glob: () => [] };
+    const result = nginxParser.parse(Buffer.from('include /etc/nginx/a.conf;'), loop);
+    expect(result.data!.summary.servers).toHaveLength(1);
+  });
+
+  it('resolves relative includes against the nginx prefix', () => {
+    expect(nginxPrefix('/etc/nginx/sites-enabled/default')).toBe('/etc/nginx');
+    expect(nginxPrefix('/config/nginx/nginx.conf')).toBe('/config/nginx');
+    expect(nginxPrefix('/srv/web/site.conf')).toBe('/srv/web');
+  });
+});

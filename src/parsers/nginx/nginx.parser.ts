@@ -1,0 +1,71 @@
+import { neverThrow } from '../generic/never-throw.js';
+import type { ParseContext, ParseIssue, ParseResult, Parser } from '../parser.js';
+import { dirname } from './include-path.js';
+import { parseNginx } from './parser.js';
+import type { NginxMultiPayload, NginxPayloadError, NginxSinglePayload } from './payload.js';
+import { type NginxSummary, summarizeNginx } from './summary.js';
+
+/** What the nginx parser stores for a file. */
+export interface NginxData {
+  /**
+   * crossplane's payload: multi-file (`config: [...]`, includes followed)
+   * when the context can read files, single-file (`parsed`) otherwise.
+   */
+  readonly payload: NginxSinglePayload | NginxMultiPayload;
+  /** Servers, locations, upstreams, includes and SWAG targets. */
+  readonly summary: NginxSummary;
+}
+
+/**
+ * The `Parser` for nginx configs. With `context.readFile`/`glob` it follows
+ * `include` (globs too) relative to the nginx prefix: the directory named
+ * `nginx` above the file when there is one (`/etc/nginx`, `/config/nginx`),
+ * else the file's own directory. Argument counts are checked (context checks
+ * are not, since many files are fragments included elsewhere). Never throws.
+ */
+export const nginxParser: Parser<NginxData> = {
+  type: 'nginx',
+  parse(bytes: Buffer, context?: ParseContext): ParseResult<NginxData> {
+    return neverThrow(() => parseWithSummary(bytes, context));
+  },
+};
+
+function parseWithSummary(bytes: Buffer, context: ParseContext | undefined): ParseResult<NginxData> {
+  const fileName = context?.path ?? 'nginx.conf';
+  const followIncludes = context?.readFile !== undefined;
+  const options = { fileName, checkArgs: true, context, includeRoot: nginxPrefix(fileName) };
+  let payload: NginxSinglePayload | NginxMultiPayload;
+  let summary: NginxSummary;
+  if (followIncludes) {
+    const multi = parseNginx(bytes, { ...options, single: false });
+    payload = multi;
+    summary = summarizeNginx(multi.config);
+  } else {
+    const single = parseNginx(bytes, options);
+    payload = single;
+    summary = summarizeNginx([{ file: fileName, status: single.status, errors: single.errors, parsed: single.parsed }]);
+  }
+  const lineCount = (file: string): number | undefined => {
+    const content = file === fileName ? bytes : context?.readFile?.(file);
+    return content === undefined ? undefined : content.toString('utf8').split('\n').length;
+  };
+  const errors = payload.errors.map((e) => toIssue(e, fileName, lineCount));
+  const mainParsed = 'parsed' in payload ? payload.parsed : (payload.config[0]?.parsed ?? []);
+  const nothingUsable = payload.status === 'failed' && mainParsed.length === 0;
+  return { data: nothingUsable ? null : { payload, summary }, errors, warnings: [] };
+}
+
+/** crossplane reports running out of input mid-statement as an empty message without a line. */
+function toIssue(error: NginxPayloadError, mainFile: string, lineCount: (file: string) => number | undefined): ParseIssue {
+  const file = error.file ?? mainFile;
+  const message = error.error === '' ? 'unexpected end of file, expecting ";" or "}"' : error.error;
+  const line = error.line ?? lineCount(file);
+  return line === undefined ? { message, file } : { message, line, file };
+}
+
+/** The nginx prefix a config file's relative includes are resolved against. */
+export function nginxPrefix(path: string): string {
+  const parts = path.split('/');
+  const at = parts.lastIndexOf('nginx', parts.length - 2);
+  return at > 0 ? parts.slice(0, at + 1).join('/') : dirname(path);
+}
