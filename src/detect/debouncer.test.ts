@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CaptureRequest, Debouncer } from './debouncer.js';
+import type { CaptureRequest } from './capture.js';
+import { Debouncer } from './debouncer.js';
 import type { InotifyEvent, InotifyEventName } from './inotify-record.js';
 
 const ev = (path: string, name: InotifyEventName, cookie: number | null = null, isDir = false): InotifyEvent => ({

@@ -14,17 +14,8 @@
  * `moved_to` alone is a change. Pure apart from timers.
  */
 import type { RemotePath } from '../transport/remote-path.js';
+import type { CaptureRequest } from './capture.js';
 import type { InotifyEvent, InotifyEventName } from './inotify-record.js';
-
-/** What the capture service is asked to read (or tombstone). */
-export interface CaptureRequest {
-  readonly path: RemotePath;
-  readonly kind: 'changed' | 'deleted' | 'moved';
-  /** The old path of a move. */
-  readonly movedFrom?: RemotePath;
-  /** ISO time of the first event of the burst for this path. */
-  readonly detectedAt: string;
-}
 
 export interface DebounceWindows {
   /** Quiet time after a finishing event (close_write, moved_to, …). Default 20 ms. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { remotePathToBytes } from '../transport/remote-path.js';
-import { createInotifyParser, inotifyFormatArgs, inotifyFormatFor, type InotifyRecord } from './inotify-record.js';
+import { createInotifyParser, type InotifyRecord, inotifyFormatArgs, inotifyFormatFor } from './inotify-record.js';
 
 const nulRecords = (...fields: (string | Buffer)[]) => fields.map((f) => (typeof f === 'string' ? Buffer.from(f) : f));
 const feed = (parser: ReturnType<typeof createInotifyParser>, records: Buffer[]): InotifyRecord[] =>

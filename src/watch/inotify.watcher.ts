@@ -15,13 +15,14 @@
  * any earlier watcher of the same device still running on the host (a
  * session sshd kept alive after a partition) is killed by that marker.
  */
-import { type CaptureRequest, Debouncer, type DebounceWindows } from '../detect/debouncer.js';
+import type { CaptureRequest } from '../detect/capture.js';
+import { Debouncer, type DebounceWindows } from '../detect/debouncer.js';
 import {
   createInotifyParser,
   type InotifyEvent,
   type InotifyFormat,
-  inotifyFormatArgs,
   type InotifyRecord,
+  inotifyFormatArgs,
   WATCHED_EVENTS,
 } from '../detect/inotify-record.js';
 import { argvToScript, raw, sh } from '../transport/quote.js';

@@ -7,7 +7,7 @@
  * (`MonitorParts`), so the monitor composes them without knowing how each
  * is made; `stop()` ends every stream, so no inotifywait is left on a host.
  */
-import type { CaptureRequest } from '../detect/debouncer.js';
+import type { CaptureRequest } from '../detect/capture.js';
 import { Correlator } from '../detect/correlator.js';
 import { inotifyFormatFor } from '../detect/inotify-record.js';
 import { ConfwatchError } from '../errors.js';

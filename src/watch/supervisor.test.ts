@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CaptureRequest } from '../detect/debouncer.js';
+import type { CaptureRequest } from '../detect/capture.js';
 import type { ConfwatchEvent } from '../events/event-map.js';
 import { MemoryEventBus } from '../events/memory.bus.js';
 import type { DeviceMode } from '../store/records.js';

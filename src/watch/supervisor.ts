@@ -11,7 +11,7 @@
  * for the rest of the supervisor's life, when inotifywait is missing, the
  * host's inotify limits are exhausted, or the stream fails repeatedly.
  */
-import type { CaptureRequest } from '../detect/debouncer.js';
+import type { CaptureRequest } from '../detect/capture.js';
 import type { InotifyEvent } from '../detect/inotify-record.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { WatchMode } from '../events/event-map.js';

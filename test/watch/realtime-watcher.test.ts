@@ -7,12 +7,12 @@ import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CaptureRequest } from '../../src/detect/debouncer.js';
+import type { CaptureRequest } from '../../src/detect/capture.js';
 import { inotifyFormatFor } from '../../src/detect/inotify-record.js';
 import { LocalTransport } from '../../src/transport/local.transport.js';
 import { InotifyWatcher, type WatchEnd } from '../../src/watch/inotify.watcher.js';
-import { compileWatchSet } from '../../src/watch/watch-set.js';
 import { resolveProfiles } from '../../src/watch/profiles.js';
+import { compileWatchSet } from '../../src/watch/watch-set.js';
 
 function inotifywaitVersion(): string | null {
   try {
