@@ -3,7 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTransport } from '../../src/transport/factory.js';
+import { LocalTransport } from '../../src/transport/local.transport.js';
 import { sh } from '../../src/transport/quote.js';
+import type { DeviceRecord } from '../../src/store/records.js';
 import { fetchHostKey } from '../../src/transport/ssh/fetch-host-key.js';
 import { SshTransport, type SshTransportOptions } from '../../src/transport/ssh/ssh.transport.js';
 import { describeWithSshd, freePort, type RunningSshd, startSshd } from '../helpers/sshd.js';
@@ -107,6 +110,50 @@ describeWithSshd('SshTransport against a real sshd', () => {
         await t.close();
         await jump.close();
         await target.stop();
+      }
+    });
+  });
+
+  describe('createTransport', () => {
+    const device = (name: string, d: RunningSshd | null, jump: string | null = null): DeviceRecord => ({
+      name,
+      transport: d ? 'ssh' : 'local',
+      host: d?.host ?? 'localhost',
+      port: d?.port ?? 22,
+      user: d?.user ?? 'root',
+      identityFile: d?.clientKeyPath ?? null,
+      hasPassphrase: false,
+      hostKey: d?.hostKeyFingerprint ?? null,
+      mode: 'auto',
+      pollIntervalSec: null,
+      sudo: false,
+      jump,
+      tags: [],
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+
+    it('builds a local transport for a local device and an ssh one (through its jump) otherwise', async () => {
+      const bastion = await startSshd();
+      const inner = await startSshd();
+      const records = new Map([['bastion', device('bastion', bastion)]]);
+      const deps = {
+        getPassphrase: () => {
+          throw new Error('no passphrase expected');
+        },
+        resolveJump: (name: string) => records.get(name)!,
+      };
+      const local = await createTransport(device('here', null), deps);
+      expect(local).toBeInstanceOf(LocalTransport);
+      await local.close();
+      const remote = await createTransport(device('inner', inner, 'bastion'), deps);
+      try {
+        expect(remote.info).toEqual({ kind: 'ssh', target: `${inner.user}@127.0.0.1:${inner.port}` });
+        expect((await remote.run(sh`echo through-bastion`)).stdout.toString()).toBe('through-bastion\n');
+      } finally {
+        await remote.close();
+        await bastion.stop();
+        await inner.stop();
       }
     });
   });

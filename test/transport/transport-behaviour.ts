@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeCapabilities } from '../../src/transport/probe.js';
 import { raw, sh } from '../../src/transport/quote.js';
 import { remoteJoin, remotePathFromBytes, remotePathToBytes } from '../../src/transport/remote-path.js';
 import type { Transport } from '../../src/transport/transport.js';
@@ -171,6 +172,16 @@ export function transportBehaviour(setup: () => Promise<TransportFixture>): void
       expect((await t.stat(join(dir, 'st-link')))?.type).toBe('symlink');
       expect(await t.stat(join(dir, 'missing'))).toBeNull();
     });
+  });
+
+  it('probes the capabilities of the host in one request', async () => {
+    const caps = await probeCapabilities(t);
+    const local = (tool: string) => execFileSync('sh', ['-c', `command -v ${tool} || true`], { encoding: 'utf8' }).trim() !== '';
+    expect(caps.inotifywait.present).toBe(local('inotifywait'));
+    if (caps.inotifywait.present) {
+      expect(execFileSync('sh', ['-c', 'inotifywait --help 2>&1 | head -n 1'], { encoding: 'utf8' })).toContain(caps.inotifywait.version);
+    }
+    expect(caps).toMatchObject({ sha256sum: local('sha256sum'), tar: local('tar'), sudo: local('sudo'), statFormat: true, findPrintf: true, busybox: false });
   });
 
   describe('quoting', () => {

@@ -29,6 +29,8 @@ const STOP_GRACE_MS = 5_000;
 export interface SshTransportOptions extends Omit<SshEndpoint, 'jump'> {
   /** Connect through this transport's connection (ProxyJump). */
   readonly jump?: SshTransport;
+  /** Close the jump transport with this one (when nothing else shares it). Default false. */
+  readonly closeJump?: boolean;
 }
 
 const toScript = (command: Command): ShellScript => (isShellScript(command) ? command : argvToScript(command));
@@ -38,9 +40,11 @@ export class SshTransport implements Transport {
   /** The underlying connection (shared with transports that jump through this host). */
   readonly connection: SshConnection;
   readonly #shell: PersistentShell;
+  readonly #ownedJump: SshTransport | null;
 
   constructor(options: SshTransportOptions) {
-    const { jump, ...endpoint } = options;
+    const { jump, closeJump, ...endpoint } = options;
+    this.#ownedJump = closeJump && jump ? jump : null;
     this.connection = new SshConnection({ ...endpoint, ...(jump ? { jump: jump.connection } : {}) });
     this.info = Object.freeze({ kind: 'ssh', target: this.connection.target });
     this.#shell = new PersistentShell({
@@ -133,6 +137,7 @@ export class SshTransport implements Transport {
   async close(): Promise<void> {
     this.#shell.close();
     await this.connection.close();
+    await this.#ownedJump?.close();
   }
 
   readonly #run = (script: ShellScript, options?: ExecOptions): Promise<ExecResult> => this.run(script, options);
