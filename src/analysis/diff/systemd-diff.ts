@@ -1,0 +1,48 @@
+/** Typed changes between two versions of a systemd unit (drop-ins already merged by the parser). */
+import { type Change, change } from '../change.js';
+import { asRecord, asStrings, asText, jsonEqual } from '../loose-data.js';
+import { changedKeys, setDiff } from '../set-diff.js';
+
+/** The settings the dedicated change kinds cover; anything else is `setting.changed`. */
+const COVERED = new Set(['Service.ExecStart', 'Service.User', 'Service.Group', 'Service.Environment', 'Service.EnvironmentFile']);
+
+export function systemdDiff(oldData: unknown, newData: unknown, unitName?: string): Change[] {
+  const a = asRecord(oldData);
+  const b = asRecord(newData);
+  const service = asText(b.name) ?? asText(a.name) ?? unitName;
+  const out: Change[] = [];
+  const execBefore = asStrings(a.execStart);
+  const execAfter = asStrings(b.execStart);
+  if (!jsonEqual(execBefore, execAfter)) out.push(change('exec.changed', { from: execBefore, to: execAfter }, service));
+  for (const key of ['user', 'group'] as const) {
+    const from = asText(a[key]) ?? null;
+    const to = asText(b[key]) ?? null;
+    if (from !== to) out.push(change(`${key}.changed`, { from, to }, service));
+  }
+  const depsBefore = asRecord(a.dependencies);
+  const depsAfter = asRecord(b.dependencies);
+  for (const key of [...new Set([...Object.keys(depsBefore), ...Object.keys(depsAfter)])].sort()) {
+    const d = setDiff(asStrings(depsBefore[key]), asStrings(depsAfter[key]));
+    if (d.added.length || d.removed.length) out.push(change('dependency.changed', { key, ...d }, service));
+  }
+  const envFiles = setDiff(asStrings(a.environmentFiles), asStrings(b.environmentFiles));
+  if (envFiles.added.length || envFiles.removed.length) out.push(change('environment_file.changed', envFiles, service));
+  const envBefore = asRecord(a.environment) as Record<string, unknown>;
+  const envAfter = asRecord(b.environment) as Record<string, unknown>;
+  for (const { key, change: how } of changedKeys(envBefore, envAfter)) out.push(change('env.changed', { key, change: how }, service));
+  for (const setting of otherSettings(asRecord(a.sections), asRecord(b.sections))) out.push(change('setting.changed', setting, service));
+  return out;
+}
+
+/** Settings outside the dedicated kinds whose values changed, as `Section.Key` (values left out: they may hold secrets). */
+function otherSettings(a: Record<string, unknown>, b: Record<string, unknown>): { key: string; change: string }[] {
+  const flat = (sections: Record<string, unknown>) => {
+    const out: Record<string, unknown> = {};
+    for (const [section, keys] of Object.entries(sections)) {
+      for (const [key, values] of Object.entries(asRecord(keys))) out[`${section}.${key}`] = values;
+    }
+    return out;
+  };
+  const depKey = /^(Unit|Install)\.(Requires|Wants|BindsTo|PartOf|Requisite|After|Before|Conflicts|WantedBy|RequiredBy)$/;
+  return changedKeys(flat(a), flat(b), jsonEqual).filter(({ key }) => !COVERED.has(key) && !depKey.test(key));
+}
