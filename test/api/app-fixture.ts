@@ -1,0 +1,65 @@
+/**
+ * A real API over a real store: a temp confwatch home with a master key,
+ * SQLite with every migration, the in-process bus, and one API token per
+ * role. `close()` removes everything.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type AppOptions, buildApp } from '../../src/api/app.js';
+import { AuditRecorder } from '../../src/auth/audit-recorder.js';
+import { AuthRepository } from '../../src/auth/auth.repository.js';
+import { FailureRateLimiter } from '../../src/auth/rate-limiter.js';
+import type { Role } from '../../src/auth/scopes.js';
+import { MemoryEventBus } from '../../src/events/memory.bus.js';
+import { AuthService } from '../../src/services/auth.service.js';
+import { DeviceService } from '../../src/services/device.service.js';
+import type { KyselyStore } from '../../src/store/kysely.store.js';
+import { createMasterKeyFile } from '../../src/store/keyring.js';
+import { openStore } from '../../src/store/open-store.js';
+
+export interface ApiFixture {
+  readonly app: FastifyInstance;
+  readonly store: KyselyStore;
+  readonly bus: MemoryEventBus;
+  readonly auth: AuthService;
+  /** A bearer token per role (users `viewer`, `operator`, `approver`, `admin`). */
+  readonly tokens: Readonly<Record<Role, string>>;
+  /** `{authorization: 'Bearer …'}` for the role. */
+  as(role: Role): { authorization: string };
+  close(): Promise<void>;
+}
+
+export async function openApiFixture(options: AppOptions = {}): Promise<ApiFixture> {
+  const home = mkdtempSync(join(tmpdir(), 'cw-api-'));
+  createMasterKeyFile(home);
+  const store = await openStore({ home, env: {} });
+  const bus = new MemoryEventBus();
+  const audit = new AuditRecorder(store);
+  const auth = new AuthService(new AuthRepository(store.db), audit, { loginLimiter: new FailureRateLimiter({ maxFailures: 5 }) });
+  const tokens = {} as Record<Role, string>;
+  for (const role of ['viewer', 'operator', 'approver', 'admin'] as const) {
+    await auth.addUser(role, role, `${role}-password`);
+    tokens[role] = (await auth.createToken(role)).token;
+  }
+  const app = await buildApp({ store, bus, devices: new DeviceService(store), auth, audit }, options);
+  return {
+    app,
+    store,
+    bus,
+    auth,
+    tokens,
+    as: (role) => ({ authorization: `Bearer ${tokens[role]}` }),
+    async close() {
+      await app.close();
+      await store.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Adds a local device (no SSH needed) watching one glob. */
+export async function addLocalDevice(store: KyselyStore, name: string): Promise<void> {
+  await new DeviceService(store).add({ name, local: true, watch: ['/etc/app/*.conf'] });
+}

@@ -1,0 +1,89 @@
+/**
+ * Deny by default: every registered route declares a scope, and every
+ * non-public route answers 401 without credentials and 403 to a token
+ * lacking its scope.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertDeclaredScope } from '../../src/api/plugins/route-config.js';
+import { SCOPES, type Role, type Scope, roleHasScope } from '../../src/auth/scopes.js';
+import { type ApiFixture, openApiFixture } from './app-fixture.js';
+
+interface SeenRoute {
+  method: string;
+  url: string;
+  scope: string | undefined;
+}
+
+const seen: SeenRoute[] = [];
+let fx: ApiFixture;
+
+beforeAll(async () => {
+  fx = await openApiFixture({
+    onRoute: (route) => {
+      for (const method of [route.method].flat()) if (method !== 'HEAD') seen.push({ method, url: route.url, scope: route.scope });
+    },
+  });
+});
+afterAll(() => fx.close());
+
+/** A concrete URL for a route pattern: every parameter gets a well-formed value. */
+const concrete = (url: string): string =>
+  url.replace(':device', 'web1').replace(':name', 'someone').replace(':id', url.startsWith('/api/tokens') ? '0123abcd' : '01HZZZZZZZZZZZZZZZZZZZZZZZ');
+
+/** The least-privileged role lacking the scope, if any role lacks it. */
+const roleWithout = (scope: Scope): Role | undefined => (['viewer', 'operator', 'approver', 'admin'] as const).find((r) => !roleHasScope(r, scope));
+
+describe('route scopes', () => {
+  it('registers routes, each with a declared scope', () => {
+    expect(seen.length).toBeGreaterThan(20);
+    const undeclared = seen.filter((r) => r.scope === undefined).map((r) => `${r.method} ${r.url}`);
+    expect(undeclared).toEqual([]);
+    for (const route of seen) expect([...SCOPES, 'public']).toContain(route.scope);
+  });
+
+  it('marks only login, health and the OpenAPI routes public', () => {
+    expect(seen.filter((r) => r.scope === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual([
+      'GET /api/docs',
+      'GET /api/health',
+      'GET /api/openapi.json',
+      'POST /api/auth/login',
+    ]);
+  });
+
+  it('refuses a route that declares no scope at registration', () => {
+    expect(() => assertDeclaredScope({ method: 'GET', url: '/api/x', config: {} })).toThrow(/GET \/api\/x declares no scope/);
+    expect(() => assertDeclaredScope({ method: 'GET', url: '/api/x', config: { scope: 'public' } })).not.toThrow();
+  });
+
+  it('answers 401 without credentials on every non-public route', async () => {
+    for (const route of seen.filter((r) => r.scope !== 'public')) {
+      const res = await fx.app.inject({ method: route.method as 'GET', url: concrete(route.url) });
+      expect(res.statusCode, `${route.method} ${route.url}`).toBe(401);
+      expect(res.json().error.code).toBe('CW_ERR_AUTH_REQUIRED');
+    }
+  });
+
+  it('answers 403 to a token lacking the scope on every route whose scope some role lacks', async () => {
+    let checked = 0;
+    for (const route of seen.filter((r) => r.scope !== 'public')) {
+      const role = roleWithout(route.scope as Scope);
+      if (!role) continue; // config:view: every role has it
+      const res = await fx.app.inject({ method: route.method as 'GET', url: concrete(route.url), headers: fx.as(role) });
+      expect(res.statusCode, `${route.method} ${route.url} as ${role}`).toBe(403);
+      expect(res.json().error.code).toBe('CW_ERR_AUTH_FORBIDDEN');
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+
+  it('lists every route with its scope in the OpenAPI document and the docs page', async () => {
+    const doc = (await fx.app.inject({ url: '/api/openapi.json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.paths['/api/devices/{device}/files/history'].get['x-scope']).toBe('config:view');
+    expect(doc.paths['/api/users'].post['x-scope']).toBe('users:manage');
+    const page = await fx.app.inject({ url: '/api/docs' });
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain('/api/diff');
+    expect(page.body).not.toMatch(/<script|https?:\/\/(?!localhost)/);
+  });
+});
