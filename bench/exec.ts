@@ -43,6 +43,3 @@ export async function run(): Promise<object> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(JSON.stringify(await run()));
-}
