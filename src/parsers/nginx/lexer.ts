@@ -36,90 +36,101 @@ export function lexNginx(text: string, fileLabel: string): LexResult {
   const tokens: Token[] = [];
   let lexFailure: NginxConfigError | undefined;
   try {
-    lexInto(new UnitReader(text), tokens);
+    lexInto(text, new UnitReader(text), tokens);
   } catch (error) {
     lexFailure = error as NginxConfigError;
   }
   return checkBraceBalance(tokens, fileLabel, lexFailure);
 }
 
-function lexInto(reader: UnitReader, out: Token[]): void {
-  let token = '';
+function lexInto(text: string, reader: UnitReader, out: Token[]): void {
+  // An unquoted token is always a contiguous slice of the text (escapes kept
+  // as written), so it is tracked by position and cut out once, not built up
+  // one character at a time.
+  let start = -1;
+  let end = -1;
   let tokenLine = 0;
   let nextIsDirective = true;
+  const hasToken = () => start >= 0;
+  const lastCode = () => (start >= 0 ? text.charCodeAt(end - 1) : -1);
+  const extend = () => {
+    if (start < 0) start = reader.position - reader.unit.length;
+    end = reader.position;
+  };
+  const take = (): string => {
+    const value = text.slice(start, end);
+    start = -1;
+    return value;
+  };
 
-  // Emits the finished token; a Lua block directive then lexes its body.
-  const endToken = (quoted: boolean): boolean => {
-    out.push({ value: token, line: tokenLine, quoted });
-    const luaDirective = nextIsDirective && LUA_BLOCK_DIRECTIVES.has(token) ? token : undefined;
-    token = '';
-    if (luaDirective === undefined) {
+  // Emits a finished token; a Lua block directive then lexes its body.
+  const emit = (value: string, quoted: boolean): boolean => {
+    out.push({ value, line: tokenLine, quoted });
+    if (!nextIsDirective || !LUA_BLOCK_DIRECTIVES.has(value)) {
       nextIsDirective = false;
       return true;
     }
-    return lexLuaBlock(reader, luaDirective, out);
+    return lexLuaBlock(reader, value, out);
   };
 
   while (reader.advance()) {
     let unit = reader.unit;
     if (isSpaceUnit(unit)) {
-      if (token && !endToken(false)) return;
+      if (hasToken() && !emit(take(), false)) return;
       while (isSpaceUnit(unit)) {
         if (!reader.advance()) return;
         unit = reader.unit;
       }
     }
 
-    if (!token && unit === '#') {
+    if (!hasToken() && unit === '#') {
       const commentLine = reader.line;
+      let comment = '';
       while (unit.charCodeAt(unit.length - 1) !== NEWLINE) {
-        token += unit;
+        comment += unit;
         if (!reader.advance()) return;
         unit = reader.unit;
       }
-      out.push({ value: token, line: commentLine, quoted: false });
-      token = '';
+      out.push({ value: comment, line: commentLine, quoted: false });
       continue;
     }
 
-    if (!token) tokenLine = reader.line;
+    if (!hasToken()) tokenLine = reader.line;
 
-    if (unit === '{' && token.charCodeAt(token.length - 1) === DOLLAR) {
+    if (unit === '{' && lastCode() === DOLLAR) {
       nextIsDirective = false;
-      while (token.charCodeAt(token.length - 1) !== CLOSE_BRACE && !isSpaceUnit(unit)) {
-        token += unit;
+      while (lastCode() !== CLOSE_BRACE && !isSpaceUnit(unit)) {
+        extend();
         if (!reader.advance()) return;
         unit = reader.unit;
       }
     }
 
     if (unit === '"' || unit === "'") {
-      if (token) {
-        token += unit;
+      if (hasToken()) {
+        extend();
         continue;
       }
       const quote = unit;
       const escapedQuote = `\\${quote}`;
+      let value = '';
       if (!reader.advance()) return;
       while (reader.unit !== quote) {
-        token += reader.unit === escapedQuote ? quote : reader.unit;
+        value += reader.unit === escapedQuote ? quote : reader.unit;
         if (!reader.advance()) return;
       }
-      if (!endToken(true)) return;
+      if (!emit(value, true)) return;
       continue;
     }
 
     if (unit === '{' || unit === '}' || unit === ';') {
-      if (token) {
-        out.push({ value: token, line: tokenLine, quoted: false });
-        token = '';
-      }
+      if (hasToken()) out.push({ value: take(), line: tokenLine, quoted: false });
       out.push({ value: unit, line: reader.line, quoted: false });
       nextIsDirective = true;
       continue;
     }
 
-    token += unit;
+    extend();
   }
 }
 

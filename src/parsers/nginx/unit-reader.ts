@@ -16,6 +16,11 @@ export class UnitReader {
   /** The line of `unit` (a newline unit already belongs to the next line). */
   line = 1;
 
+  /** Offset in the text just after `unit` (meaningless while a unit is pushed back). */
+  get position(): number {
+    return this.#pos;
+  }
+
   constructor(text: string) {
     this.#text = text;
   }
