@@ -1,0 +1,170 @@
+/**
+ * Polling and reconcile scans: one remote listing per scan (metadata and
+ * hashes), compared with the store's tracked files; the contents of new and
+ * changed files are fetched in batches and handed to the CaptureService,
+ * which stores them. Scans of one device never overlap.
+ */
+import { randomBytes } from 'node:crypto';
+import type { CaptureRequest, CaptureService, ObservedFile } from '../detect/capture.js';
+import { observedFromFetch } from '../detect/capture.js';
+import type { Logger } from '../logging.js';
+import type { DeviceRecord, TrackedFileRecord } from '../store/records.js';
+import type { SnapshotStore } from '../store/snapshot-store.js';
+import { type RemotePath, remotePathToBytes } from '../transport/remote-path.js';
+import type { Transport } from '../transport/transport.js';
+import { buildFetchScript, buildListingScript, type ListingEntry, parseFetch, parseListing, type ScriptFlavour } from './poll-script.js';
+import { collapseRoots, type WatchSet } from './watch-set.js';
+
+export interface ScanOptions {
+  /** Restrict the scan to these directories (after a burst, or a new directory). */
+  readonly dirs?: readonly RemotePath[];
+}
+
+export interface ScanResult {
+  /** Watched files found on the host. */
+  readonly listed: number;
+  /** Files handed to capture as (possibly) changed, created or deleted. */
+  readonly changed: number;
+  /** Snapshots stored. */
+  readonly stored: number;
+  readonly durationMs: number;
+  /** Script and output bytes of the scan's remote requests. */
+  readonly bytesTransferred: number;
+  /** Remote requests made. */
+  readonly remoteCommands: number;
+}
+
+export interface ScannerDeps {
+  readonly device: DeviceRecord;
+  readonly watchSet: WatchSet;
+  readonly transport: Pick<Transport, 'run'>;
+  readonly store: Pick<SnapshotStore, 'listTrackedFiles'>;
+  readonly capture: Pick<CaptureService, 'capture'>;
+  readonly log?: Logger;
+  /** Remote tool set; default 'auto' (probed inside the script). */
+  readonly flavour?: ScriptFlavour;
+  /** Files fetched per request. Default 500. */
+  readonly fetchBatch?: number;
+  /** Remote listing timeout. Default 120 s. */
+  readonly timeoutMs?: number;
+}
+
+/** What a listed file needs, compared with its tracked row. */
+type Verdict = { readonly need: 'nothing' } | { readonly need: 'fetch' } | { readonly need: 'capture'; readonly observed: ObservedFile };
+
+export class Scanner {
+  readonly #deps: Readonly<ScannerDeps>;
+  /** Generation token of the remote stat marker this process last consumed fully. */
+  #token: string | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: ScannerDeps) {
+    this.#deps = Object.freeze({ ...deps });
+  }
+
+  /**
+   * Lists, compares and captures. `poll` hashes only files changed since the
+   * previous poll; `rescan` and directory scans hash everything they list.
+   * Rejects (storing nothing for missing files) when the listing fails.
+   */
+  scan(source: 'poll' | 'rescan', options: ScanOptions = {}): Promise<ScanResult> {
+    const run = this.#queue.then(() => this.#scan(source, options));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #scan(source: 'poll' | 'rescan', options: ScanOptions): Promise<ScanResult> {
+    const started = performance.now();
+    const { device, watchSet, transport, store } = this.#deps;
+    const detectedAt = new Date().toISOString();
+    const scoped = options.dirs !== undefined;
+    const roots = scoped ? collapseRoots(options.dirs ?? []) : watchSet.roots();
+    const traffic = { bytes: 0, commands: 0 };
+    const nextToken = randomBytes(12).toString('hex');
+
+    const script = buildListingScript({
+      roots,
+      namePatterns: watchSet.namePatterns(),
+      flavour: this.#deps.flavour ?? 'auto',
+      ...(!scoped && { incremental: { key: device.name, previousToken: source === 'poll' ? this.#token : null, nextToken } }),
+    });
+    if (!scoped) this.#token = null; // the marker is rewritten now: trust it again only after this scan is stored
+    const result = await transport.run(script, { sudo: device.sudo, timeoutMs: this.#deps.timeoutMs ?? 120_000 });
+    traffic.bytes += script.bytes.length + result.stdout.length + result.stderr.length;
+    traffic.commands += 1;
+    const listing = parseListing(result.stdout);
+    const entries = listing.entries.filter((e) => watchSet.match(e.path) !== null);
+
+    const allTracked = await store.listTrackedFiles(device.name);
+    const inScope = (path: RemotePath) => roots.some((root) => isUnder(path, root));
+    const tracked = new Map(allTracked.filter((t) => inScope(t.path)).map((t) => [t.path, t]));
+
+    const requests: CaptureRequest[] = [];
+    const toFetch: RemotePath[] = [];
+    for (const entry of entries) {
+      const verdict = judge(entry, tracked.get(entry.path), listing.incremental, watchSet.maxFileBytes(entry.path));
+      if (verdict.need === 'fetch') toFetch.push(entry.path);
+      else if (verdict.need === 'capture') requests.push({ path: entry.path, kind: 'changed', detectedAt, observed: verdict.observed });
+    }
+    const listed = new Set(entries.map((e) => e.path));
+    for (const t of tracked.values()) {
+      if (!t.deleted && !listed.has(t.path)) requests.push({ path: t.path, kind: 'deleted', detectedAt });
+    }
+
+    let stored = 0;
+    const capture = async (batch: CaptureRequest[]) => {
+      stored += (await this.#deps.capture.capture(batch, source, { initial: allTracked.length === 0 })).length;
+    };
+    await capture(requests);
+    const batchSize = Math.max(1, this.#deps.fetchBatch ?? 500);
+    for (let i = 0; i < toFetch.length; i += batchSize) {
+      const fetchRequests = toFetch.slice(i, i + batchSize).map((path) => ({ path, maxBytes: watchSet.maxFileBytes(path) }));
+      const fetchScript = buildFetchScript(fetchRequests);
+      const fetched = await transport.run(fetchScript, { sudo: device.sudo });
+      traffic.bytes += fetchScript.bytes.length + fetched.stdout.length + fetched.stderr.length;
+      traffic.commands += 1;
+      await capture(parseFetch(fetched.stdout, fetchRequests).map((f) => ({ path: f.path, kind: 'changed', detectedAt, observed: observedFromFetch(f) })));
+    }
+    if (!scoped) this.#token = nextToken;
+
+    const summary: ScanResult = {
+      listed: entries.length,
+      changed: requests.length + toFetch.length,
+      stored,
+      durationMs: Math.round(performance.now() - started),
+      bytesTransferred: traffic.bytes,
+      remoteCommands: traffic.commands,
+    };
+    this.#deps.log?.debug({ device: device.name, source, incremental: listing.incremental, ...summary }, 'scan finished');
+    return summary;
+  }
+}
+
+/** Decides what a listed file needs; exported for tests. */
+export function judge(entry: ListingEntry, tracked: TrackedFileRecord | undefined, incremental: boolean, maxBytes: number): Verdict {
+  const live = tracked && !tracked.deleted ? tracked : undefined;
+  const sameStat = live !== undefined && live.size === entry.size && live.mtimeMs === entry.mtimeMs && live.ino === entry.ino;
+  const sameOwner = live !== undefined && live.mode === entry.mode && live.uid === entry.uid && live.gid === entry.gid;
+  const stat = { path: entry.path, type: entry.type, size: entry.size, mode: entry.mode, uid: entry.uid, gid: entry.gid, mtimeMs: entry.mtimeMs, ino: entry.ino } as const;
+  const hash = entry.hash ?? (incremental && sameStat ? (live?.contentHash ?? null) : null);
+
+  if (hash === null) {
+    // unknown bytes: unreadable (nothing to do if already known so) or changed without a hash
+    if (live?.syncStatus === 'unreadable' && sameStat && sameOwner) return { need: 'nothing' };
+    return { need: 'fetch' };
+  }
+  if (live && hash === live.contentHash) {
+    if (sameOwner && sameStat && live.syncStatus !== 'unreadable') return { need: 'nothing' };
+    return { need: 'capture', observed: { kind: 'hash-only', stat, hash } };
+  }
+  if (entry.size > maxBytes) return { need: 'capture', observed: { kind: 'hash-only', stat, hash } };
+  return { need: 'fetch' };
+}
+
+/** True when the path is the directory or below it, comparing exact bytes. */
+export function isUnder(path: RemotePath, dir: RemotePath): boolean {
+  const p = remotePathToBytes(path);
+  const d = remotePathToBytes(dir);
+  if (d.length === 1 && d[0] === 0x2f) return p[0] === 0x2f;
+  return p.length > d.length && p.subarray(0, d.length).equals(d) && p[d.length] === 0x2f;
+}
