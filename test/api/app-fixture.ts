@@ -59,7 +59,45 @@ export async function openApiFixture(options: AppOptions = {}): Promise<ApiFixtu
   };
 }
 
-/** Adds a local device (no SSH needed) watching one glob. */
+/** Adds a local device (no SSH needed) with one generic profile. */
 export async function addLocalDevice(store: KyselyStore, name: string): Promise<void> {
-  await new DeviceService(store).add({ name, local: true, watch: ['/etc/app/*.conf'] });
+  await store.addDevice(
+    { name, transport: 'local', host: 'localhost', port: 22, user: 'root', identityFile: null, hostKey: null, mode: 'polling', pollIntervalSec: null, sudo: false, jump: null, tags: [] },
+    [
+      {
+        device: name,
+        name: 'custom',
+        configType: 'generic',
+        paths: ['/etc/app/*'],
+        exclude: [],
+        pollIntervalSec: 30,
+        maxFileBytes: 1024 * 1024,
+        validateCommand: null,
+        reloadCommand: null,
+        validateOnCapture: false,
+        autoReconcile: 'off',
+      },
+    ],
+  );
+}
+
+/** Stores successive versions of one file; returns their snapshot ids, oldest first. */
+export async function recordVersions(store: KyselyStore, device: string, path: string, contents: readonly (string | Buffer)[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const [i, content] of contents.entries()) {
+    const [snapshot] = await store.recordSnapshots([
+      {
+        device,
+        path,
+        configType: 'generic',
+        profile: 'custom',
+        changeType: i === 0 ? 'initial' : 'modified',
+        source: 'poll',
+        content: Buffer.isBuffer(content) ? content : Buffer.from(content),
+        detectedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      },
+    ]);
+    ids.push((snapshot as { id: string }).id);
+  }
+  return ids;
 }
