@@ -107,6 +107,7 @@ function addCompose(g: GraphBuilder, f: ParsedFile, targets: TargetIndex): void 
       const container = from.match(/^container:(.+)$/);
       g.edge(id, container ? containerId(container[1]!) : g.node('compose-service', from, serviceId(from)), 'volumes_from', f.path);
     }
+    for (const env of s.envFiles) g.edge(id, g.file(posix.resolve(dir, env)), 'environment_file', f.path);
     for (const v of s.volumes.filter((x) => x.type === 'bind' && x.source)) {
       const source = v.source.startsWith('/') ? v.source : v.source.startsWith('~') ? v.source : posix.resolve(dir, v.source);
       const known = g.knownFilesAt(source);

@@ -52,6 +52,12 @@ const PREFIX: Record<NodeKind, string> = {
 
 export const nodeId = (kind: NodeKind, name: string): string => `${PREFIX[kind]}:${name}`;
 
+/** The user-facing name in a node id: after the prefix, and after the project for compose services. */
+export function nameOfId(id: string): string {
+  const name = id.slice(id.indexOf(':') + 1);
+  return kindOfId(id) === 'compose-service' ? name.slice(name.indexOf('/') + 1) : name;
+}
+
 /** The kind a node id's prefix names; `manual` when unknown. */
 export function kindOfId(id: string): NodeKind {
   const prefix = id.slice(0, id.indexOf(':'));

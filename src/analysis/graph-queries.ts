@@ -5,7 +5,7 @@
  * CTE, runs the same on SQLite and PostgreSQL, and is cycle-safe by
  * construction.
  */
-import { type GraphData, type GraphEdge, type GraphNode, kindOfId } from './graph-model.js';
+import { type GraphData, type GraphEdge, type GraphNode, kindOfId, nameOfId } from './graph-model.js';
 
 export class DependencyGraph {
   readonly #nodes = new Map<string, GraphNode>();
@@ -75,8 +75,7 @@ function push(map: Map<string, string[]>, key: string, value: string): void {
 
 /** A node only known from an edge (e.g. a manual edge to a name not parsed yet). */
 function placeholder(id: string): GraphNode {
-  const colon = id.indexOf(':');
-  return { id, kind: kindOfId(id), name: colon >= 0 ? id.slice(colon + 1) : id };
+  return { id, kind: kindOfId(id), name: nameOfId(id) };
 }
 
 /** Unique names of nodes, in order (a container and its service may share one). */

@@ -40,6 +40,8 @@ export interface ComposeServiceFacts {
   /** `volumes_from` entries without their `:ro`/`:rw` suffix (`service` or `container:name`). */
   readonly volumesFrom: readonly string[];
   readonly capAdd: readonly string[];
+  /** `env_file` paths as written (relative to the compose file). */
+  readonly envFiles: readonly string[];
   readonly user: string | null;
   readonly restart: string | null;
 }
@@ -66,7 +68,8 @@ export function composeFacts(data: unknown): ComposeFacts {
 }
 
 function serviceFacts(name: string, s: Loose): ComposeServiceFacts {
-  const image = asText(s.image) ?? asText(asRecord(s.image).reference) ?? null;
+  const image = asText(s.image) ?? asText(asRecord(s.image).ref) ?? null;
+  const dependsOn = s.depends_on ?? s.dependsOn;
   return {
     name,
     image,
@@ -75,14 +78,27 @@ function serviceFacts(name: string, s: Loose): ComposeServiceFacts {
     environment: keyValues(s.environment),
     volumes: asArray(s.volumes).flatMap((v) => volumeFacts(v) ?? []),
     privileged: s.privileged === true || s.privileged === 'true',
-    dependsOn: Array.isArray(s.depends_on ?? s.dependsOn) ? asStrings(s.depends_on ?? s.dependsOn) : Object.keys(asRecord(s.depends_on ?? s.dependsOn)),
-    links: asStrings(s.links).map((l) => l.split(':')[0]!),
+    dependsOn: Array.isArray(dependsOn) ? namesIn(dependsOn, 'service') : Object.keys(asRecord(dependsOn)),
+    links: namesIn(asArray(s.links), 'service').map((l) => l.split(':')[0]!),
     networkMode: asText(s.network_mode ?? s.networkMode) ?? null,
-    volumesFrom: asStrings(s.volumes_from ?? s.volumesFrom).map((v) => v.replace(/:(ro|rw)$/, '')),
+    volumesFrom: asArray(s.volumes_from ?? s.volumesFrom).flatMap((v) => volumesFromEntry(v) ?? []),
+    envFiles: namesIn(asArray(s.env_file ?? s.envFiles), 'path'),
     capAdd: asStrings(s.cap_add ?? s.capAdd),
     user: asText(s.user) ?? null,
     restart: asText(s.restart) ?? null,
   };
+}
+
+/** Strings of a list, or the `field` of its map items (the parser's normalised form). */
+const namesIn = (list: readonly unknown[], field: string): string[] => list.flatMap((x) => asText(x) ?? asText(asRecord(x)[field]) ?? []);
+
+/** `service[:ro]`, `container:name[:ro]`, or the parser's `{source, container}`. */
+function volumesFromEntry(v: unknown): string | undefined {
+  if (isRecord(v)) {
+    const source = asText(v.source);
+    return source === undefined ? undefined : v.container === true ? `container:${source}` : source;
+  }
+  return asText(v)?.replace(/:(ro|rw)$/, '');
 }
 
 /** `environment` as a list of `K=V` / `K`, or a map. */

@@ -12,8 +12,9 @@ export function sshdSettings(data: unknown, text: string | undefined): SshdSetti
   if (isRecord(settings)) {
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(settings)) {
-      const first = Array.isArray(value) ? asStrings(value)[0] : asText(value) ?? asText(asRecord(value).value);
-      if (first !== undefined) out[key.toLowerCase()] = first;
+      // Keywords sshd accumulates (Port, ListenAddress…) are lists: compare them whole.
+      const effective = Array.isArray(value) ? asStrings(value).join(' ') : asText(value);
+      if (effective !== undefined) out[key.toLowerCase()] = effective;
     }
     return out;
   }
