@@ -7,7 +7,7 @@
  * (`MonitorParts`), so the monitor composes them without knowing how each
  * is made; `stop()` ends every stream, so no inotifywait is left on a host.
  */
-import type { CaptureRequest } from '../detect/capture.js';
+import { CaptureService } from '../detect/capture.js';
 import { Correlator } from '../detect/correlator.js';
 import { inotifyFormatFor } from '../detect/inotify-record.js';
 import { ConfwatchError } from '../errors.js';
@@ -15,10 +15,13 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logging.js';
 import type { DeviceRecord, ProfileRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
-import type { RemotePath } from '../transport/remote-path.js';
+import { createTransport } from '../transport/factory.js';
+import { probeCapabilities } from '../transport/probe.js';
+import { SshTransport } from '../transport/ssh/ssh.transport.js';
 import type { Transport } from '../transport/transport.js';
 import type { Backoff } from './backoff.js';
 import { InotifyWatcher } from './inotify.watcher.js';
+import { Scanner } from './scanner.js';
 import { type DeviceSession, pollIntervalMs, Supervisor, type SupervisorState } from './supervisor.js';
 import { compileWatchSet, type WatchSet } from './watch-set.js';
 
@@ -32,15 +35,11 @@ export interface SessionContext {
   readonly bus: EventBus;
 }
 
-/** Scanner.scan, as the monitor uses it. */
-export interface ScanService {
-  scan(source: 'poll' | 'rescan', options?: { dirs?: readonly RemotePath[] }): Promise<unknown>;
-}
+/** The capture service, as the monitor uses it. */
+export type CaptureRunner = Pick<CaptureService, 'capture'>;
 
-/** CaptureService.capture, as the monitor uses it. */
-export interface CaptureRunner {
-  capture(requests: readonly CaptureRequest[], source: 'realtime'): Promise<unknown>;
-}
+/** The scanner, as the monitor uses it. */
+export type ScanService = Pick<Scanner, 'scan'>;
 
 /** How the monitor builds a device's connection and services. */
 export interface MonitorParts {
@@ -166,4 +165,44 @@ export class Monitor {
       throw error;
     }
   }
+}
+
+export interface DefaultPartsOptions {
+  /** Connect timeout per attempt. Default: the transport's (10 s). */
+  readonly connectTimeoutMs?: number;
+  readonly log?: Logger;
+}
+
+/** The real parts: createTransport, probeCapabilities, CaptureService and Scanner. */
+export function defaultMonitorParts(options: DefaultPartsOptions = {}): MonitorParts {
+  const { log } = options;
+  return {
+    async openTransport(device, store) {
+      const jumps = new Map((await store.listDevices()).map((d) => [d.name, d]));
+      const transport = await createTransport(device, {
+        getPassphrase: async (d) => (await store.getDevicePassphrase(d.name)) ?? undefined,
+        resolveJump: (name) => {
+          const found = jumps.get(name);
+          if (!found) throw new ConfwatchError('CW_ERR_NOT_FOUND', `jump device "${name}" of ${device.name} does not exist`);
+          return found;
+        },
+        ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+      });
+      // Connect now, so an unreachable host is a failed attempt rather than a later surprise.
+      if (transport instanceof SshTransport) await transport.connect().catch(async (error: unknown) => {
+        await transport.close();
+        throw error;
+      });
+      return transport;
+    },
+    async inotifywaitVersion(transport) {
+      const { inotifywait } = await probeCapabilities(transport);
+      // Present with an unreadable version: use the newline format rather than give up on realtime.
+      return inotifywait.present ? (inotifywait.version ?? '') : null;
+    },
+    createCapture: ({ device, watchSet, transport, store, bus, correlator }) =>
+      new CaptureService({ device, watchSet, transport, store, bus, correlator, ...(log ? { log } : {}) }),
+    createScanner: ({ device, watchSet, transport, store }, capture) =>
+      new Scanner({ device, watchSet, transport, store, capture, ...(log ? { log } : {}) }),
+  };
 }

@@ -116,7 +116,7 @@ describe('Supervisor', () => {
     const h = harness('auto', { watcherStarts: ['established'] });
     h.supervisor.start();
     await settle();
-    expect(h.log).toEqual(['connect', 'scan:rescan', 'watch']);
+    expect(h.log).toEqual(['connect', 'scan:rescan', 'watch', 'scan:rescan']);
     expect(h.supervisor.state).toBe('realtime');
     expect(h.events.map((e) => e.type)).toEqual(['device.connected', 'watch.mode']);
     expect(h.modes()).toEqual(['realtime: watches established']);
@@ -177,7 +177,17 @@ describe('Supervisor', () => {
     expect(h.events.map((e) => e.type).slice(-2)).toEqual(['device.disconnected', 'watch.mode']);
     await vi.advanceTimersByTimeAsync(500);
     expect(h.supervisor.state).toBe('realtime');
-    expect(h.log).toEqual(['connect', 'scan:rescan', 'watch', 'close', 'connect', 'scan:rescan', 'watch']);
+    expect(h.log).toEqual([
+      'connect',
+      'scan:rescan',
+      'watch',
+      'scan:rescan',
+      'close',
+      'connect',
+      'scan:rescan',
+      'watch',
+      'scan:rescan',
+    ]);
     expect(h.modes()).toEqual([
       'realtime: watches established',
       'degraded: inotifywait exited with a signal',

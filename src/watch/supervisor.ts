@@ -5,7 +5,8 @@
  *   connecting ─▶ realtime | polling ─(failure)─▶ degraded ─(backoff)─▶ reconnecting ─▶ realtime | polling
  *
  * Every (re)start of a watch runs a reconcile scan first, so whatever changed
- * while nobody was looking is recorded (source `rescan`). In realtime mode a
+ * while nobody was looking is recorded (source `rescan`), and one more once
+ * the watches are established, for changes made in between. In realtime mode a
  * periodic verification scan catches anything inotify missed; in polling
  * mode the device is polled every interval. Realtime falls back to polling,
  * for the rest of the supervisor's life, when inotifywait is missing, the
@@ -188,15 +189,21 @@ export class Supervisor {
       if (isWatchEnd(end)) return end;
       throw end;
     }
-    this.#throwIfStopped();
-    this.#backoff.reset();
-    this.#setMode('realtime', 'watches established');
-    const verify = setInterval(
-      () => this.#serial(() => session.scan('rescan')),
-      this.#options.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS,
-    );
+    let verify: ReturnType<typeof setInterval> | undefined;
     try {
+      this.#throwIfStopped();
+      // Changes made between the reconcile listing and "Watches established" produced no event: catch them up.
+      await this.#scan(session, 'rescan');
+      this.#backoff.reset();
+      this.#setMode('realtime', 'watches established');
+      verify = setInterval(
+        () => this.#serial(() => session.scan('rescan')),
+        this.#options.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS,
+      );
       return await watcher.ended;
+    } catch (error) {
+      await watcher.stop();
+      throw error;
     } finally {
       clearInterval(verify);
       this.#watcher = undefined;

@@ -1,0 +1,208 @@
+/**
+ * The whole realtime pipeline against a real sshd, a real inotifywait and a
+ * real SQLite store: Monitor → Supervisor → InotifyWatcher / Scanner →
+ * CaptureService → store, with events on an in-process bus.
+ */
+import { execFileSync, execSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { ConfwatchEvent } from '../../src/events/event-map.js';
+import { MemoryEventBus } from '../../src/events/memory.bus.js';
+import { createMasterKeyFile } from '../../src/store/keyring.js';
+import type { KyselyStore } from '../../src/store/kysely.store.js';
+import { openStore } from '../../src/store/open-store.js';
+import { Backoff } from '../../src/watch/backoff.js';
+import { defaultMonitorParts, Monitor } from '../../src/watch/monitor.js';
+import { resolveProfiles } from '../../src/watch/profiles.js';
+import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+const markerProcesses = (device: string): string => {
+  try {
+    return execFileSync('pgrep', ['-af', `[c]onfwatch-watch:${device}:`], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+};
+
+describeWithSshd('Monitor over SSH with inotifywait and SQLite', () => {
+  let sshd: RunningSshd;
+  let home: string;
+  let dir: string;
+  let store: KyselyStore;
+  let bus: MemoryEventBus;
+  let events: ConfwatchEvent[];
+  let monitor: Monitor | undefined;
+  let device: string;
+  let counter = 0;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  beforeEach(async () => {
+    home = mkdtempSync(join(tmpdir(), 'cw-mon-home-'));
+    dir = mkdtempSync(join(tmpdir(), 'cw-mon-data-'));
+    createMasterKeyFile(home);
+    store = await openStore({ home });
+    bus = new MemoryEventBus();
+    events = [];
+    bus.subscribe((e) => events.push(e));
+    device = `mon${process.pid}x${++counter}`;
+    await store.addDevice(
+      {
+        name: device,
+        transport: 'ssh',
+        host: sshd.host,
+        port: sshd.port,
+        user: sshd.user,
+        identityFile: sshd.clientKeyPath,
+        hostKey: sshd.hostKeyFingerprint,
+        mode: 'auto',
+        pollIntervalSec: 5,
+        sudo: false,
+        jump: null,
+        tags: [],
+      },
+      resolveProfiles(device, { profiles: [], watch: [`${dir}/**/*.conf`], exclude: [] }),
+    );
+  });
+
+  afterEach(async () => {
+    await monitor?.stop();
+    monitor = undefined;
+    await store.close();
+    rmSync(home, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const startMonitor = async (options: { inotifywaitProgram?: string } = {}) => {
+    monitor = new Monitor({
+      store,
+      bus,
+      parts: defaultMonitorParts(),
+      devices: [device],
+      backoff: () => new Backoff({ baseMs: 200, capMs: 1_000 }),
+      ...options,
+    });
+    await monitor.start();
+    return await until(() => events.find((e) => e.type === 'watch.mode' && e.mode !== 'degraded'), 'a watch mode');
+  };
+
+  const contentOf = async (path: string): Promise<string | null | undefined> => {
+    const latest = await store.latestSnapshot(device, path);
+    if (!latest) return undefined;
+    if (latest.contentHash === null) return null;
+    return (await store.readContent(latest)).toString('utf8');
+  };
+
+  const settledTo = (path: string, content: string | null) =>
+    until(async () => (await contentOf(path)) === content, `${path} to be stored as ${JSON.stringify(content)}`);
+
+  it('records plain edits, saves by rename, sed -i, delete and re-create as realtime changes', async () => {
+    const mode = await startMonitor();
+    expect(mode).toMatchObject({ type: 'watch.mode', mode: 'realtime' });
+    const file = join(dir, 'site.conf');
+
+    writeFileSync(file, 'server { listen 80; }\n');
+    await settledTo(file, 'server { listen 80; }\n');
+
+    writeFileSync(join(dir, '.site.conf.swp'), 'server { listen 81; }\n');
+    renameSync(join(dir, '.site.conf.swp'), file);
+    await settledTo(file, 'server { listen 81; }\n');
+
+    execFileSync('sed', ['-i', 's/81/82/', file]);
+    await settledTo(file, 'server { listen 82; }\n');
+
+    rmSync(file);
+    await settledTo(file, null);
+    writeFileSync(file, 'server { listen 83; }\n');
+    await settledTo(file, 'server { listen 83; }\n');
+
+    const history = await store.history(device, file);
+    expect(history.items.map((s) => s.changeType)).toEqual(['created', 'deleted', 'modified', 'modified', 'created']);
+    expect(new Set(history.items.map((s) => s.source))).toEqual(new Set(['realtime']));
+    const changed = events.filter((e) => e.type === 'config.changed');
+    expect(changed).toHaveLength(5);
+  });
+
+  it('picks up a directory created with files already in it', async () => {
+    await startMonitor();
+    const staging = mkdtempSync(join(tmpdir(), 'cw-mon-stage-'));
+    mkdirSync(join(staging, 'app', 'nested'), { recursive: true });
+    writeFileSync(join(staging, 'app', 'a.conf'), 'a\n');
+    writeFileSync(join(staging, 'app', 'nested', 'b.conf'), 'b\n');
+    execSync(`mv ${JSON.stringify(join(staging, 'app'))} ${JSON.stringify(join(dir, 'app'))}`);
+    mkdirSync(join(dir, 'made', 'deep'), { recursive: true });
+    writeFileSync(join(dir, 'made', 'deep', 'c.conf'), 'c\n');
+    rmSync(staging, { recursive: true, force: true });
+    await settledTo(join(dir, 'app', 'a.conf'), 'a\n');
+    await settledTo(join(dir, 'app', 'nested', 'b.conf'), 'b\n');
+    await settledTo(join(dir, 'made', 'deep', 'c.conf'), 'c\n');
+  });
+
+  it('loses nothing when the SSH session is killed while 50 files keep changing', async () => {
+    await startMonitor();
+    const files = Array.from({ length: 50 }, (_, i) => join(dir, `f${i}.conf`));
+    const final = new Map<string, string>();
+    for (let round = 0; round < 30; round++) {
+      for (const [i, f] of files.entries()) {
+        if ((i + round) % 3 !== 0) continue;
+        const content = `round ${round} file ${i}\n`;
+        writeFileSync(f, content);
+        final.set(f, content);
+      }
+      if (round === 10) sshd.killSessions();
+      await sleep(50);
+    }
+    expect(events.some((e) => e.type === 'device.disconnected')).toBe(true);
+    for (const [f, content] of final) await settledTo(f, content);
+    await until(() => events.filter((e) => e.type === 'watch.mode').at(-1)?.mode === 'realtime', 'realtime again');
+    expect(events.some((e) => e.type === 'config.changed' && e.source === 'rescan')).toBe(true);
+  });
+
+  it('switches to polling, says why and still records changes when inotifywait hits the watch limit', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'cw-mon-bin-'));
+    const wrapper = join(bin, 'inotifywait');
+    writeFileSync(
+      wrapper,
+      "#!/bin/sh\necho 'Failed to watch /x; upper limit on inotify watches reached!' >&2\necho 'Please increase the amount of inotify watches allowed per user via `/proc/sys/fs/inotify/max_user_watches`.' >&2\nexit 1\n",
+      { mode: 0o755 },
+    );
+    try {
+      const mode = await startMonitor({ inotifywaitProgram: wrapper });
+      expect(mode).toMatchObject({ mode: 'polling', reason: expect.stringContaining('upper limit on inotify watches') });
+      const file = join(dir, 'polled.conf');
+      writeFileSync(file, 'polled\n');
+      await settledTo(file, 'polled\n');
+      const latest = await store.latestSnapshot(device, file);
+      expect(latest?.source).toBe('poll');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves no inotifywait on the host after stop', async () => {
+    await startMonitor();
+    expect(markerProcesses(device)).toMatch(/inotifywait/);
+    await monitor?.stop();
+    monitor = undefined;
+    await until(() => markerProcesses(device) === '', 'the remote inotifywait to exit', 5_000);
+  });
+});
