@@ -1,0 +1,451 @@
+/**
+ * `SnapshotStore` over Kysely: one implementation for SQLite and PostgreSQL.
+ * Multi-row writes run in one transaction; file contents only ever reach
+ * the database compressed and sealed (blob-store.ts).
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { ConfwatchError } from '../errors.js';
+import type { RemotePath } from '../transport/remote-path.js';
+import { BlobStore } from './blob-store.js';
+import { open, seal } from './cipher.js';
+import { ContentCache } from './content-cache.js';
+import { newId } from './ids.js';
+import type { KeyRing, MasterKey } from './keyring.js';
+import {
+  auditFromRow,
+  changeSetFromRow,
+  deviceFromRow,
+  isoTime,
+  profileFromRow,
+  profileToRow,
+  snapshotFromRow,
+  toFlag,
+  toJson,
+  trackedFileFromRow,
+} from './record-mappers.js';
+import type {
+  AuditRecord,
+  ChangeSetRecord,
+  DeviceRecord,
+  ProfileRecord,
+  SnapshotRecord,
+  TrackedFileRecord,
+  ValidationResult,
+} from './records.js';
+import { resealRow, rowsNotSealedWith, SEALED_TABLES } from './sealed-rows.js';
+import type { HistoryPage, NewDevice, NewSnapshot, SnapshotStore, TrackedFilePatch } from './snapshot-store.js';
+import type { Database, DialectName, SnapshotsTable, TrackedFilesTable } from './tables.js';
+
+export interface KyselyStoreOptions {
+  /** Bytes of decoded versions kept in memory (delta bases, repeated reads). Default 32 MiB; 0 disables. */
+  readonly contentCacheBytes?: number;
+}
+
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 1000;
+
+const passphraseSecretId = (device: string): string => `device:${device}:passphrase`;
+const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
+const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
+const now = (): string => new Date().toISOString();
+const pageSize = (limit: number | undefined): number => Math.min(Math.max(1, limit ?? DEFAULT_PAGE), MAX_PAGE);
+
+export class KyselyStore implements SnapshotStore {
+  /** The query builder, for repositories of later features sharing this schema. */
+  readonly db: Kysely<Database>;
+  /** Which database is underneath. */
+  readonly dialect: DialectName;
+  /** The master keys this store seals and opens rows with. */
+  readonly keyRing: KeyRing;
+  readonly #blobs: BlobStore;
+
+  constructor(db: Kysely<Database>, dialect: DialectName, keyRing: KeyRing, options: KyselyStoreOptions = {}) {
+    this.db = db;
+    this.dialect = dialect;
+    this.keyRing = keyRing;
+    this.#blobs = new BlobStore(keyRing, new ContentCache(options.contentCacheBytes ?? DEFAULT_CACHE_BYTES));
+  }
+
+  // devices and profiles
+
+  async addDevice(device: NewDevice, profiles: readonly ProfileRecord[]): Promise<DeviceRecord> {
+    const at = now();
+    await this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('devices').select('name').where('name', '=', device.name).executeTakeFirst();
+      if (existing) throw new ConfwatchError('CW_ERR_ALREADY_EXISTS', `Device ${device.name} already exists.`);
+      await trx
+        .insertInto('devices')
+        .values({
+          name: device.name,
+          transport: device.transport,
+          host: device.host,
+          port: device.port,
+          user: device.user,
+          identity_file: device.identityFile,
+          host_key: device.hostKey,
+          mode: device.mode,
+          poll_interval_sec: device.pollIntervalSec,
+          sudo: toFlag(device.sudo),
+          jump: device.jump,
+          tags: JSON.stringify(device.tags),
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      if (profiles.length > 0) {
+        await trx
+          .insertInto('profiles')
+          .values(profiles.map((p) => profileToRow(device.name, p)))
+          .execute();
+      }
+      if (device.passphrase) await this.#putSecret(trx, passphraseSecretId(device.name), device.passphrase);
+    });
+    return (await this.getDevice(device.name))!;
+  }
+
+  async getDevice(name: string): Promise<DeviceRecord | undefined> {
+    const row = await this.db.selectFrom('devices').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) return undefined;
+    const secret = await this.db.selectFrom('secrets').select('id').where('id', '=', passphraseSecretId(name)).executeTakeFirst();
+    return deviceFromRow(row, secret !== undefined);
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    const rows = await this.db.selectFrom('devices').selectAll().orderBy('name').execute();
+    const secrets = await this.db.selectFrom('secrets').select('id').where('id', 'like', 'device:%:passphrase').execute();
+    const withSecret = new Set(secrets.map((s) => s.id));
+    return rows.map((row) => deviceFromRow(row, withSecret.has(passphraseSecretId(row.name))));
+  }
+
+  async removeDevice(name: string, options: { purge?: boolean } = {}): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('profiles').where('device', '=', name).execute();
+      await trx.deleteFrom('secrets').where('id', '=', passphraseSecretId(name)).execute();
+      await trx.deleteFrom('device_state').where('device', '=', name).execute();
+      if (options.purge) {
+        // Blobs stay: they are shared by content and may be delta bases of other files.
+        await trx.deleteFrom('snapshots').where('device', '=', name).execute();
+        await trx.deleteFrom('tracked_files').where('device', '=', name).execute();
+        await trx.deleteFrom('change_sets').where('device', '=', name).execute();
+      }
+      const result = await trx.deleteFrom('devices').where('name', '=', name).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
+  async updateDevice(name: string, patch: Partial<Pick<DeviceRecord, 'hostKey' | 'mode' | 'tags'>>): Promise<void> {
+    const result = await this.db
+      .updateTable('devices')
+      .set({
+        ...(patch.hostKey !== undefined && { host_key: patch.hostKey }),
+        ...(patch.mode !== undefined && { mode: patch.mode }),
+        ...(patch.tags !== undefined && { tags: JSON.stringify(patch.tags) }),
+        updated_at: now(),
+      })
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new ConfwatchError('CW_ERR_NOT_FOUND', `No device named ${name}.`);
+  }
+
+  async getDevicePassphrase(name: string): Promise<string | null> {
+    const id = passphraseSecretId(name);
+    const row = await this.db.selectFrom('secrets').select(['key_id', 'data']).where('id', '=', id).executeTakeFirst();
+    return row ? open(this.keyRing.get(row.key_id), row.data, id).toString('utf8') : null;
+  }
+
+  async listProfiles(device: string): Promise<ProfileRecord[]> {
+    const rows = await this.db.selectFrom('profiles').selectAll().where('device', '=', device).orderBy('name').execute();
+    return rows.map(profileFromRow);
+  }
+
+  // snapshots
+
+  async recordSnapshots(inputs: readonly NewSnapshot[]): Promise<SnapshotRecord[]> {
+    if (inputs.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const stored: SnapshotRecord[] = [];
+      for (const input of inputs) stored.push(await this.#recordOne(trx, input));
+      return stored;
+    });
+  }
+
+  async #recordOne(trx: Transaction<Database>, input: NewSnapshot): Promise<SnapshotRecord> {
+    const tracked = await trx
+      .selectFrom('tracked_files')
+      .selectAll()
+      .where('device', '=', input.device)
+      .where('path', '=', input.path)
+      .executeTakeFirst();
+    const contentHash = input.content
+      ? await this.#blobs.put(trx, input.content, tracked?.content_hash ?? null)
+      : (input.contentHash ?? null);
+    const hasContent = input.content !== undefined || (contentHash !== null && (await this.#blobs.has(trx, contentHash)));
+    const row: SnapshotsTable = {
+      id: newId(),
+      device: input.device,
+      path: input.path,
+      config_type: input.configType,
+      content_hash: contentHash,
+      has_content: toFlag(hasContent),
+      size: input.size ?? input.content?.length ?? null,
+      mode: input.mode ?? null,
+      uid: input.uid ?? null,
+      gid: input.gid ?? null,
+      mtime_ms: input.mtimeMs ?? null,
+      change_type: input.changeType,
+      source: input.source,
+      previous_id: tracked?.latest_snapshot_id ?? null,
+      moved_from_path: input.movedFromPath ?? null,
+      change_set_id: input.changeSetId ?? null,
+      actor: input.actor ?? null,
+      parsed: null,
+      parse_errors: null,
+      validation: null,
+      impact: null,
+      detected_at: isoTime(input.detectedAt),
+      stored_at: now(),
+    };
+    await trx.insertInto('snapshots').values(row).execute();
+    await this.#advanceTrackedFile(trx, input, row, tracked);
+    return snapshotFromRow(row);
+  }
+
+  /** Moves the file's row to the new snapshot; the first snapshot (or a baseline-setting one) becomes the baseline. */
+  async #advanceTrackedFile(
+    trx: Transaction<Database>,
+    input: NewSnapshot,
+    snapshot: SnapshotsTable,
+    tracked: TrackedFilesTable | undefined,
+  ): Promise<void> {
+    const deleted = input.changeType === 'deleted';
+    const contentChanged = snapshot.content_hash !== (tracked?.content_hash ?? null);
+    const next: TrackedFilesTable = {
+      device: input.device,
+      path: input.path,
+      config_type: input.configType,
+      profile: input.profile,
+      latest_snapshot_id: snapshot.id,
+      baseline_snapshot_id:
+        input.setBaseline || !tracked?.baseline_snapshot_id ? snapshot.id : tracked.baseline_snapshot_id,
+      content_hash: deleted ? null : snapshot.content_hash,
+      deleted: toFlag(deleted),
+      sync_status: deleted ? 'missing' : input.setBaseline || !tracked ? 'synced' : tracked.sync_status,
+      validation_status: contentChanged || !tracked ? 'pending' : tracked.validation_status,
+      last_error: null,
+      last_checked_at: snapshot.detected_at,
+      size: snapshot.size,
+      mtime_ms: snapshot.mtime_ms,
+      ino: input.ino ?? null,
+      mode: snapshot.mode,
+      uid: snapshot.uid,
+      gid: snapshot.gid,
+    };
+    const { device: _device, path: _path, ...update } = next;
+    await trx
+      .insertInto('tracked_files')
+      .values(next)
+      .onConflict((oc) => oc.columns(['device', 'path']).doUpdateSet(update))
+      .execute();
+  }
+
+  async getSnapshot(id: string): Promise<SnapshotRecord | undefined> {
+    const row = await this.db.selectFrom('snapshots').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && snapshotFromRow(row);
+  }
+
+  async latestSnapshot(device: string, path: RemotePath): Promise<SnapshotRecord | undefined> {
+    const row = await this.#fileSnapshots(device, path).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row && snapshotFromRow(row);
+  }
+
+  async history(device: string, path: RemotePath, options: { limit?: number; cursor?: string | null } = {}): Promise<HistoryPage> {
+    const limit = pageSize(options.limit);
+    let query = this.#fileSnapshots(device, path).orderBy('id', 'desc').limit(limit + 1);
+    if (options.cursor) query = query.where('id', '<', decodeCursor(options.cursor));
+    const rows = await query.execute();
+    const items = rows.slice(0, limit).map(snapshotFromRow);
+    return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
+  }
+
+  async snapshotAt(device: string, path: RemotePath, at: string): Promise<SnapshotRecord | undefined> {
+    const row = await this.#fileSnapshots(device, path)
+      .where('detected_at', '<=', isoTime(at))
+      .orderBy('detected_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && snapshotFromRow(row);
+  }
+
+  async snapshotsSince(device: string, after: string): Promise<SnapshotRecord[]> {
+    const rows = await this.db
+      .selectFrom('snapshots')
+      .selectAll()
+      .where('device', '=', device)
+      .where('detected_at', '>', isoTime(after))
+      .orderBy('detected_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(snapshotFromRow);
+  }
+
+  #fileSnapshots(device: string, path: RemotePath) {
+    return this.db.selectFrom('snapshots').selectAll().where('device', '=', device).where('path', '=', path);
+  }
+
+  async readContent(snapshot: Pick<SnapshotRecord, 'contentHash'>): Promise<Buffer> {
+    if (!snapshot.contentHash) throw new ConfwatchError('CW_ERR_NOT_FOUND', 'This snapshot has no stored content.');
+    return this.#blobs.read(this.db, snapshot.contentHash);
+  }
+
+  async annotateSnapshot(
+    id: string,
+    patch: { parsed?: unknown; parseErrors?: SnapshotRecord['parseErrors']; impact?: unknown; validation?: ValidationResult },
+  ): Promise<void> {
+    const result = await this.db
+      .updateTable('snapshots')
+      .set({
+        ...(patch.parsed !== undefined && { parsed: toJson(patch.parsed) }),
+        ...(patch.parseErrors !== undefined && { parse_errors: toJson(patch.parseErrors) }),
+        ...(patch.impact !== undefined && { impact: toJson(patch.impact) }),
+        ...(patch.validation !== undefined && { validation: toJson(patch.validation) }),
+      })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new ConfwatchError('CW_ERR_NOT_FOUND', `No snapshot ${id}.`);
+  }
+
+  // tracked files
+
+  async listTrackedFiles(device?: string): Promise<TrackedFileRecord[]> {
+    let query = this.db.selectFrom('tracked_files').selectAll().orderBy('device').orderBy('path');
+    if (device !== undefined) query = query.where('device', '=', device);
+    return (await query.execute()).map(trackedFileFromRow);
+  }
+
+  async getTrackedFile(device: string, path: RemotePath): Promise<TrackedFileRecord | undefined> {
+    const row = await this.db
+      .selectFrom('tracked_files')
+      .selectAll()
+      .where('device', '=', device)
+      .where('path', '=', path)
+      .executeTakeFirst();
+    return row && trackedFileFromRow(row);
+  }
+
+  async updateTrackedFile(device: string, path: RemotePath, patch: TrackedFilePatch): Promise<void> {
+    const set = {
+      ...(patch.syncStatus !== undefined && { sync_status: patch.syncStatus }),
+      ...(patch.validationStatus !== undefined && { validation_status: patch.validationStatus }),
+      ...(patch.lastError !== undefined && { last_error: patch.lastError }),
+      ...(patch.lastCheckedAt !== undefined && { last_checked_at: patch.lastCheckedAt && isoTime(patch.lastCheckedAt) }),
+      ...(patch.baselineSnapshotId !== undefined && { baseline_snapshot_id: patch.baselineSnapshotId }),
+      ...(patch.size !== undefined && { size: patch.size }),
+      ...(patch.mtimeMs !== undefined && { mtime_ms: patch.mtimeMs }),
+      ...(patch.ino !== undefined && { ino: patch.ino }),
+    };
+    if (Object.keys(set).length === 0) return;
+    const result = await this.db
+      .updateTable('tracked_files')
+      .set(set)
+      .where('device', '=', device)
+      .where('path', '=', path)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) {
+      throw new ConfwatchError('CW_ERR_NOT_FOUND', `${path} is not tracked on ${device}.`);
+    }
+  }
+
+  // change sets
+
+  async openChangeSet(device: string, title: string, openedAt: string): Promise<ChangeSetRecord> {
+    const row = { id: newId(), device, title, count: 0, opened_at: isoTime(openedAt), closed_at: null };
+    await this.db.insertInto('change_sets').values(row).execute();
+    return changeSetFromRow(row);
+  }
+
+  async closeChangeSet(id: string, title: string, count: number, closedAt: string): Promise<void> {
+    const result = await this.db
+      .updateTable('change_sets')
+      .set({ title, count, closed_at: isoTime(closedAt) })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new ConfwatchError('CW_ERR_NOT_FOUND', `No change set ${id}.`);
+  }
+
+  async getChangeSet(id: string): Promise<ChangeSetRecord | undefined> {
+    const row = await this.db.selectFrom('change_sets').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && changeSetFromRow(row);
+  }
+
+  async listChangeSets(device?: string, limit = 100): Promise<ChangeSetRecord[]> {
+    let query = this.db.selectFrom('change_sets').selectAll().orderBy('id', 'desc').limit(pageSize(limit));
+    if (device !== undefined) query = query.where('device', '=', device);
+    return (await query.execute()).map(changeSetFromRow);
+  }
+
+  // audit (append-only: there is no update or delete)
+
+  async appendAudit(entry: Omit<AuditRecord, 'id' | 'at'>): Promise<void> {
+    await this.db
+      .insertInto('audit_log')
+      .values({
+        at: now(),
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        client_address: entry.clientAddress,
+        result: entry.result,
+        details: toJson(entry.details),
+      })
+      .execute();
+  }
+
+  async listAudit(options: { limit?: number } = {}): Promise<AuditRecord[]> {
+    const rows = await this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(pageSize(options.limit)).execute();
+    return rows.map(auditFromRow);
+  }
+
+  // keys
+
+  /**
+   * Makes `newKey` current, then re-seals every blob and secret row by row
+   * (no long transaction, so readers and writers are never blocked). Passes
+   * repeat until no row under an older key remains, which also covers rows
+   * written under the old key while the rotation ran.
+   */
+  async rotateKey(
+    newKey: MasterKey,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ blobs: number; secrets: number }> {
+    this.keyRing.promote(newKey);
+    const counts = { blobs: 0, secrets: 0 };
+    for (;;) {
+      const pending = await Promise.all(SEALED_TABLES.map((t) => rowsNotSealedWith(this.db, t, newKey.id)));
+      const total = pending.reduce((sum, ids) => sum + ids.length, 0);
+      if (total === 0) return counts;
+      let done = 0;
+      for (const [index, target] of SEALED_TABLES.entries()) {
+        for (const id of pending[index]!) {
+          if (await resealRow(this.db, target, id, this.keyRing)) counts[target.table] += 1;
+          onProgress?.(++done, total);
+        }
+      }
+    }
+  }
+
+  async #putSecret(trx: Transaction<Database>, id: string, plaintext: string): Promise<void> {
+    const { current } = this.keyRing;
+    const row = { id, key_id: current.id, data: seal(current.key, Buffer.from(plaintext, 'utf8'), id), updated_at: now() };
+    await trx
+      .insertInto('secrets')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet({ key_id: row.key_id, data: row.data, updated_at: row.updated_at }))
+      .execute();
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * Every migration, in order. Names sort in the order they run; a released
+ * migration is never edited, only followed by a new one.
+ */
+import type { Migration } from 'kysely';
+import type { DialectName } from '../tables.js';
+import { coreMigration } from './0001-core.js';
+import { accessAndWritebackMigration } from './0002-access-and-writeback.js';
+import { dependencyGraphMigration } from './0003-dependency-graph.js';
+
+export const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
+  '0001-core': coreMigration(dialect),
+  '0002-access-and-writeback': accessAndWritebackMigration(),
+  '0003-dependency-graph': dependencyGraphMigration(),
+});

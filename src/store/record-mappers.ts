@@ -1,0 +1,164 @@
+/**
+ * Conversions between table rows and domain records: flags to booleans,
+ * JSON text to values. The only place that knows the storage encoding.
+ */
+import type { Selectable } from 'kysely';
+import { ConfwatchError } from '../errors.js';
+import type { ChangeType, SnapshotSource } from '../events/event-map.js';
+import type { ConfigType } from '../parsers/parser.js';
+import type {
+  AuditRecord,
+  ChangeSetRecord,
+  DeviceMode,
+  DeviceRecord,
+  ProfileRecord,
+  SnapshotRecord,
+  SyncStatus,
+  TrackedFileRecord,
+  TransportKind,
+  ValidationStatus,
+} from './records.js';
+import type {
+  AuditLogTable,
+  ChangeSetsTable,
+  DevicesTable,
+  ProfilesTable,
+  SnapshotsTable,
+  TrackedFilesTable,
+} from './tables.js';
+
+export const toFlag = (value: boolean): number => (value ? 1 : 0);
+const fromFlag = (value: number | boolean): boolean => value === 1 || value === true;
+
+export const toJson = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+const fromJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+
+export function deviceFromRow(row: Selectable<DevicesTable>, hasPassphrase: boolean): DeviceRecord {
+  return {
+    name: row.name,
+    transport: row.transport as TransportKind,
+    host: row.host,
+    port: row.port,
+    user: row.user,
+    identityFile: row.identity_file,
+    hasPassphrase,
+    hostKey: row.host_key,
+    mode: row.mode as DeviceMode,
+    pollIntervalSec: row.poll_interval_sec,
+    sudo: fromFlag(row.sudo),
+    jump: row.jump,
+    tags: fromJson<string[]>(row.tags) ?? [],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function profileToRow(device: string, profile: ProfileRecord): Selectable<ProfilesTable> {
+  return {
+    device,
+    name: profile.name,
+    config_type: profile.configType,
+    paths: JSON.stringify(profile.paths),
+    exclude: JSON.stringify(profile.exclude),
+    poll_interval_sec: profile.pollIntervalSec,
+    max_file_bytes: profile.maxFileBytes,
+    validate_command: profile.validateCommand,
+    reload_command: profile.reloadCommand,
+    validate_on_capture: toFlag(profile.validateOnCapture),
+    auto_reconcile: profile.autoReconcile,
+  };
+}
+
+export function profileFromRow(row: Selectable<ProfilesTable>): ProfileRecord {
+  return {
+    device: row.device,
+    name: row.name,
+    configType: row.config_type as ConfigType | null,
+    paths: fromJson<string[]>(row.paths) ?? [],
+    exclude: fromJson<string[]>(row.exclude) ?? [],
+    pollIntervalSec: row.poll_interval_sec,
+    maxFileBytes: row.max_file_bytes,
+    validateCommand: row.validate_command,
+    reloadCommand: row.reload_command,
+    validateOnCapture: fromFlag(row.validate_on_capture),
+    autoReconcile: row.auto_reconcile as ProfileRecord['autoReconcile'],
+  };
+}
+
+export function trackedFileFromRow(row: Selectable<TrackedFilesTable>): TrackedFileRecord {
+  return {
+    device: row.device,
+    path: row.path,
+    configType: row.config_type as ConfigType,
+    profile: row.profile,
+    latestSnapshotId: row.latest_snapshot_id,
+    baselineSnapshotId: row.baseline_snapshot_id,
+    contentHash: row.content_hash,
+    deleted: fromFlag(row.deleted),
+    syncStatus: row.sync_status as SyncStatus,
+    validationStatus: row.validation_status as ValidationStatus,
+    lastError: row.last_error,
+    lastCheckedAt: row.last_checked_at,
+    size: row.size,
+    mtimeMs: row.mtime_ms,
+    ino: row.ino,
+    mode: row.mode,
+    uid: row.uid,
+    gid: row.gid,
+  };
+}
+
+export function snapshotFromRow(row: Selectable<SnapshotsTable>): SnapshotRecord {
+  return {
+    id: row.id,
+    device: row.device,
+    path: row.path,
+    configType: row.config_type as ConfigType,
+    contentHash: row.content_hash,
+    hasContent: fromFlag(row.has_content),
+    size: row.size,
+    mode: row.mode,
+    uid: row.uid,
+    gid: row.gid,
+    mtimeMs: row.mtime_ms,
+    changeType: row.change_type as ChangeType,
+    source: row.source as SnapshotSource,
+    previousId: row.previous_id,
+    movedFromPath: row.moved_from_path,
+    changeSetId: row.change_set_id,
+    actor: row.actor,
+    parsed: fromJson(row.parsed),
+    parseErrors: fromJson(row.parse_errors),
+    validation: fromJson(row.validation),
+    impact: fromJson(row.impact),
+    detectedAt: row.detected_at,
+    storedAt: row.stored_at,
+  };
+}
+
+export const changeSetFromRow = (row: Selectable<ChangeSetsTable>): ChangeSetRecord => ({
+  id: row.id,
+  device: row.device,
+  title: row.title,
+  count: row.count,
+  openedAt: row.opened_at,
+  closedAt: row.closed_at,
+});
+
+export const auditFromRow = (row: Selectable<AuditLogTable>): AuditRecord => ({
+  id: row.id,
+  at: row.at,
+  actor: row.actor,
+  action: row.action,
+  target: row.target,
+  clientAddress: row.client_address,
+  result: row.result as AuditRecord['result'],
+  details: fromJson(row.details),
+});
+
+/** ISO-8601 UTC in one fixed format, so stored timestamps compare as strings. */
+export function isoTime(value: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new ConfwatchError('CW_ERR_USAGE', `Not an ISO-8601 timestamp: ${value}`);
+  return new Date(ms).toISOString();
+}
