@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import type { CommandEnv } from '../main.js';
+import { registerDeviceCommands } from './device.command.js';
+import { registerHistoryCommands } from './history.command.js';
+import { registerInitCommand } from './init.command.js';
+import { registerMonitorCommands } from './monitor.command.js';
+
+/** Adds every command to the program. `setExit` records a non-zero outcome that is not an error. */
+export function registerCommands(program: Command, env: CommandEnv, setExit: (code: number) => void): void {
+  registerInitCommand(program, env);
+  registerDeviceCommands(program, env, setExit);
+  registerHistoryCommands(program, env);
+  registerMonitorCommands(program, env);
+}

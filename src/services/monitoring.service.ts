@@ -1,0 +1,84 @@
+/**
+ * Runs the pipeline for the CLI and the server: a one-off scan of a device,
+ * or a Monitor over several devices. Both use the same parts (transport,
+ * watch set, correlator, capture, scanner), so `scan` stores exactly what
+ * monitoring would.
+ */
+import { Correlator } from '../detect/correlator.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../logging.js';
+import type { SnapshotRecord } from '../store/records.js';
+import type { SnapshotStore } from '../store/snapshot-store.js';
+import { defaultMonitorParts, Monitor, type MonitorParts } from '../watch/monitor.js';
+import type { ScanResult } from '../watch/scanner.js';
+import { compileWatchSet } from '../watch/watch-set.js';
+import type { DeviceService } from './device.service.js';
+
+export interface MonitoringOptions {
+  /** Called with every stored batch of snapshots (analysis hooks in here). */
+  readonly afterStore?: (records: SnapshotRecord[]) => void;
+  /** Realtime verification scan interval. Default 30 min. */
+  readonly verifyIntervalMs?: number;
+  readonly log?: Logger;
+}
+
+export class MonitoringService {
+  readonly #store: SnapshotStore;
+  readonly #bus: EventBus;
+  readonly #devices: DeviceService;
+  readonly #parts: MonitorParts;
+  readonly #options: MonitoringOptions;
+
+  constructor(store: SnapshotStore, bus: EventBus, devices: DeviceService, options: MonitoringOptions = {}) {
+    this.#store = store;
+    this.#bus = bus;
+    this.#devices = devices;
+    this.#options = options;
+    const base = defaultMonitorParts(options.log ? { log: options.log } : {});
+    const afterStore = options.afterStore;
+    this.#parts = afterStore
+      ? {
+          ...base,
+          createCapture: (context) => {
+            const capture = base.createCapture(context);
+            return {
+              capture: async (requests, source, captureOptions) => {
+                const records = await capture.capture(requests, source, captureOptions);
+                if (records.length > 0) afterStore(records);
+                return records;
+              },
+            };
+          },
+        }
+      : base;
+  }
+
+  /** One full reconcile scan of a device now; waits for its change set to close. */
+  async scan(name: string): Promise<ScanResult & { device: string }> {
+    const device = await this.#devices.get(name);
+    const transport = await this.#parts.openTransport(device, this.#store);
+    const correlator = new Correlator({ device: device.name, store: this.#store, bus: this.#bus, quietGapMs: 0 });
+    try {
+      const watchSet = compileWatchSet(await this.#store.listProfiles(device.name));
+      const context = { device, transport, watchSet, correlator, store: this.#store, bus: this.#bus };
+      const capture = this.#parts.createCapture(context);
+      const result = await this.#parts.createScanner(context, capture).scan('rescan');
+      return { device: device.name, ...result };
+    } finally {
+      await correlator.flush();
+      await transport.close();
+    }
+  }
+
+  /** A monitor over the named devices (default: all). Call start() and stop(). */
+  monitor(devices?: readonly string[]): Monitor {
+    return new Monitor({
+      store: this.#store,
+      bus: this.#bus,
+      parts: this.#parts,
+      ...(devices && devices.length > 0 ? { devices } : {}),
+      ...(this.#options.verifyIntervalMs ? { verifyIntervalMs: this.#options.verifyIntervalMs } : {}),
+      ...(this.#options.log ? { log: this.#options.log } : {}),
+    });
+  }
+}

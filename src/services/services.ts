@@ -1,0 +1,37 @@
+/**
+ * The composition root shared by the CLI and the server: opens the store
+ * for the environment and wires the services over it. Nothing here has
+ * logic of its own.
+ */
+import type { Environment } from '../config/environment.js';
+import { openStore } from '../store/open-store.js';
+import type { EventBus } from '../events/event-bus.js';
+import { MemoryEventBus } from '../events/memory.bus.js';
+import type { SnapshotStore } from '../store/snapshot-store.js';
+import { DeviceService } from './device.service.js';
+import { MonitoringService } from './monitoring.service.js';
+
+export interface Services {
+  readonly environment: Environment;
+  readonly store: SnapshotStore;
+  readonly bus: EventBus;
+  readonly devices: DeviceService;
+  readonly monitoring: MonitoringService;
+  /** Creates the first admin user and returns its one-time API token; undefined when one exists. */
+  readonly bootstrapAdmin?: () => Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+export async function openServices(environment: Environment): Promise<Services> {
+  const store = await openStore({ home: environment.home, databaseUrl: environment.databaseUrl, env: environment.env });
+  const bus = new MemoryEventBus();
+  const devices = new DeviceService(store);
+  return {
+    environment,
+    store,
+    bus,
+    devices,
+    monitoring: new MonitoringService(store, bus, devices),
+    close: () => store.close(),
+  };
+}

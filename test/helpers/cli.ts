@@ -1,0 +1,63 @@
+/**
+ * Runs the built `confwatch` binary (dist/cli/bin.js, made by `npm run
+ * build`, which `npm test` runs first) in a child process, as a user would.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout parsed as one JSON document (throws with the output when it is not). */
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+  json<T = any>(): T;
+}
+
+export function runCli(
+  args: readonly string[],
+  options: { env?: Record<string, string | undefined>; stdin?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, CONFWATCH_LOG_FORMAT: 'json', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      resolve({
+        code,
+        stdout,
+        stderr,
+        json() {
+          try {
+            return JSON.parse(stdout);
+          } catch {
+            throw new Error(`stdout is not JSON (exit ${code}):\n${stdout}\nstderr:\n${stderr}`);
+          }
+        },
+      });
+    });
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+/** A fresh CONFWATCH_HOME in a temp dir; remove() deletes it. */
+export function tempHome(): { home: string; env: Record<string, string>; remove(): void } {
+  const home = join(mkdtempSync(join(tmpdir(), 'cw-cli-')), 'home');
+  return { home, env: { CONFWATCH_HOME: home }, remove: () => rmSync(join(home, '..'), { recursive: true, force: true }) };
+}
