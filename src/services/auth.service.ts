@@ -3,8 +3,9 @@
  * Passwords are argon2id hashes, tokens sha256 hashes; the clear token is
  * returned once by `createToken` and never again.
  */
-import type { AuditRecorder } from '../auth/audit-recorder.js';
-import type { ApiTokenRecord, AuthRepository, UserRecord } from '../auth/auth.repository.js';
+import type { Kysely } from 'kysely';
+import { AuditRecorder } from '../auth/audit-recorder.js';
+import { type ApiTokenRecord, AuthRepository, type UserRecord } from '../auth/auth.repository.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import type { Principal } from '../auth/principal.js';
 import { FailureRateLimiter } from '../auth/rate-limiter.js';
@@ -12,6 +13,8 @@ import { type Role, isRole, scopesOf } from '../auth/scopes.js';
 import { apiTokenPrefix, generateApiToken, randomSecret, sha256Hex } from '../auth/secrets.js';
 import { assertValidName } from '../config/names.js';
 import { ConfwatchError } from '../errors.js';
+import type { SnapshotStore } from '../store/snapshot-store.js';
+import type { Database } from '../store/tables.js';
 
 /** A user as shown to callers: never the password hash. */
 export type PublicUser = Omit<UserRecord, 'passwordHash'> & { readonly hasPassword: boolean };
@@ -212,4 +215,12 @@ const required = (message: string): ConfwatchError => new ConfwatchError('CW_ERR
 function toPublic(user: UserRecord): PublicUser {
   const { passwordHash, ...rest } = user;
   return { ...rest, hasPassword: passwordHash !== null };
+}
+
+/**
+ * Wires an AuthService over the database's users, tokens and sessions
+ * (`KyselyStore.db`); audit entries go through the store's `appendAudit`.
+ */
+export function createAuthService(db: Kysely<Database>, store: Pick<SnapshotStore, 'appendAudit'>, options: AuthServiceOptions = {}): AuthService {
+  return new AuthService(new AuthRepository(db), new AuditRecorder(store), options);
 }

@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type AppOptions, buildApp } from '../../src/api/app.js';
 import { AuditRecorder } from '../../src/auth/audit-recorder.js';
-import { AuthRepository } from '../../src/auth/auth.repository.js';
 import { FailureRateLimiter } from '../../src/auth/rate-limiter.js';
 import type { Role } from '../../src/auth/scopes.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
-import { AuthService } from '../../src/services/auth.service.js';
+import { type AuthService, createAuthService } from '../../src/services/auth.service.js';
 import { DeviceService } from '../../src/services/device.service.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
 import { createMasterKeyFile } from '../../src/store/keyring.js';
@@ -37,7 +36,7 @@ export async function openApiFixture(options: AppOptions = {}): Promise<ApiFixtu
   const store = await openStore({ home, env: {} });
   const bus = new MemoryEventBus();
   const audit = new AuditRecorder(store);
-  const auth = new AuthService(new AuthRepository(store.db), audit, { loginLimiter: new FailureRateLimiter({ maxFailures: 5 }) });
+  const auth = createAuthService(store.db, store, { loginLimiter: new FailureRateLimiter({ maxFailures: 5 }) });
   const tokens = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'approver', 'admin'] as const) {
     await auth.addUser(role, role, `${role}-password`);
