@@ -7,9 +7,11 @@ import type { DialectName } from '../tables.js';
 import { coreMigration } from './0001-core.js';
 import { accessAndWritebackMigration } from './0002-access-and-writeback.js';
 import { dependencyGraphMigration } from './0003-dependency-graph.js';
+import { writebackMigration } from './0004-writeback.js';
 
 export const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
   '0001-core': coreMigration(dialect),
   '0002-access-and-writeback': accessAndWritebackMigration(),
   '0003-dependency-graph': dependencyGraphMigration(),
+  '0004-writeback': writebackMigration(),
 });

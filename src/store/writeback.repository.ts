@@ -1,0 +1,170 @@
+/**
+ * Rows the write-back layer keeps: per-file write locks, batch journals and
+ * rollback plans. A small repository over the store's Kysely instance; it
+ * never sees file contents (those stay sealed blobs behind SnapshotStore).
+ */
+import type { Kysely } from 'kysely';
+import type { RemotePath } from '../transport/remote-path.js';
+import type { BatchesTable, Database, RollbackPlansTable } from './tables.js';
+
+interface WriteLocksTable {
+  device: string;
+  path: string;
+  holder: string;
+  acquired_at: string;
+  expires_at: string;
+}
+
+interface WritebackDatabase extends Database {
+  write_locks: WriteLocksTable;
+}
+
+/** One file a write-back holds. */
+export interface LockKey {
+  readonly device: string;
+  readonly path: RemotePath;
+}
+
+export interface StoredBatch {
+  readonly id: string;
+  readonly status: string;
+  /** The journal document, parsed. */
+  readonly journal: unknown;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface StoredPlan {
+  readonly id: string;
+  readonly device: string;
+  readonly target: unknown;
+  readonly steps: unknown;
+  readonly status: string;
+  readonly createdAt: string;
+  readonly appliedAt: string | null;
+}
+
+/** True for a primary-key or unique violation on SQLite or PostgreSQL. */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT'));
+}
+
+export class WritebackRepository {
+  readonly #db: Kysely<WritebackDatabase>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db as unknown as Kysely<WritebackDatabase>;
+  }
+
+  /**
+   * Takes every lock or none, in one transaction: expired rows of these
+   * keys are dropped first (their holder crashed), then all rows are
+   * inserted. Returns false when another holder has one of them.
+   */
+  async tryLock(keys: readonly LockKey[], holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
+    if (keys.length === 0) return true;
+    const at = now.toISOString();
+    const expires = new Date(now.getTime() + ttlMs).toISOString();
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        for (const key of keys) {
+          await trx
+            .deleteFrom('write_locks')
+            .where('device', '=', key.device)
+            .where('path', '=', key.path)
+            .where('expires_at', '<', at)
+            .execute();
+        }
+        await trx
+          .insertInto('write_locks')
+          .values(keys.map((k) => ({ device: k.device, path: k.path, holder, acquired_at: at, expires_at: expires })))
+          .execute();
+      });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Releases this holder's locks (another holder's rows are left alone). */
+  async unlock(keys: readonly LockKey[], holder: string): Promise<void> {
+    for (const key of keys) {
+      await this.#db
+        .deleteFrom('write_locks')
+        .where('device', '=', key.device)
+        .where('path', '=', key.path)
+        .where('holder', '=', holder)
+        .execute();
+    }
+  }
+
+  async createBatch(id: string, status: string, journal: unknown, now = new Date().toISOString()): Promise<void> {
+    const row: BatchesTable = { id, status, journal: JSON.stringify(journal), created_at: now, updated_at: now };
+    await this.#db.insertInto('batches').values(row).execute();
+  }
+
+  async updateBatch(id: string, status: string, journal: unknown): Promise<void> {
+    await this.#db
+      .updateTable('batches')
+      .set({ status, journal: JSON.stringify(journal), updated_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async getBatch(id: string): Promise<StoredBatch | undefined> {
+    const row = await this.#db.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && batchFromRow(row);
+  }
+
+  /** Batches in one of the given states, oldest first. */
+  async listBatches(statuses: readonly string[]): Promise<StoredBatch[]> {
+    if (statuses.length === 0) return [];
+    const rows = await this.#db.selectFrom('batches').selectAll().where('status', 'in', [...statuses]).orderBy('id').execute();
+    return rows.map(batchFromRow);
+  }
+
+  async createPlan(plan: Omit<StoredPlan, 'appliedAt'>): Promise<void> {
+    const row: RollbackPlansTable = {
+      id: plan.id,
+      device: plan.device,
+      target: JSON.stringify(plan.target),
+      steps: JSON.stringify(plan.steps),
+      status: plan.status,
+      created_at: plan.createdAt,
+      applied_at: null,
+    };
+    await this.#db.insertInto('rollback_plans').values(row).execute();
+  }
+
+  async getPlan(id: string): Promise<StoredPlan | undefined> {
+    const row = await this.#db.selectFrom('rollback_plans').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      device: row.device,
+      target: JSON.parse(row.target),
+      steps: JSON.parse(row.steps),
+      status: row.status,
+      createdAt: row.created_at,
+      appliedAt: row.applied_at,
+    };
+  }
+
+  async updatePlan(id: string, status: string, steps: unknown, appliedAt: string | null): Promise<void> {
+    await this.#db
+      .updateTable('rollback_plans')
+      .set({ status, steps: JSON.stringify(steps), applied_at: appliedAt })
+      .where('id', '=', id)
+      .execute();
+  }
+}
+
+const batchFromRow = (row: BatchesTable): StoredBatch => ({
+  id: row.id,
+  status: row.status,
+  journal: JSON.parse(row.journal),
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});

@@ -1,0 +1,86 @@
+/**
+ * Repairs batches whose process died (crash, kill, power loss) at the next
+ * start: a batch that was committing with every rename done is rolled
+ * forward (its snapshots recorded); anything else is rolled back from the
+ * backups. Temp files left on hosts are removed either way.
+ */
+import type { DeviceRecord } from '../store/records.js';
+import type { Transport } from '../transport/transport.js';
+import { type BatchJournal, Journal, ownerIsGone } from './journal.js';
+import { liveHash, observeFiles } from './live-state.js';
+import { recordOutcome } from './outcome.js';
+import { removeTemps } from './remote-scripts.js';
+import { undoEntries } from './undo.js';
+import { DEFAULT_LOCK_TTL_MS, type WritebackDeps } from './writeback-deps.js';
+
+export interface RecoveredBatch {
+  readonly batchId: string;
+  readonly outcome: 'rolled-forward' | 'rolled-back' | 'pending';
+}
+
+/** Repairs every abandoned batch; one that cannot be repaired now (host down) stays for the next start. */
+export async function recoverBatches(deps: WritebackDeps): Promise<RecoveredBatch[]> {
+  const results: RecoveredBatch[] = [];
+  for (const stored of await deps.repo.listBatches(['prepared', 'committing'])) {
+    const state = stored.journal as BatchJournal;
+    if (!ownerIsGone(state, stored.updatedAt, deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS)) continue;
+    results.push({ batchId: stored.id, outcome: await recoverOne(deps, Journal.resume(deps.repo, state)) });
+  }
+  return results;
+}
+
+async function recoverOne(deps: WritebackDeps, journal: Journal): Promise<RecoveredBatch['outcome']> {
+  const { state } = journal;
+  const devices = new Map<string, DeviceRecord>();
+  for (const name of new Set(state.entries.map((e) => e.device))) {
+    const device = await deps.store.getDevice(name);
+    if (device) devices.set(name, device);
+  }
+  const transports = new Map<string, Transport>();
+  const transportOf = async (device: DeviceRecord) => {
+    let t = transports.get(device.name);
+    if (!t) {
+      t = await deps.transportFor(device);
+      transports.set(device.name, t);
+    }
+    return t;
+  };
+  try {
+    if (state.phase === 'committing' && (await allRenamed(state, devices, transportOf))) {
+      await recordOutcome(deps, state, {
+        contentOf: async (e) => (await transportOf(devices.get(e.device)!)).readFile(e.path, { maxBytes: Number.MAX_SAFE_INTEGER, sudo: devices.get(e.device)!.sudo }),
+        transportOf,
+        devices,
+      });
+      await journal.phase('committed', { note: 'rolled forward at recovery' });
+      return 'rolled-forward';
+    }
+    const undone = await undoEntries(deps, state.entries, devices, transportOf);
+    if (!undone) return 'pending';
+    await journal.phase('rolled-back', { note: 'rolled back at recovery' });
+    return 'rolled-back';
+  } catch {
+    return 'pending';
+  } finally {
+    for (const [name, device] of devices) {
+      const temps = state.entries.filter((e) => e.device === name && e.tempPath).map((e) => e.tempPath!);
+      const transport = await transportOf(device).catch(() => null);
+      if (transport) await removeTemps(transport, temps, device.sudo);
+    }
+    await Promise.all([...transports.values()].map((t) => t.close().catch(() => undefined)));
+  }
+}
+
+async function allRenamed(
+  state: BatchJournal,
+  devices: ReadonlyMap<string, DeviceRecord>,
+  transportOf: (device: DeviceRecord) => Promise<Transport>,
+): Promise<boolean> {
+  if (devices.size !== new Set(state.entries.map((e) => e.device)).size) return false;
+  for (const [name, device] of devices) {
+    const entries = state.entries.filter((e) => e.device === name);
+    const lives = await observeFiles(await transportOf(device), entries.map((e) => e.path), { sudo: device.sudo });
+    if (entries.some((e, i) => liveHash(lives[i]!) !== e.newHash)) return false;
+  }
+  return true;
+}

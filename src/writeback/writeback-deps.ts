@@ -1,0 +1,27 @@
+/**
+ * What the write-back operations need, asked for as narrowly as they use
+ * it: the store, the write-back repository, the event bus, a transport per
+ * device and the validator.
+ */
+import type { EventBus } from '../events/event-bus.js';
+import type { DeviceRecord, ValidationResult } from '../store/records.js';
+import type { SnapshotStore } from '../store/snapshot-store.js';
+import type { WritebackRepository } from '../store/writeback.repository.js';
+import type { Transport } from '../transport/transport.js';
+import type { ValidateRequest } from '../validate/validator.js';
+
+/** Validates candidate content on the device (validate/validator.ts `validateContent`). */
+export type Validate = (transport: Pick<Transport, 'run'>, request: ValidateRequest) => Promise<ValidationResult>;
+
+export interface WritebackDeps {
+  readonly store: SnapshotStore;
+  readonly repo: WritebackRepository;
+  readonly bus: EventBus;
+  /** The transport of a device; the caller owns (and closes) it. */
+  transportFor(device: DeviceRecord): Promise<Transport>;
+  readonly validate: Validate;
+  /** How long a write lock lives when its holder crashes. Default 10 minutes. */
+  readonly lockTtlMs?: number;
+}
+
+export const DEFAULT_LOCK_TTL_MS = 10 * 60_000;
