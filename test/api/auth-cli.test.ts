@@ -31,7 +31,8 @@ async function run(...args: string[]): Promise<string> {
     },
   });
   const ctx = new CliContext(readEnvironment({ CONFWATCH_HOME: home }));
-  const env: CommandEnv = { ctx, output: (options) => createOutput(options.json === true, sink as unknown as NodeJS.WriteStream, sink as unknown as NodeJS.WriteStream) };
+  const stream = sink as unknown as typeof process.stdout;
+  const env: CommandEnv = { ctx, output: (options) => createOutput(options.json === true, stream, stream as unknown as typeof process.stderr) };
   const program = new Command('confwatch').exitOverride();
   registerAuthCommands(program, env);
   try {
