@@ -30,9 +30,11 @@ export const encodeFull = (content: Uint8Array): Buffer => deflateRawSync(conten
 
 /** Encodes `content` relative to `base`, or in full when that is smaller. */
 export function encodeBlob(content: Uint8Array, base?: Uint8Array): EncodedBlob {
-  const full = encodeFull(content);
-  if (!base) return { encoding: 'full', bytes: full };
+  if (!base) return { encoding: 'full', bytes: encodeFull(content) };
   const delta = encodeDelta(content, base);
+  // Deflate rarely shrinks text below a tenth: a delta that small wins without compressing in full.
+  if (delta.length * 10 < content.length) return { encoding: 'delta', bytes: delta };
+  const full = encodeFull(content);
   return delta.length < full.length ? { encoding: 'delta', bytes: delta } : { encoding: 'full', bytes: full };
 }
 

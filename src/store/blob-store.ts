@@ -15,11 +15,12 @@ import type { KeyRing } from './keyring.js';
 import type { Database } from './tables.js';
 
 /**
- * Longest delta chain before a full version is stored again. Decoding a
- * 20 KB version takes well under 0.1 ms per link, so 40 links keep reads
- * far below 5 ms while full versions stay rare (see bench/storage.ts).
+ * Longest delta chain before a full version is stored again. bench/storage.ts
+ * measured a 20 KB file at about 1 ms per read (p50) with 20 links, and
+ * 0.6x git's aggressive pack in size; 40 links halve the full versions but
+ * double the decode work.
  */
-export const MAX_CHAIN_DEPTH = 40;
+export const MAX_CHAIN_DEPTH = 20;
 
 export const sha256Hex = (content: Uint8Array): string => createHash('sha256').update(content).digest('hex');
 

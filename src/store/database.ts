@@ -61,6 +61,8 @@ function sqliteTarget(home: string): Target {
     mkdirSync(home, { recursive: true, mode: 0o700 });
     const database = new BetterSqlite3(file);
     database.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits only.
+    database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
     return { name: 'sqlite', dialect: new SqliteDialect({ database }), location: file };
