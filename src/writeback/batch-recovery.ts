@@ -9,7 +9,7 @@ import type { Transport } from '../transport/transport.js';
 import { type BatchJournal, Journal, ownerIsGone } from './journal.js';
 import { liveHash, observeFiles } from './live-state.js';
 import { recordOutcome } from './outcome.js';
-import { removeTemps } from './remote-scripts.js';
+import { removeAllTemps } from './batch.js';
 import { undoEntries } from './undo.js';
 import { DEFAULT_LOCK_TTL_MS, type WritebackDeps } from './writeback-deps.js';
 
@@ -21,9 +21,10 @@ export interface RecoveredBatch {
 /** Repairs every abandoned batch; one that cannot be repaired now (host down) stays for the next start. */
 export async function recoverBatches(deps: WritebackDeps): Promise<RecoveredBatch[]> {
   const results: RecoveredBatch[] = [];
-  for (const stored of await deps.repo.listBatches(['prepared', 'committing'])) {
+  for (const stored of await deps.repo.listBatches(['prepared', 'committing', 'failed'])) {
     const state = stored.journal as BatchJournal;
-    if (!ownerIsGone(state, stored.updatedAt, deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS)) continue;
+    // A `failed` batch was given up by its owner; the others may still be running elsewhere.
+    if (state.phase !== 'failed' && !ownerIsGone(state, stored.updatedAt, deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS)) continue;
     results.push({ batchId: stored.id, outcome: await recoverOne(deps, Journal.resume(deps.repo, state)) });
   }
   return results;
@@ -56,17 +57,13 @@ async function recoverOne(deps: WritebackDeps, journal: Journal): Promise<Recove
       return 'rolled-forward';
     }
     const undone = await undoEntries(deps, state.entries, devices, transportOf);
-    if (!undone) return 'pending';
+    if (!undone || !(await removeAllTemps(state.entries, devices, transportOf))) return 'pending';
     await journal.phase('rolled-back', { note: 'rolled back at recovery' });
     return 'rolled-back';
   } catch {
     return 'pending';
   } finally {
-    for (const [name, device] of devices) {
-      const temps = state.entries.filter((e) => e.device === name && e.tempPath).map((e) => e.tempPath!);
-      const transport = await transportOf(device).catch(() => null);
-      if (transport) await removeTemps(transport, temps, device.sudo);
-    }
+    await removeAllTemps(state.entries, devices, transportOf);
     await Promise.all([...transports.values()].map((t) => t.close().catch(() => undefined)));
   }
 }

@@ -233,6 +233,7 @@ async function apply(
   }));
   const devices = new Map(withBackups.map((p) => [p.device.name, p.device]));
   const journal = await Journal.create(deps.repo, { id: batchId, operation: options.operation, source: options.source, actor: options.actor, entries });
+  const cleanUp = () => removeAllTemps(entries, devices, transportOf);
   try {
     for (const [i, entry] of entries.entries()) {
       const content = withBackups[i]!.change.content;
@@ -243,31 +244,44 @@ async function apply(
     await journal.phase('committing');
     await commitAll(journal, devices, transportOf);
     await verify(journal, devices, transportOf);
-    const contents = new Map(withBackups.map((p) => [keyOf(p.device.name, p.change.path), p.change.content]));
-    const stored = await recordOutcome(deps, journal.state, {
-      contentOf: async (e) => contents.get(keyOf(e.device, e.path)) ?? null,
-      transportOf,
-      devices,
-      validations: withBackups.map((p) => p.result.validation),
-    });
-    await journal.phase('committed');
-    return stored;
   } catch (error) {
     const failure = toConfwatchError(error, 'CW_ERR_WRITEBACK_FAILED');
     const undone = await undoEntries(deps, entries, devices, transportOf);
-    await journal.phase(undone ? 'rolled-back' : 'failed', { error: failure.message });
+    const cleaned = await cleanUp();
+    // A batch not fully undone or cleaned stays `failed`: recovery retries it.
+    await journal.phase(undone && cleaned ? 'rolled-back' : 'failed', { error: failure.message });
     await markFailed(deps, options, withBackups, failure, true);
     if (failure.code === 'CW_ERR_WRITEBACK_CONFLICT') throw failure;
     throw new ConfwatchError('CW_ERR_WRITEBACK_FAILED', `${failure.message}; ${undone ? 'every file was put back as it was' : 'undo did not complete, the next start retries it'}`, {
       cause: failure,
       details: { batchId },
     });
-  } finally {
-    for (const [name, device] of devices) {
-      const temps = entries.filter((e) => e.device === name && e.tempPath).map((e) => e.tempPath!);
-      await removeTemps(await transportOf(device), temps, device.sudo);
-    }
   }
+  await cleanUp();
+  const contents = new Map(withBackups.map((p) => [keyOf(p.device.name, p.change.path), p.change.content]));
+  const stored = await recordOutcome(deps, journal.state, {
+    contentOf: async (e) => contents.get(keyOf(e.device, e.path)) ?? null,
+    transportOf,
+    devices,
+    validations: withBackups.map((p) => p.result.validation),
+  });
+  await journal.phase('committed');
+  return stored;
+}
+
+/** Removes every temp file of the batch; false when some host could not be cleaned. */
+export async function removeAllTemps(
+  entries: readonly JournalEntry[],
+  devices: ReadonlyMap<string, DeviceRecord>,
+  transportOf: (device: DeviceRecord) => Promise<Transport>,
+): Promise<boolean> {
+  let all = true;
+  for (const [name, device] of devices) {
+    const temps = entries.filter((e) => e.device === name && e.tempPath).map((e) => e.tempPath!);
+    const transport = await transportOf(device).catch(() => null);
+    all = (transport !== null && (await removeTemps(transport, temps, device.sudo))) && all;
+  }
+  return all;
 }
 
 async function commitAll(
