@@ -178,11 +178,11 @@ export function registerAnalysisCommands(program: Command, { ctx, output }: Comm
       .command(verb)
       .argument('<from>', 'the dependent (service, unit, server name or node id)')
       .argument('<to>', 'what it depends on')
-      .description(verb === 'add' ? 'add a manual edge: FROM depends on TO' : 'remove a manual edge')
-      .option('--device <name>', 'device name')
+      .description(`${verb === 'add' ? 'add a manual edge: FROM depends on TO' : 'remove a manual edge'} (deps ${verb} --device NAME FROM TO)`)
       .option('--type <kind>', 'edge kind (default depends_on for add, any for remove)')
-      .option('--json', 'machine-readable output')
-      .action(async (from: string, to: string, opts: { device?: string; type?: string; json?: boolean }) => {
+      .action(async (from: string, to: string, _opts: unknown, cmd: Command) => {
+        // --device and --json belong to `deps` and are parsed there wherever they appear.
+        const opts = cmd.optsWithGlobals<{ device?: string; type?: string; json?: boolean }>();
         if (!opts.device) throw usage('--device is required');
         const edges = await dependencyStore(await ctx.services(), opts.device);
         if (verb === 'add') {
