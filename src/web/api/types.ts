@@ -1,0 +1,102 @@
+/**
+ * Response shapes of the API, taken from its zod schemas as types only (no
+ * server code reaches the bundle). Shapes of routes whose schemas are not
+ * exported are written out here and kept to what the UI reads.
+ */
+import type { z } from 'zod';
+import type { whoAmI, loginResponse } from '../../api/routes/auth.schema.js';
+import type { deviceSchema } from '../../api/routes/devices.schema.js';
+import type { trackedFileSchema } from '../../api/routes/files.schema.js';
+import type { parsedSchema, impactSchema, snapshotSchema } from '../../api/routes/snapshots.schema.js';
+import type { ConfwatchEvent, EventType, WatchMode } from '../../events/event-map.js';
+
+export type WhoAmI = z.infer<typeof whoAmI>;
+export type LoginResponse = z.infer<typeof loginResponse>;
+export type Device = z.infer<typeof deviceSchema>;
+export type TrackedFile = z.infer<typeof trackedFileSchema>;
+export type Snapshot = z.infer<typeof snapshotSchema>;
+export type ParsedView = z.infer<typeof parsedSchema>;
+export type ImpactView = z.infer<typeof impactSchema>;
+export type { ConfwatchEvent, EventType, WatchMode };
+
+/** One version in `GET /api/devices/:device/files/history`. */
+export interface Version {
+  readonly id: string;
+  readonly contentHash: string | null;
+  readonly size: number | null;
+  readonly detectedAt: string;
+  readonly changeType: string;
+  readonly source: string;
+  readonly actor: string | null;
+  readonly changeSetId: string | null;
+  readonly risk: string | null;
+}
+
+export interface HistoryPage {
+  readonly device: string;
+  readonly path: string;
+  readonly versions: readonly Version[];
+  readonly nextCursor: string | null;
+}
+
+export interface DiffCell {
+  readonly line: number;
+  readonly text: string;
+}
+
+export interface DiffRow {
+  readonly kind: 'context' | 'removed' | 'added' | 'changed';
+  readonly left: DiffCell | null;
+  readonly right: DiffCell | null;
+}
+
+/** `GET /api/diff?from=&to=`. */
+export interface DiffResult {
+  readonly binary: boolean;
+  readonly message?: string;
+  readonly unified: string;
+  readonly rows: readonly DiffRow[];
+  readonly added: number;
+  readonly removed: number;
+}
+
+export interface ChangeSet {
+  readonly id: string;
+  readonly device: string;
+  readonly title: string;
+  readonly count: number;
+  readonly openedAt: string;
+  readonly closedAt: string | null;
+}
+
+/** The impact assessment stored with a snapshot (`impact` in ImpactView). */
+export interface Impact {
+  readonly riskLevel: string;
+  readonly reasons: readonly { readonly rule: string; readonly detail: string }[];
+  readonly affectedServices: readonly string[];
+  readonly downstreamServices: readonly string[];
+  readonly requiresRestart: boolean;
+  readonly requiresReload: boolean;
+  readonly recommendedActions: readonly string[];
+}
+
+/** A validation outcome as restore and drift report it. */
+export interface ValidationOutcome {
+  readonly status: string;
+  readonly tool?: string;
+  readonly output?: string;
+}
+
+/** `POST /api/snapshots/:id/restore` (dry run or applied); fields the UI shows. */
+export interface RestoreResult {
+  readonly diff?: string;
+  readonly validation?: ValidationOutcome | null;
+  readonly snapshotId?: string;
+  readonly written?: boolean;
+}
+
+/** `GET /api/devices/:device/deps`: the dependency graph. */
+export interface GraphData {
+  readonly nodes: readonly { readonly id: string; readonly kind: string; readonly name: string }[];
+  readonly edges: readonly { readonly from: string; readonly to: string; readonly kind: string }[];
+}

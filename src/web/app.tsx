@@ -1,0 +1,66 @@
+/** The shell: login gate, header, and the page for the current location. */
+import { LiveEventsProvider } from './lib/event-stream.js';
+import { Link, matchRoute, paths, useLocation } from './lib/router.js';
+import { SessionProvider, useSession } from './lib/session.js';
+import { DashboardPage } from './pages/dashboard.page.js';
+import { DevicePage } from './pages/device.page.js';
+import { DriftPage } from './pages/drift.page.js';
+import { FilePage } from './pages/file.page.js';
+import { GraphPage } from './pages/graph.page.js';
+import { LoginPage } from './pages/login.page.js';
+
+function CurrentPage() {
+  const { pathname, query } = useLocation();
+  const route = matchRoute(pathname, query);
+  switch (route.page) {
+    case 'dashboard':
+      return <DashboardPage />;
+    case 'device':
+      return <DevicePage key={route.device} device={route.device} />;
+    case 'file':
+      return <FilePage key={`${route.device}\0${route.path}`} device={route.device} path={route.path} />;
+    case 'drift':
+      return <DriftPage device={route.device} />;
+    case 'graph':
+      return <GraphPage device={route.device} />;
+    case 'not-found':
+      return (
+        <p className="notice">
+          Nothing here. <Link href={paths.dashboard()}>Back to the dashboard</Link>
+        </p>
+      );
+  }
+}
+
+function Shell() {
+  const session = useSession();
+  return (
+    <LiveEventsProvider>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link href={paths.dashboard()} className="brand">
+          confwatch
+        </Link>
+        <span className="whoami">
+          {session.me?.user} <span className="muted">({session.me?.role})</span>
+        </span>
+        <button type="button" onClick={() => session.logout()}>
+          Log out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <CurrentPage />
+      </main>
+    </LiveEventsProvider>
+  );
+}
+
+export function App() {
+  return (
+    <SessionProvider>
+      {(state) => (state === 'checking' ? <p className="muted centered">Loading…</p> : state === 'anonymous' ? <LoginPage /> : <Shell />)}
+    </SessionProvider>
+  );
+}
