@@ -289,7 +289,7 @@ describe('CaptureService reading', () => {
   const statLine = 'a1a4 5 0 0 7 1 2026-01-01 00:00:01.000000000 +0000';
 
   it('reads all files of a batch in one remote round trip', async () => {
-    const output = Buffer.concat([Buffer.from(`OK 5 ${statLine}\0`), Buffer.from('a\nb\0c'), Buffer.from('ENOENT\0')]);
+    const output = Buffer.concat([Buffer.from(`CWF1 each\0OK 5 ${statLine}\0`), Buffer.from('a\nb\0c'), Buffer.from('ENOENT\0')]);
     const names = ['/srv/new\nline.conf', '/srv/$(touch /tmp/pwned-X)'];
     const { service, recorded, scripts, correlator } = setup([tracked(names[1] as string, 'gone')], [output]);
     await service.capture(names.map((n) => changed(n)), 'realtime');

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { quote } from '../transport/quote.js';
@@ -83,7 +87,7 @@ describe('parseFetch', () => {
 
   it('splits framed contents, including NUL and newline bytes, in request order', () => {
     const content = Buffer.from([0x00, 0x0a, 0xff, 0x4f, 0x4b]);
-    const output = Buffer.concat([nul(`OK 5 ${stat}`), content, nul('ENOENT', 'EACCES', `BIG ${HASH_B} ${stat}`)]);
+    const output = Buffer.concat([nul('CWF1 each', `OK 5 ${stat}`), content, nul('ENOENT', 'EACCES', `BIG ${HASH_B} ${stat}`)]);
     const results = parseFetch(output, requests);
     expect(results.map((r) => r.status)).toEqual(['ok', 'missing', 'unreadable', 'too-large']);
     expect(results[0]).toMatchObject({ status: 'ok', content, stat: { size: 5, mode: 0o644, mtimeMs: 1_700_000_000_250 } });
@@ -91,8 +95,30 @@ describe('parseFetch', () => {
   });
 
   it('throws when the output is truncated', () => {
-    expect(() => parseFetch(Buffer.concat([nul(`OK 5 ${stat}`), Buffer.from('abc')]), requests)).toThrow(/inside a file/);
-    expect(() => parseFetch(nul('ENOENT'), requests)).toThrow(/ended early/);
+    expect(() => parseFetch(Buffer.concat([nul('CWF1 each', `OK 5 ${stat}`), Buffer.from('abc')]), requests)).toThrow(/inside a file/);
+    expect(() => parseFetch(nul('CWF1 each', 'ENOENT'), requests)).toThrow(/ended early/);
+    expect(() => parseFetch(nul('sh: tar: not found'), requests)).toThrow(/header/);
+  });
+
+  it('reads the GNU form: lstat records, hashes of large files and a tar archive of the rest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-fetch-'));
+    const names = [Buffer.from(`${dir}/new\nline`), Buffer.from(`${dir}/${'long-'.repeat(30)}name`), Buffer.concat([Buffer.from(`${dir}/`), Buffer.from([0xff])])];
+    for (const [i, n] of names.entries()) writeFileSync(n, Buffer.from([0, i, 0x0a]));
+    const archive = execFileSync('tar', ['-c', '-P', '-b', '1', '--null', '-T', '-', '-f', '-'], { input: Buffer.concat(names.slice(0, 2).flatMap((n) => [n, Buffer.alloc(1)])) });
+    const paths = names.map((n) => remotePathFromBytes(n));
+    const output = Buffer.concat([
+      nul('CWF1 gnu', 'G', 'f 3 1700000000.5 11 644 0 0', names[0] as Buffer, 'f 3 1700000000 12 600 0 0', names[1] as Buffer, 'f 300 1700000000 13 644 0 0', names[2] as Buffer, 'H'),
+      nul(Buffer.concat([Buffer.from(`${HASH_A}  `), names[2] as Buffer]), 'T'),
+      archive,
+    ]);
+    const reqs = [...paths.map((path) => ({ path, maxBytes: 100 })), { path: `${dir}/gone`, maxBytes: 100 }];
+    const results = parseFetch(output, reqs);
+    rmSync(dir, { recursive: true, force: true });
+    expect(results.map((r) => r.status)).toEqual(['ok', 'ok', 'too-large', 'missing']);
+    expect(results[0]).toMatchObject({ content: Buffer.from([0, 0, 0x0a]), stat: { mtimeMs: 1_700_000_000_500, ino: 11 } });
+    expect(results[1]).toMatchObject({ content: Buffer.from([0, 1, 0x0a]), stat: { mode: 0o600 } });
+    expect(results[2]).toMatchObject({ hash: HASH_A, stat: { size: 300 } });
+    expect(() => parseFetch(output.subarray(0, output.length - 600), reqs)).toThrow(/archive ended early/);
   });
 
   it('builds one script that names every requested path quoted', () => {

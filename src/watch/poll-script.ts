@@ -17,6 +17,7 @@
  * newlines, quotes or invalid UTF-8 survive. The listing is gzipped when the
  * host has gzip.
  */
+import { isAscii } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { parseStatLine, STAT_FORMAT } from '../transport/shell-file-ops.js';
 import { joinScripts, raw, type ShellScript, type ShellValue, sh } from '../transport/quote.js';
@@ -66,6 +67,10 @@ export interface Listing {
 }
 
 const HEADER = 'CW1';
+
+/** remotePathFromBytes with a fast path for the common plain-ASCII absolute name. */
+const pathFromBytes = (bytes: Buffer): RemotePath =>
+  bytes[0] === 0x2f && isAscii(bytes) ? bytes.toString('latin1') : remotePathFromBytes(bytes);
 const HASH_SECTION = '#hashes';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -153,15 +158,13 @@ export function parseListing(stdout: Buffer): Listing {
     if (text === HASH_SECTION) break;
     const pathBytes = reader.next();
     if (pathBytes === undefined) throw new Error('listing ended inside a record');
-    const path = remotePathFromBytes(pathBytes);
+    const path = pathFromBytes(pathBytes);
     metas.set(path, parseMeta(path, text));
   }
   const hashes = new Map<RemotePath, string>();
   for (let rec = reader.next(); rec !== undefined; rec = reader.next()) {
-    const hash = rec.subarray(0, 64).toString('latin1');
-    // `sha256sum` writes "HASH  NAME" (or "HASH *NAME" in binary mode)
-    if (!SHA256_HEX.test(hash) || rec.length < 67) throw new Error('malformed hash record in listing');
-    hashes.set(remotePathFromBytes(rec.subarray(66)), hash);
+    const [path, hash] = parseHashRecord(rec);
+    hashes.set(path, hash);
   }
   if (!reader.atEnd) throw new Error('listing ended inside a record');
   const entries = [...metas.values()].map((m) => ({ ...m, hash: hashes.get(m.path) ?? null }));
@@ -240,16 +243,40 @@ export type FetchResult =
   | { readonly status: 'missing'; readonly path: RemotePath }
   | { readonly status: 'unreadable'; readonly path: RemotePath };
 
+const FETCH_HEADER = 'CWF1';
+
 /**
- * One script that returns metadata and bytes of every requested file, in
- * request order: `OK <n> <stat>\0` + n bytes, `BIG <hash|-> <stat>\0`,
- * `ENOENT\0` or `EACCES\0`.
+ * One script that returns metadata and bytes of every requested file.
+ *
+ * GNU hosts (a handful of processes per batch, whatever its size): per
+ * group of requests sharing a size limit, `G\0`, the `find -printf` lstat
+ * records, `H\0`, `sha256sum -z` records of the files over the limit, `T\0`
+ * and a tar archive (`-b 1`, so it ends right after its two zero blocks) of
+ * the others, symlinks dereferenced.
+ *
+ * Busybox (a few processes per file, in request order): `OK <n> <stat>\0` +
+ * n bytes, `BIG <hash|-> <stat>\0`, `ENOENT\0` or `EACCES\0`.
  */
-export function buildFetchScript(requests: readonly FetchRequest[]): ShellScript {
+export function buildFetchScript(requests: readonly FetchRequest[], flavour: ScriptFlavour = 'auto'): ShellScript {
+  const groups = new Map<number, RemotePath[]>();
+  for (const r of requests) groups.set(r.maxBytes, [...(groups.get(r.maxBytes) ?? []), r.path]);
+  const detect =
+    flavour === 'auto'
+      ? raw(`case $(tar --version 2>/dev/null) in *GNU*) find / -maxdepth 0 -printf '' >/dev/null 2>&1 && gnu=1;; esac`)
+      : raw(flavour === 'gnu' ? 'gnu=1' : '');
   return sh`umask 077
-d=\${XDG_RUNTIME_DIR:-/tmp}
-[ -d "$d" ] && [ -w "$d" ] || d=/tmp
-t=$(mktemp "$d/.confwatch-fetch.XXXXXX") || exit 70
+gnu=
+${detect}
+group() {
+  max=$1; shift
+  printf 'G\\0'
+  find -H "$@" -maxdepth 0 \\( -type f -o -type l \\) -printf '%y %s %T@ %i %m %U %G\\0%p\\0' 2>/dev/null
+  printf 'H\\0'
+  find -H "$@" -maxdepth 0 \\( -type f -o -type l \\) -size +"$max"c -print0 2>/dev/null | xargs -0 -r sha256sum -z -- 2>/dev/null
+  printf 'T\\0'
+  find -H "$@" -maxdepth 0 \\( -type f -o -type l \\) ! -size +"$max"c -print0 2>/dev/null |
+    tar -c -h --hard-dereference -P -b 1 --null -T - -f - 2>/dev/null
+}
 fetch() {
   f=$1 max=$2
   if [ ! -e "$f" ]; then printf 'ENOENT\\0'; return; fi
@@ -267,27 +294,113 @@ fetch() {
   printf 'OK %s %s\\0' "$n" "$s"
   cat "$t"
 }
-${joinScripts(requests.map((r) => sh`fetch ${r.path} ${r.maxBytes}`))}
-rm -f "$t"`;
+if [ -n "$gnu" ]; then
+  printf '${raw(FETCH_HEADER)} gnu\\0'
+${joinScripts([...groups].map(([max, paths]) => sh`  group ${max} ${paths}`))}
+else
+  d=\${XDG_RUNTIME_DIR:-/tmp}
+  [ -d "$d" ] && [ -w "$d" ] || d=/tmp
+  t=$(mktemp "$d/.confwatch-fetch.XXXXXX") || exit 70
+  printf '${raw(FETCH_HEADER)} each\\0'
+${joinScripts(requests.map((r) => sh`  fetch ${r.path} ${r.maxBytes}`))}
+  rm -f "$t"
+fi`;
 }
 
-/** Parses fetch output against the requests it was built from. Throws on truncated output. */
+/** Parses fetch output against the requests it was built from. Throws on truncated or malformed output. */
 export function parseFetch(stdout: Buffer, requests: readonly FetchRequest[]): FetchResult[] {
   const reader = new RecordReader(stdout);
-  return requests.map(({ path }) => {
-    const header = reader.next()?.toString('latin1');
-    if (header === undefined) throw new Error('fetch output ended early');
-    if (header === 'ENOENT') return { status: 'missing', path };
-    if (header === 'EACCES') return { status: 'unreadable', path };
-    const big = /^BIG (\S+) (.*)$/s.exec(header);
-    if (big) {
-      const hash = SHA256_HEX.test(big[1] as string) ? (big[1] as string) : null;
-      return { status: 'too-large', path, stat: parseStatLine(path, big[2] as string), hash };
+  const header = reader.next()?.toString('latin1');
+  if (header === `${FETCH_HEADER} each`) return requests.map(({ path }) => parseEachRecord(reader, path));
+  if (header !== `${FETCH_HEADER} gnu`) throw new Error(`unexpected fetch header ${JSON.stringify(header?.slice(0, 40) ?? null)}`);
+
+  const stats = new Map<RemotePath, FileStat>();
+  const hashes = new Map<RemotePath, string>();
+  const contents = new Map<RemotePath, Buffer>();
+  const groupCount = new Set(requests.map((r) => r.maxBytes)).size;
+  for (let g = 0; g < groupCount; g++) {
+    if (reader.next()?.toString('latin1') !== 'G') throw new Error('fetch output ended early');
+    for (let rec = reader.next(); rec?.toString('latin1') !== 'H'; rec = reader.next()) {
+      const pathBytes = reader.next();
+      if (rec === undefined || pathBytes === undefined) throw new Error('fetch output ended early');
+      const path = remotePathFromBytes(pathBytes);
+      stats.set(path, parseMeta(path, rec.toString('latin1')));
     }
-    const ok = /^OK (\d+) (.*)$/s.exec(header);
-    if (!ok) throw new Error(`malformed fetch header ${JSON.stringify(header.slice(0, 80))}`);
-    const content = reader.take(Number(ok[1]));
-    if (!content) throw new Error('fetch output ended inside a file');
-    return { status: 'ok', path, stat: parseStatLine(path, ok[2] as string), content: Buffer.from(content) };
+    for (let rec = reader.next(); rec?.toString('latin1') !== 'T'; rec = reader.next()) {
+      if (rec === undefined) throw new Error('fetch output ended early');
+      const [path, hash] = parseHashRecord(rec);
+      hashes.set(path, hash);
+    }
+    for (const [path, content] of readTar(reader)) contents.set(path, content);
+  }
+  if (!reader.atEnd) throw new Error('unexpected bytes after the fetch output');
+  return requests.map(({ path }): FetchResult => {
+    const stat = stats.get(path);
+    if (!stat) return { status: 'missing', path };
+    const content = contents.get(path);
+    if (content) return { status: 'ok', path, stat: { ...stat, size: content.length }, content };
+    const hash = hashes.get(path);
+    if (hash !== undefined) return { status: 'too-large', path, stat, hash };
+    return { status: 'unreadable', path };
   });
 }
+
+function parseEachRecord(reader: RecordReader, path: RemotePath): FetchResult {
+  const header = reader.next()?.toString('latin1');
+  if (header === undefined) throw new Error('fetch output ended early');
+  if (header === 'ENOENT') return { status: 'missing', path };
+  if (header === 'EACCES') return { status: 'unreadable', path };
+  const big = /^BIG (\S+) (.*)$/s.exec(header);
+  if (big) {
+    const hash = SHA256_HEX.test(big[1] as string) ? (big[1] as string) : null;
+    return { status: 'too-large', path, stat: parseStatLine(path, big[2] as string), hash };
+  }
+  const ok = /^OK (\d+) (.*)$/s.exec(header);
+  if (!ok) throw new Error(`malformed fetch header ${JSON.stringify(header.slice(0, 80))}`);
+  const content = reader.take(Number(ok[1]));
+  if (!content) throw new Error('fetch output ended inside a file');
+  return { status: 'ok', path, stat: parseStatLine(path, ok[2] as string), content: Buffer.from(content) };
+}
+
+/** `sha256sum -z` output: "HASH  NAME" (or "HASH *NAME" in binary mode). */
+function parseHashRecord(rec: Buffer): [RemotePath, string] {
+  const hash = rec.subarray(0, 64).toString('latin1');
+  if (!SHA256_HEX.test(hash) || rec.length < 67) throw new Error('malformed hash record');
+  return [pathFromBytes(rec.subarray(66)), hash];
+}
+
+const BLOCK = 512;
+
+/**
+ * Regular files of a GNU tar archive (`-P`: names as given), up to its
+ * end-of-archive blocks. GNU long names (`L` entries) are honoured; other
+ * entry types are skipped.
+ */
+function readTar(reader: RecordReader): Map<RemotePath, Buffer> {
+  const files = new Map<RemotePath, Buffer>();
+  let longName: Buffer | undefined;
+  for (;;) {
+    const header = reader.take(BLOCK);
+    if (!header) throw new Error('fetch archive ended early');
+    if (header.every((b) => b === 0)) {
+      if (!reader.take(BLOCK)) throw new Error('fetch archive ended early');
+      return files;
+    }
+    const size = Number.parseInt(cString(header.subarray(124, 136)).toString('latin1').trim() || '0', 8);
+    const data = reader.take(Math.ceil(size / BLOCK) * BLOCK);
+    if (!data || Number.isNaN(size)) throw new Error('malformed fetch archive');
+    const type = String.fromCharCode(header[156] ?? 0);
+    if (type === 'L') {
+      longName = cString(data.subarray(0, size));
+      continue;
+    }
+    const name = longName ?? cString(header.subarray(0, 100));
+    longName = undefined;
+    if (type === '0' || type === '\0' || type === '7') files.set(remotePathFromBytes(name), Buffer.from(data.subarray(0, size)));
+  }
+}
+
+const cString = (bytes: Buffer): Buffer => {
+  const end = bytes.indexOf(0);
+  return end === -1 ? bytes : bytes.subarray(0, end);
+};
