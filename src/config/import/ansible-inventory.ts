@@ -97,7 +97,7 @@ export function parseAnsibleIni(text: string, fileName: string): ImportResult {
 
 export function parseAnsibleYaml(text: string, fileName: string): ImportResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, maxAliasCount: 100 });
+  const doc = parseDocument(text, { lineCounter });
   const lineOf = (node: { range?: [number, number, number] | null } | null | undefined) =>
     node?.range ? lineCounter.linePos(node.range[0]).line : 1;
   const fail = (line: number, message: string): never => {
