@@ -5,7 +5,7 @@
  * unless it declares otherwise. A route without a declared scope fails
  * registration.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AuditRecorder } from '../auth/audit-recorder.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -40,6 +40,12 @@ export interface AppDeps {
   readonly history?: HistoryService;
   /** Defaults to a DiffService over the store. */
   readonly diffs?: DiffService;
+  /**
+   * Route plugins of features built elsewhere (validation, restore, drift,
+   * rollback plans, batches, dependency graph), registered inside the guard
+   * like every other route: each must declare its scope.
+   */
+  readonly features?: readonly FastifyPluginAsync[];
 }
 
 export interface AppOptions {
@@ -92,6 +98,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
       await api.register(auditRoutes(deps.store));
       await api.register(userRoutes(deps.auth));
       await api.register(eventRoutes(deps.bus, options.events));
+      for (const feature of deps.features ?? []) await api.register(feature);
     }),
   );
   await app.ready();

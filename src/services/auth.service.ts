@@ -44,6 +44,7 @@ export class AuthService {
   readonly #sessionTtlMs: number;
   readonly #limiter: FailureRateLimiter;
   readonly #now: () => Date;
+  #decoy: Promise<string> | undefined;
 
   constructor(repository: AuthRepository, audit: AuditRecorder, options: AuthServiceOptions = {}) {
     this.#repo = repository;
@@ -144,7 +145,10 @@ export class AuthService {
       throw new ConfwatchError('CW_ERR_AUTH_RATE_LIMITED', 'too many failed logins; wait a minute and try again');
     }
     const user = await this.#repo.getUser(name);
-    const ok = user?.passwordHash != null && !user.disabled && (await verifyPassword(user.passwordHash, password));
+    // Unknown users cost one hash check too, so timing does not reveal which names exist.
+    const storedHash = user?.passwordHash ?? (await this.#decoyHash());
+    const matches = await verifyPassword(storedHash, password);
+    const ok = matches && user?.passwordHash != null && !user.disabled;
     if (!user || !ok) {
       this.#limiter.recordFailure(key);
       await this.#audit.record({ actor: name, action: 'auth.login', target: name, clientAddress, result: 'denied', details: null });
@@ -195,6 +199,11 @@ export class AuthService {
     const { token } = await this.createToken(ADMIN_USER, { label: 'initial admin token' });
     await this.#audit.record({ actor: 'confwatch', action: 'user.bootstrap-admin', target: ADMIN_USER, clientAddress: null, result: 'ok', details: null });
     return token;
+  }
+
+  #decoyHash(): Promise<string> {
+    this.#decoy ??= hashPassword(randomSecret());
+    return this.#decoy;
   }
 
   async #existingUser(name: string): Promise<UserRecord> {

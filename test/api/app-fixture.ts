@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { type AppOptions, buildApp } from '../../src/api/app.js';
 import { AuditRecorder } from '../../src/auth/audit-recorder.js';
 import { FailureRateLimiter } from '../../src/auth/rate-limiter.js';
@@ -30,7 +30,7 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-export async function openApiFixture(options: AppOptions = {}): Promise<ApiFixture> {
+export async function openApiFixture(options: AppOptions = {}, features: readonly FastifyPluginAsync[] = []): Promise<ApiFixture> {
   const home = mkdtempSync(join(tmpdir(), 'cw-api-'));
   createMasterKeyFile(home);
   const store = await openStore({ home, env: {} });
@@ -42,7 +42,11 @@ export async function openApiFixture(options: AppOptions = {}): Promise<ApiFixtu
     await auth.addUser(role, role, `${role}-password`);
     tokens[role] = (await auth.createToken(role)).token;
   }
-  const app = await buildApp({ store, bus, devices: new DeviceService(store), auth, audit }, options);
+  const app = await buildApp({ store, bus, devices: new DeviceService(store), auth, audit, features }, options).catch(async (error) => {
+    await store.close();
+    rmSync(home, { recursive: true, force: true });
+    throw error;
+  });
   return {
     app,
     store,

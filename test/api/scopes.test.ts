@@ -4,7 +4,7 @@
  * lacking its scope.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertDeclaredScope } from '../../src/api/plugins/route-config.js';
+import type { FastifyPluginAsync } from 'fastify';
 import { SCOPES, type Role, type Scope, roleHasScope } from '../../src/auth/scopes.js';
 import { type ApiFixture, openApiFixture } from './app-fixture.js';
 
@@ -50,9 +50,25 @@ describe('route scopes', () => {
     ]);
   });
 
-  it('refuses a route that declares no scope at registration', () => {
-    expect(() => assertDeclaredScope({ method: 'GET', url: '/api/x', config: {} })).toThrow(/GET \/api\/x declares no scope/);
-    expect(() => assertDeclaredScope({ method: 'GET', url: '/api/x', config: { scope: 'public' } })).not.toThrow();
+  it('refuses to build an app with a feature route that declares no scope', async () => {
+    const unscoped: FastifyPluginAsync = async (api) => {
+      api.get('/api/unscoped', async () => 'x');
+    };
+    await expect(openApiFixture({}, [unscoped])).rejects.toThrow(/GET \/api\/unscoped declares no scope/);
+  });
+
+  it('guards feature routes like its own', async () => {
+    const feature: FastifyPluginAsync = async (api) => {
+      api.post('/api/feature', { config: { scope: 'config:restore' } }, async () => ({ done: true }));
+    };
+    const withFeature = await openApiFixture({}, [feature]);
+    try {
+      expect((await withFeature.app.inject({ method: 'POST', url: '/api/feature' })).statusCode).toBe(401);
+      expect((await withFeature.app.inject({ method: 'POST', url: '/api/feature', headers: withFeature.as('viewer') })).statusCode).toBe(403);
+      expect((await withFeature.app.inject({ method: 'POST', url: '/api/feature', headers: withFeature.as('operator') })).json()).toEqual({ done: true });
+    } finally {
+      await withFeature.close();
+    }
   });
 
   it('answers 401 without credentials on every non-public route', async () => {
