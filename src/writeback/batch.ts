@@ -104,23 +104,32 @@ export async function runBatch(deps: WritebackDeps, changes: readonly BatchChang
     return t;
   };
   try {
-    const prepared = await inspect(deps, changes, options, transportOf);
-    const files = prepared.map((p) => p.result);
-    const invalid = files.filter((f) => f.validation?.status === 'invalid');
-    if (invalid.length > 0) {
-      const error = new ConfwatchError(
-        'CW_ERR_WRITEBACK_INVALID',
-        `validation refused ${invalid.map((f) => `${f.device}:${displayPath(f.path)}`).join(', ')}; nothing was written: ${invalid[0]!.validation!.output.split('\n')[0]}`,
-        { details: { files } },
-      );
-      await markFailed(deps, options, prepared, error, !options.dryRun);
-      throw error;
-    }
-    if (options.dryRun) return { batchId, status: 'dry-run', files };
-    const changing = prepared.filter((p) => p.result.action !== 'unchanged');
-    const keys = changing.map((p) => ({ device: p.device.name, path: p.change.path }));
-    const snapshotIds = await withWriteLock(deps, keys, batchId, () => apply(deps, batchId, changing, options, transportOf));
-    return { batchId, status: 'applied', files: prepared.map((p) => ({ ...p.result, ...(snapshotIds.has(keyOf(p.device.name, p.change.path)) ? { snapshotId: snapshotIds.get(keyOf(p.device.name, p.change.path))! } : {}) })) };
+    if (options.dryRun) return { batchId, status: 'dry-run', files: (await inspect(deps, changes, options, transportOf)).map((p) => p.result) };
+    // The lock covers the checks too: what was checked is what gets replaced.
+    const keys = changes.map((c) => ({ device: c.device, path: c.path }));
+    return await withWriteLock(deps, keys, batchId, async () => {
+      const prepared = await inspect(deps, changes, options, transportOf);
+      const files = prepared.map((p) => p.result);
+      const invalid = files.filter((f) => f.validation?.status === 'invalid');
+      if (invalid.length > 0) {
+        const error = new ConfwatchError(
+          'CW_ERR_WRITEBACK_INVALID',
+          `validation refused ${invalid.map((f) => `${f.device}:${displayPath(f.path)}`).join(', ')}; nothing was written: ${invalid[0]!.validation!.output.split('\n')[0]}`,
+          { details: { files } },
+        );
+        await markFailed(deps, options, prepared, error, true);
+        throw error;
+      }
+      const snapshotIds = await apply(deps, batchId, prepared.filter((p) => p.result.action !== 'unchanged'), options, transportOf);
+      return {
+        batchId,
+        status: 'applied' as const,
+        files: prepared.map((p) => {
+          const snapshotId = snapshotIds.get(keyOf(p.device.name, p.change.path));
+          return snapshotId ? { ...p.result, snapshotId } : p.result;
+        }),
+      };
+    });
   } finally {
     await Promise.all([...transports.values()].map((t) => t.close().catch(() => undefined)));
   }
