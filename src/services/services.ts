@@ -7,16 +7,21 @@ import type { Environment } from '../config/environment.js';
 import { openStore } from '../store/open-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import { MemoryEventBus } from '../events/memory.bus.js';
-import type { SnapshotStore } from '../store/snapshot-store.js';
+import type { KyselyStore } from '../store/kysely.store.js';
+import { DependencyEdgeStore } from '../store/dependency-edges.js';
+import { AnalysisService } from './analysis.service.js';
 import { DeviceService } from './device.service.js';
 import { MonitoringService } from './monitoring.service.js';
 
 export interface Services {
   readonly environment: Environment;
-  readonly store: SnapshotStore;
+  /** The store (SnapshotStore) with its Kysely database, for repositories and key rotation. */
+  readonly store: KyselyStore;
   readonly bus: EventBus;
   readonly devices: DeviceService;
   readonly monitoring: MonitoringService;
+  readonly analysis: AnalysisService;
+  readonly dependencies: DependencyEdgeStore;
   /** Creates the first admin user and returns its one-time API token; undefined when one exists. */
   readonly bootstrapAdmin?: () => Promise<string | undefined>;
   close(): Promise<void>;
@@ -26,12 +31,19 @@ export async function openServices(environment: Environment): Promise<Services> 
   const store = await openStore({ home: environment.home, databaseUrl: environment.databaseUrl, env: environment.env });
   const bus = new MemoryEventBus();
   const devices = new DeviceService(store);
+  const dependencies = new DependencyEdgeStore(store.db);
+  const analysis = new AnalysisService(store, dependencies);
   return {
     environment,
     store,
     bus,
     devices,
-    monitoring: new MonitoringService(store, bus, devices),
-    close: () => store.close(),
+    monitoring: new MonitoringService(store, bus, devices, { afterStore: (records) => analysis.enqueue(records) }),
+    analysis,
+    dependencies,
+    close: async () => {
+      await analysis.idle();
+      await store.close();
+    },
   };
 }

@@ -17,7 +17,6 @@ import type { NginxData } from '../../parsers/nginx/nginx.parser.js';
 import { CONFIG_TYPES, type ConfigType, type ParseContext, type ParseResult } from '../../parsers/parser.js';
 import type { Services } from '../../services/services.js';
 import { DependencyEdgeStore } from '../../store/dependency-edges.js';
-import { KyselyStore } from '../../store/kysely.store.js';
 import type { CommandEnv } from '../main.js';
 
 const usage = (message: string) => new ConfwatchError('CW_ERR_USAGE', message);
@@ -73,16 +72,7 @@ function parseOutput(type: ConfigType, result: ParseResult, path: string): { out
 
 async function dependencyStore(services: Services, device: string): Promise<DependencyEdgeStore> {
   if (!(await services.store.getDevice(device))) throw new ConfwatchError('CW_ERR_NOT_FOUND', `No device named "${device}"; see \`confwatch device list\`.`);
-  if (!(services.store instanceof KyselyStore)) throw new ConfwatchError('CW_ERR_INTERNAL', 'The dependency graph needs the database store.');
-  return new DependencyEdgeStore(services.store.db);
-}
-
-/** Rebuilds a device's derived graph from the latest parsed snapshot of each tracked file. */
-async function rebuildFromSnapshots(services: Services, edges: DependencyEdgeStore, device: string): Promise<void> {
-  const tracked = await services.store.listTrackedFiles(device);
-  const latest = await Promise.all(tracked.filter((t) => t.latestSnapshotId).map((t) => services.store.getSnapshot(t.latestSnapshotId!)));
-  const files = latest.flatMap((s) => (s && s.changeType !== 'deleted' ? [{ path: s.path, type: s.configType, parsed: s.parsed }] : []));
-  await edges.rebuildDevice(device, files);
+  return services.dependencies;
 }
 
 /** Adds parse, impact and deps. `setExit` records a non-zero outcome that is not an error (no parse, risk over --fail-on). */
@@ -160,7 +150,7 @@ export function registerAnalysisCommands(program: Command, { ctx, output }: Comm
       if (!opts.device) throw usage('--device is required');
       const services = await ctx.services();
       const edges = await dependencyStore(services, opts.device);
-      if (opts.rebuild) await rebuildFromSnapshots(services, edges, opts.device);
+      if (opts.rebuild) await services.analysis.rebuildGraph(opts.device);
       const graph = await edges.load(opts.device);
       if (opts.service === undefined) {
         output(opts).result({ nodes: graph.nodes, edges: graph.edges }, (g) =>

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { CommandEnv } from '../main.js';
+import { registerAnalysisCommands } from './analysis.command.js';
 import { registerDeviceCommands } from './device.command.js';
 import { registerHistoryCommands } from './history.command.js';
 import { registerInitCommand } from './init.command.js';
+import { registerKeyCommands } from './keys.command.js';
 import { registerMonitorCommands } from './monitor.command.js';
 
 /** Adds every command to the program. `setExit` records a non-zero outcome that is not an error. */
@@ -11,4 +13,6 @@ export function registerCommands(program: Command, env: CommandEnv, setExit: (co
   registerDeviceCommands(program, env, setExit);
   registerHistoryCommands(program, env);
   registerMonitorCommands(program, env);
+  registerKeyCommands(program, env);
+  registerAnalysisCommands(program, env, setExit);
 }

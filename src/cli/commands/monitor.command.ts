@@ -12,9 +12,10 @@ export function registerMonitorCommands(program: Command, { ctx, output }: Comma
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { json?: boolean }) => {
       const out = output(opts);
-      const { monitoring } = await ctx.services();
+      const { monitoring, analysis } = await ctx.services();
       if (!out.json) out.note(`scanning ${name}…`);
       const result = await monitoring.scan(name);
+      await analysis.idle();
       out.result(result, (r) => `${r.device}: ${r.listed} files listed, ${r.changed} changed, ${r.stored} versions stored in ${r.durationMs} ms`);
     });
 

@@ -1,0 +1,94 @@
+/**
+ * Runs analysis on every stored snapshot, off the capture path: parse the
+ * new content, semantic diff against the previous version, impact (with the
+ * device's dependency graph), stored back on the snapshot; then the
+ * device's derived dependency graph is rebuilt once the burst settles.
+ * Work is queued per process and never blocks `config.changed`.
+ */
+import { analyzeSnapshot } from '../analysis/analyze-snapshot.js';
+import type { Logger } from '../logging.js';
+import type { DependencyEdgeStore } from '../store/dependency-edges.js';
+import type { SnapshotRecord } from '../store/records.js';
+import type { SnapshotStore } from '../store/snapshot-store.js';
+
+/** Quiet time before a device's graph is rebuilt after changes. */
+const GRAPH_REBUILD_DELAY_MS = 1_000;
+
+export class AnalysisService {
+  readonly #store: SnapshotStore;
+  readonly #edges: DependencyEdgeStore;
+  readonly #log: Logger | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  readonly #rebuilds = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #pendingRebuilds = new Set<Promise<void>>();
+
+  constructor(store: SnapshotStore, edges: DependencyEdgeStore, log?: Logger) {
+    this.#store = store;
+    this.#edges = edges;
+    this.#log = log;
+  }
+
+  /** Queues stored snapshots for analysis (returns at once). */
+  enqueue(records: readonly SnapshotRecord[]): void {
+    const batch = [...records];
+    this.#queue = this.#queue.then(async () => {
+      for (const record of batch) {
+        await this.analyze(record).catch((error: unknown) => this.#log?.warn({ err: error, snapshot: record.id }, 'analysis failed'));
+      }
+      for (const device of new Set(batch.map((r) => r.device))) this.#scheduleRebuild(device);
+    });
+  }
+
+  /** Resolves when everything queued so far has been analysed and graphs rebuilt. */
+  async idle(): Promise<void> {
+    await this.#queue;
+    for (const [device, timer] of this.#rebuilds) {
+      clearTimeout(timer);
+      this.#rebuilds.delete(device);
+      await this.rebuildGraph(device);
+    }
+    await Promise.all(this.#pendingRebuilds);
+  }
+
+  async analyze(record: SnapshotRecord): Promise<void> {
+    const content = record.hasContent && record.contentHash ? await this.#store.readContent(record) : undefined;
+    const previous = record.previousId ? await this.#store.getSnapshot(record.previousId) : undefined;
+    const previousContent = previous?.hasContent && previous.contentHash ? await this.#store.readContent(previous) : undefined;
+    const graph = await this.#edges.load(record.device);
+    const result = analyzeSnapshot({
+      snapshot: record,
+      type: record.configType,
+      ...(content ? { content } : {}),
+      ...(previousContent ? { previousContent } : {}),
+      ...(previous?.parsed ? { previousParsed: previous.parsed } : {}),
+      graph,
+    });
+    await this.#store.annotateSnapshot(record.id, {
+      parsed: result.parsed,
+      parseErrors: result.parseErrors.map((e) => ({ message: e.message, ...(e.line ? { line: e.line } : {}), ...(e.column ? { column: e.column } : {}) })),
+      impact: { ...result.impact, changes: result.changes },
+    });
+  }
+
+  /** Rebuilds a device's derived graph from the latest parsed snapshot of each tracked file. */
+  async rebuildGraph(device: string): Promise<void> {
+    const tracked = await this.#store.listTrackedFiles(device);
+    const latest = await Promise.all(tracked.filter((t) => t.latestSnapshotId && !t.deleted).map((t) => this.#store.getSnapshot(t.latestSnapshotId as string)));
+    const files = latest.flatMap((s) => (s && s.changeType !== 'deleted' ? [{ path: s.path, type: s.configType, parsed: s.parsed }] : []));
+    await this.#edges.rebuildDevice(device, files);
+  }
+
+  #scheduleRebuild(device: string): void {
+    clearTimeout(this.#rebuilds.get(device));
+    this.#rebuilds.set(
+      device,
+      setTimeout(() => {
+        this.#rebuilds.delete(device);
+        const run = this.rebuildGraph(device)
+          .catch((error: unknown) => this.#log?.warn({ err: error, device }, 'dependency graph rebuild failed'))
+          .finally(() => this.#pendingRebuilds.delete(run));
+        this.#pendingRebuilds.add(run);
+      }, GRAPH_REBUILD_DELAY_MS),
+    );
+  }
+}
