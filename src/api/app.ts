@@ -78,6 +78,12 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     assertDeclaredScope(route);
   });
 
+  app.addHook('onSend', async (_request, reply, payload) => {
+    // API answers are per-caller (redaction, scopes): never cached, never sniffed into HTML.
+    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+
   await registerOpenApi(app);
   const secureCookies = options.secureCookies ?? false;
   const history = deps.history ?? new HistoryService(deps.store);

@@ -79,6 +79,8 @@ describe('snapshots and redaction', () => {
   it('returns the exact bytes to callers with secrets:view and a redacted copy to others', async () => {
     const admin = await get(`/api/snapshots/${keyId}/raw`, 'admin');
     expect(admin.headers['content-type']).toBe('application/octet-stream');
+    expect(admin.headers['x-content-type-options']).toBe('nosniff');
+    expect(admin.headers['cache-control']).toBe('no-store');
     expect(admin.body).toContain('AAAAsecretkeybody');
     const viewer = await get(`/api/snapshots/${keyId}/raw`);
     expect(viewer.body).not.toContain('AAAAsecretkeybody');

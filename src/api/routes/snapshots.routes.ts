@@ -68,7 +68,8 @@ export const snapshotRoutes =
           id: snapshot.id,
           configType: snapshot.configType,
           parsed: redact ? redactValue(snapshot.parsed) : snapshot.parsed,
-          parseErrors: snapshot.parseErrors ? [...snapshot.parseErrors] : null,
+          // Parser messages may quote the offending line, secret or not.
+          parseErrors: snapshot.parseErrors ? snapshot.parseErrors.map((e) => (redact ? { ...e, message: redactText(e.message) } : e)) : null,
           redacted: redact,
         };
       },
