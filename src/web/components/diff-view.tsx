@@ -22,6 +22,12 @@ export function DiffView({ diff, fromLabel, toLabel }: { diff: DiffResult; fromL
       </p>
       <div className="diff-scroll">
         <table className="diff-table">
+          <colgroup>
+            <col className="diff-num-col" />
+            <col />
+            <col className="diff-num-col" />
+            <col />
+          </colgroup>
           <thead>
             <tr>
               <th colSpan={2} scope="colgroup">
