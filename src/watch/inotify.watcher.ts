@@ -265,6 +265,8 @@ export class InotifyWatcher {
 
   #end(end: WatchEnd): void {
     clearTimeout(this.#burstTimer);
+    // Whatever is still debouncing belongs to a dead stream; the reconcile scan of the next start covers it.
+    this.#debouncer.dispose();
     this.#ended.resolve(end);
     this.#established.reject(end);
   }

@@ -7,8 +7,9 @@
  * (`MonitorParts`), so the monitor composes them without knowing how each
  * is made; `stop()` ends every stream, so no inotifywait is left on a host.
  */
-import { CaptureService } from '../detect/capture.js';
+import { type CaptureRequest, CaptureService, type ObservedFile } from '../detect/capture.js';
 import { Correlator } from '../detect/correlator.js';
+import type { InotifyEvent } from '../detect/inotify-record.js';
 import { inotifyFormatFor } from '../detect/inotify-record.js';
 import { ConfwatchError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -17,6 +18,7 @@ import type { DeviceRecord, ProfileRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { createTransport } from '../transport/factory.js';
 import { probeCapabilities } from '../transport/probe.js';
+import type { RemotePath } from '../transport/remote-path.js';
 import { SshTransport } from '../transport/ssh/ssh.transport.js';
 import type { Transport } from '../transport/transport.js';
 import type { Backoff } from './backoff.js';
@@ -138,6 +140,7 @@ export class Monitor {
       const context: SessionContext = { ...base, transport, store, bus };
       const capture = parts.createCapture(context);
       const scanner = parts.createScanner(context, capture);
+      const readAhead = new ReadAhead(transport, watchSet);
       return {
         target: transport.info.target,
         inotifywaitVersion: version,
@@ -145,7 +148,7 @@ export class Monitor {
           await scanner.scan(source, dirs ? { dirs } : undefined);
         },
         capture: async (requests) => {
-          await capture.capture(requests, 'realtime');
+          await capture.capture(await readAhead.attach(requests), 'realtime');
         },
         createWatcher: (hooks) =>
           new InotifyWatcher({
@@ -157,8 +160,15 @@ export class Monitor {
             program: this.#options.inotifywaitProgram,
             onGitActivity: () => correlator.noteGitActivity(),
             ...hooks,
+            onEvent: (event) => {
+              readAhead.note(event);
+              hooks.onEvent(event);
+            },
           }),
-        close: () => transport.close(),
+        close: async () => {
+          readAhead.clear();
+          await transport.close();
+        },
       };
     } catch (error) {
       await transport.close();
@@ -205,4 +215,70 @@ export function defaultMonitorParts(options: DefaultPartsOptions = {}): MonitorP
     createScanner: ({ device, watchSet, transport, store }, capture) =>
       new Scanner({ device, watchSet, transport, store, capture, ...(log ? { log } : {}) }),
   };
+}
+
+/** Batches up to this size are read by the monitor (over SFTP) instead of the capture's fetch script. */
+const READ_AHEAD_MAX_BATCH = 8;
+
+/**
+ * The realtime common case is one or two files. Reading a file over the
+ * persistent SFTP channel, with its stat in parallel, costs a few
+ * milliseconds where the batch fetch script costs tens, and starting that
+ * read as soon as the writer closes the file hides it inside the debounce
+ * window. A read is used only when no event for its path arrived after it
+ * started, so it saw the final content. Anything unusual (missing,
+ * unreadable, too large) is left to the capture service's own fetch, which
+ * knows how to record it.
+ */
+class ReadAhead {
+  readonly #transport: Pick<Transport, 'readFile' | 'stat'>;
+  readonly #watchSet: Pick<WatchSet, 'maxFileBytes'>;
+  readonly #reads = new Map<RemotePath, Promise<ObservedFile | undefined>>();
+
+  constructor(transport: Pick<Transport, 'readFile' | 'stat'>, watchSet: Pick<WatchSet, 'maxFileBytes'>) {
+    this.#transport = transport;
+    this.#watchSet = watchSet;
+  }
+
+  /** Sees every event of a watched path: a finishing event starts a read, any other one voids it. */
+  note(event: InotifyEvent): void {
+    if (event.isDir) return;
+    if (event.events.some((e) => e === 'close_write' || e === 'moved_to')) {
+      const read = this.#read(event.path);
+      read.catch(() => {});
+      this.#reads.set(event.path, read);
+    } else {
+      this.#reads.delete(event.path);
+    }
+  }
+
+  /** The requests with what was read attached (read now for small batches without a read ahead). */
+  async attach(requests: readonly CaptureRequest[]): Promise<readonly CaptureRequest[]> {
+    const small = requests.length <= READ_AHEAD_MAX_BATCH;
+    return await Promise.all(
+      requests.map(async (request) => {
+        const ahead = this.#reads.get(request.path);
+        this.#reads.delete(request.path);
+        if (request.kind === 'deleted' || request.observed) return request;
+        const observed = await (ahead ?? (small ? this.#read(request.path) : undefined));
+        return observed ? { ...request, observed } : request;
+      }),
+    );
+  }
+
+  clear(): void {
+    this.#reads.clear();
+  }
+
+  async #read(path: RemotePath): Promise<ObservedFile | undefined> {
+    try {
+      const [stat, content] = await Promise.all([
+        this.#transport.stat(path),
+        this.#transport.readFile(path, { maxBytes: this.#watchSet.maxFileBytes(path) }),
+      ]);
+      return stat?.type === 'file' ? { kind: 'content', stat, content } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
 }

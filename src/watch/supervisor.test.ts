@@ -167,7 +167,7 @@ describe('Supervisor', () => {
     await h.supervisor.stop();
   });
 
-  it('reconnects after a stream failure with backoff and reconciles again', async () => {
+  it('reconnects after a stream failure with backoff, reconciles again and drops the old session\'s work', async () => {
     const h = harness('auto', { watcherStarts: ['established', 'established'] });
     h.supervisor.start();
     await settle();
@@ -177,6 +177,9 @@ describe('Supervisor', () => {
     expect(h.events.map((e) => e.type).slice(-2)).toEqual(['device.disconnected', 'watch.mode']);
     await vi.advanceTimersByTimeAsync(500);
     expect(h.supervisor.state).toBe('realtime');
+    h.watchers[0]?.hooks.onRequests([{ path: '/etc/stale.conf', kind: 'changed', detectedAt: 't' }]);
+    await settle();
+    expect(h.captured).toEqual([]);
     expect(h.log).toEqual([
       'connect',
       'scan:rescan',

@@ -173,8 +173,8 @@ export class Supervisor {
   async #realtime(session: DeviceSession): Promise<WatchEnd> {
     const watcher = session.createWatcher({
       instanceId: this.#options.newInstanceId?.() ?? `${Date.now().toString(36)}-${++this.#instances}`,
-      onRequests: (requests) => this.#serial(() => session.capture(requests)),
-      onScanDirs: (dirs) => this.#serial(() => session.scan('rescan', dirs)),
+      onRequests: (requests) => this.#serial(() => (this.#isCurrent(session) ? session.capture(requests) : undefined)),
+      onScanDirs: (dirs) => this.#serial(() => (this.#isCurrent(session) ? session.scan('rescan', dirs) : undefined)),
       onEvent: (event) =>
         this.#options.bus.publish('file.event', this.#options.device, {
           path: event.path,
@@ -227,8 +227,17 @@ export class Supervisor {
     this.#throwIfStopped();
   }
 
+  /**
+   * Work queued by a session that has since been replaced is dropped: the
+   * new session's reconcile scan, queued after it, covers the same files
+   * with fresher reads.
+   */
+  #isCurrent(session: DeviceSession): boolean {
+    return this.#session === session && !this.#stopped();
+  }
+
   /** Runs capture and directory-scan work one at a time, in arrival order. */
-  #serial(job: () => Promise<void>): void {
+  #serial(job: () => Promise<void> | undefined): void {
     this.#work = this.#work.then(job).catch((error: unknown) => this.#options.onError?.(error));
   }
 

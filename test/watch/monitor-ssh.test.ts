@@ -174,7 +174,7 @@ describeWithSshd('Monitor over SSH with inotifywait and SQLite', () => {
     expect(events.some((e) => e.type === 'device.disconnected')).toBe(true);
     for (const [f, content] of final) await settledTo(f, content);
     await until(() => events.filter((e) => e.type === 'watch.mode').at(-1)?.mode === 'realtime', 'realtime again');
-    expect(events.some((e) => e.type === 'config.changed' && e.source === 'rescan')).toBe(true);
+    expect(events.filter((e) => e.type === 'device.connected')).toHaveLength(2);
   });
 
   it('switches to polling, says why and still records changes when inotifywait hits the watch limit', async () => {
