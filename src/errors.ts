@@ -63,6 +63,7 @@ export const ERROR_CODES = {
   CW_ERR_AUTH_FORBIDDEN: spec(403, 1, 'The credentials lack the scope the route requires.'),
   CW_ERR_AUTH_RATE_LIMITED: spec(429, 1, 'Too many login attempts; wait and retry.'),
   CW_ERR_CSRF: spec(403, 1, 'A cookie-authenticated mutation lacked a valid CSRF token.'),
+  CW_ERR_BODY_TOO_LARGE: spec(413, 1, 'The request body is larger than the server accepts.'),
 
   CW_ERR_INTERNAL: spec(500, 1, 'An unexpected internal error.'),
 } as const satisfies Record<string, ErrorSpec>;

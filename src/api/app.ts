@@ -18,6 +18,7 @@ import { installErrorHandler } from './plugins/error-handler.js';
 import { guarded } from './plugins/guard.js';
 import { openApiRoutes, registerOpenApi } from './plugins/openapi.js';
 import { assertDeclaredScope } from './plugins/route-config.js';
+import { type WebUiOptions, webUiPlugin } from './plugins/web-ui.plugin.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { loginRoutes, sessionRoutes } from './routes/auth.routes.js';
 import { changeSetRoutes } from './routes/change-sets.routes.js';
@@ -59,6 +60,8 @@ export interface AppOptions {
   readonly trustProxy?: FastifyServerOptions['trustProxy'];
   /** Event stream limits (slow-client bound, heartbeat interval). */
   readonly events?: EventRouteOptions;
+  /** Serve the built web UI (dist/web) outside /api. Default false. */
+  readonly webUi?: boolean | WebUiOptions;
   /** Called for every registered route (tests enumerate routes with it). */
   readonly onRoute?: (route: { method: string | string[]; url: string; scope: string | undefined }) => void;
 }
@@ -107,6 +110,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
       for (const feature of deps.features ?? []) await api.register(feature);
     }),
   );
+  if (options.webUi) await app.register(webUiPlugin(options.webUi === true ? {} : options.webUi));
   await app.ready();
   return app;
 }

@@ -33,7 +33,7 @@ export async function initHome(environment: Environment): Promise<InitResult> {
   if (!environment.env.CONFWATCH_MASTER_KEY) masterKey = createMasterKeyFile(home) ? 'created' : 'existing';
   const services = await openServices(environment);
   try {
-    const adminToken = await services.bootstrapAdmin?.();
+    const adminToken = await services.auth.bootstrapAdmin();
     return {
       home,
       created,

@@ -9,7 +9,9 @@ import type { EventBus } from '../events/event-bus.js';
 import { MemoryEventBus } from '../events/memory.bus.js';
 import type { KyselyStore } from '../store/kysely.store.js';
 import { DependencyEdgeStore } from '../store/dependency-edges.js';
+import { AuditRecorder } from '../auth/audit-recorder.js';
 import { AnalysisService } from './analysis.service.js';
+import { type AuthService, createAuthService } from './auth.service.js';
 import { DeviceService } from './device.service.js';
 import { MonitoringService } from './monitoring.service.js';
 
@@ -22,8 +24,8 @@ export interface Services {
   readonly monitoring: MonitoringService;
   readonly analysis: AnalysisService;
   readonly dependencies: DependencyEdgeStore;
-  /** Creates the first admin user and returns its one-time API token; undefined when one exists. */
-  readonly bootstrapAdmin?: () => Promise<string | undefined>;
+  readonly auth: AuthService;
+  readonly audit: AuditRecorder;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function openServices(environment: Environment): Promise<Services> 
   const devices = new DeviceService(store);
   const dependencies = new DependencyEdgeStore(store.db);
   const analysis = new AnalysisService(store, dependencies);
+  const audit = new AuditRecorder(store);
   return {
     environment,
     store,
@@ -41,6 +44,8 @@ export async function openServices(environment: Environment): Promise<Services> 
     monitoring: new MonitoringService(store, bus, devices, { afterStore: (records) => analysis.enqueue(records) }),
     analysis,
     dependencies,
+    auth: createAuthService(store.db, store),
+    audit,
     close: async () => {
       await analysis.idle();
       await store.close();

@@ -24,7 +24,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(400).send(errorBody('CW_ERR_USAGE', `invalid ${issues.join('; ')}`));
     }
     const status = (error as FastifyError).statusCode;
-    if (status === 413) return reply.code(413).send(errorBody('CW_ERR_USAGE', 'the request body is larger than the server accepts'));
+    if (status === 413) return reply.code(413).send(errorBody('CW_ERR_BODY_TOO_LARGE', 'the request body is larger than the server accepts'));
     if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send(errorBody('CW_ERR_USAGE', error.message));
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send(errorBody('CW_ERR_INTERNAL', 'internal error; see the server log'));

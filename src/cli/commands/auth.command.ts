@@ -5,14 +5,12 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import type { Kysely } from 'kysely';
-import { AuditRecorder } from '../../auth/audit-recorder.js';
+import type { AuditRecorder } from '../../auth/audit-recorder.js';
 import { ROLES } from '../../auth/scopes.js';
 import { ConfwatchError } from '../../errors.js';
-import { type AuthService, createAuthService } from '../../services/auth.service.js';
+import type { AuthService } from '../../services/auth.service.js';
 import type { Services } from '../../services/services.js';
 import type { AuditRecord } from '../../store/records.js';
-import type { Database } from '../../store/tables.js';
 import { type CommandEnv, intOption } from '../main.js';
 
 interface Auth {
@@ -21,15 +19,9 @@ interface Auth {
   readonly services: Services;
 }
 
-/** The wired AuthService when the composition root provides one, else one over the store's database. */
 async function openAuth(env: CommandEnv): Promise<Auth> {
   const services = await env.ctx.services();
-  const audit = new AuditRecorder(services.store);
-  const wired = (services as Services & { auth?: AuthService }).auth;
-  if (wired) return { auth: wired, audit, services };
-  const store = services.store as Services['store'] & { db?: Kysely<Database> };
-  if (!store.db) throw new ConfwatchError('CW_ERR_CONFIG', 'this store offers no user database');
-  return { auth: createAuthService(store.db, services.store), audit, services };
+  return { auth: services.auth, audit: services.audit, services };
 }
 
 const cliActor = (): string => `cli:${safeUserName()}`;

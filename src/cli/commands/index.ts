@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import type { CommandEnv } from '../main.js';
 import { registerAnalysisCommands } from './analysis.command.js';
+import { registerAuthCommands } from './auth.command.js';
 import { registerDeviceCommands } from './device.command.js';
 import { registerHistoryCommands } from './history.command.js';
 import { registerInitCommand } from './init.command.js';
 import { registerKeyCommands } from './keys.command.js';
 import { registerMonitorCommands } from './monitor.command.js';
+import { registerServeCommand } from './serve.command.js';
 
 /** Adds every command to the program. `setExit` records a non-zero outcome that is not an error. */
 export function registerCommands(program: Command, env: CommandEnv, setExit: (code: number) => void): void {
@@ -15,4 +17,6 @@ export function registerCommands(program: Command, env: CommandEnv, setExit: (co
   registerMonitorCommands(program, env);
   registerKeyCommands(program, env);
   registerAnalysisCommands(program, env, setExit);
+  registerServeCommand(program, env);
+  registerAuthCommands(program, env);
 }

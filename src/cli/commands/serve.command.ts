@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { ConfwatchError } from '../../errors.js';
+import { ensureLocalDevice } from '../../services/embedded.service.js';
+import { initHome } from '../../services/init.service.js';
+import { startServer } from '../../services/server.js';
+import { type CommandEnv, intOption } from '../main.js';
+import { waitForSignal } from './monitor.command.js';
+
+export function registerServeCommand(program: Command, { ctx, output }: CommandEnv): void {
+  program
+    .command('serve')
+    .description('run the API, the web UI and monitoring of every device')
+    .option('--host <address>', 'listen address', '127.0.0.1')
+    .option('--port <n>', 'listen port', intOption('--port'), 7474)
+    .option('--embedded', 'first run on this machine: init if needed and watch this host as the `local` device')
+    .option('--json', 'NDJSON status lines on stdout')
+    .action(async (opts: { host: string; port: number; embedded?: boolean; json?: boolean }) => {
+      const out = output(opts);
+      if (opts.port < 1 || opts.port > 65535) throw new ConfwatchError('CW_ERR_USAGE', '--port must be 1–65535');
+      if (opts.embedded) {
+        const init = await initHome(ctx.environment);
+        if (init.created) out.note(`created ${init.home}`);
+        if (init.adminToken) out.note(`admin API token (shown once, store it now): ${init.adminToken}`);
+      }
+      const services = await ctx.services();
+      if (opts.embedded) {
+        const local = await ensureLocalDevice(services);
+        if (local?.created) out.note(`watching this host as device "local": ${local.profiles.map((p) => p.name).join(', ')}`);
+      }
+      services.bus.subscribe((event) => {
+        if (event.type === 'watch.mode') out.line(event, `${event.device}: ${event.mode} (${event.reason})`);
+        else if (event.type === 'device.disconnected') out.line(event, `${event.device}: disconnected (${event.reason})`);
+      });
+      const server = await startServer(services, { host: opts.host, port: opts.port });
+      out.line({ type: 'serve.listening', url: server.url }, `confwatch listening on ${server.url}`);
+      await waitForSignal();
+      out.note('stopping…');
+      await server.close();
+    });
+}

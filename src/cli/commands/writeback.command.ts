@@ -1,0 +1,137 @@
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { ConfwatchError } from '../../errors.js';
+import { MemoryEventBus } from '../../events/memory.bus.js';
+import { KyselyStore } from '../../store/kysely.store.js';
+import { WritebackService } from '../../services/writeback.service.js';
+import { displayPath } from '../../transport/remote-path.js';
+import type { BatchResult } from '../../writeback/batch.js';
+import { readChangesFile } from '../../writeback/changes-file.js';
+import type { CommandEnv } from '../main.js';
+
+/** The OS user running the CLI: the actor recorded on write-back snapshots. */
+const osActor = (): string => {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid:${process.getuid?.() ?? 'unknown'}`;
+  }
+};
+
+/** `restore`, `drift`, `drift resolve`, `rollback plan|apply` and `apply`: writing back safely. */
+export function registerWritebackCommands(program: Command, { ctx, output }: CommandEnv): void {
+  /** The service, after repairing any batch a crashed process left behind. */
+  const writeback = async (): Promise<WritebackService> => {
+    const services = await ctx.services();
+    if (!(services.store instanceof KyselyStore)) throw new ConfwatchError('CW_ERR_CONFIG', 'write-back needs the SQL store');
+    const service = new WritebackService({
+      store: services.store,
+      bus: new MemoryEventBus(),
+      openTransport: (device) => services.devices.openTransport(device),
+      // Loaded on first use: validation pulls in every parser.
+      validate: async (transport, request) => (await import('../../validate/validator.js')).validateContent(transport, request),
+    });
+    await service.recoverBatches();
+    return service;
+  };
+
+  program
+    .command('restore')
+    .argument('<snapshot>', 'snapshot id to write back')
+    .option('--dry-run', 'show the diff and the validation result; change nothing')
+    .option('--force', 'write even if the live file changed since the latest snapshot or lies outside the watched globs')
+    .option('--no-validate', 'skip validation with the real tool')
+    .option('--reload', "run the profile's reload command afterwards")
+    .option('--json', 'machine-readable output')
+    .description('write an earlier version of a file back to its host')
+    .action(async (id: string, opts: { dryRun?: boolean; force?: boolean; validate: boolean; reload?: boolean; json?: boolean }) => {
+      const result = await (await writeback()).restore({
+        snapshotId: id,
+        actor: osActor(),
+        ...(opts.dryRun ? { dryRun: true } : {}),
+        ...(opts.force ? { force: true } : {}),
+        ...(opts.validate === false ? { validate: false } : {}),
+        ...(opts.reload ? { reload: true } : {}),
+      });
+      output(opts).result(result, (r) => [batchText(r), r.reload ? `reload (${r.reload.command}): exit ${r.reload.code}\n${r.reload.output}` : ''].filter(Boolean).join('\n'));
+    });
+
+  const drift = program
+    .command('drift')
+    .option('--device <name>', 'only this device')
+    .option('--json', 'machine-readable output')
+    .description('files whose live content differs from their baseline')
+    .action(async (opts: { device?: string; json?: boolean }) => {
+      const services = await ctx.services();
+      if (opts.device) await services.devices.get(opts.device);
+      const report = await (await writeback()).checkDrift(opts.device);
+      output(opts).result(report, (r) =>
+        r.findings.length === 0
+          ? `${r.checked} files checked, none drifted`
+          : r.findings.map((f) => `${f.device}  ${f.status.padEnd(11)} ${displayPath(f.path)}${f.error ? `  ! ${f.error}` : ''}`).join('\n'),
+      );
+    });
+
+  drift
+    .command('resolve')
+    .argument('<path>', 'file path on the device')
+    .requiredOption('--device <name>', 'device')
+    .option('--restore', 'write the baseline back')
+    .option('--accept', 'make the live version the new baseline')
+    .option('--json', 'machine-readable output')
+    .description('end drift by restoring the baseline or accepting the live version')
+    .action(async (path: string, opts: { device: string; restore?: boolean; accept?: boolean; json?: boolean }) => {
+      if (Boolean(opts.restore) === Boolean(opts.accept)) throw new ConfwatchError('CW_ERR_USAGE', 'give exactly one of --restore or --accept');
+      const services = await ctx.services();
+      await services.devices.get(opts.device);
+      const result = await (await writeback()).resolveDrift({ device: opts.device, path, resolution: opts.restore ? 'restore' : 'accept', actor: osActor() });
+      output(opts).result(result, (r) => `${r.device}:${displayPath(r.path)} resolved by ${r.resolution}; baseline is now ${r.snapshotId}`);
+    });
+
+  const rollback = program.command('rollback').description('plan and apply multi-file rollbacks');
+
+  rollback
+    .command('plan')
+    .requiredOption('--device <name>', 'device')
+    .option('--to <time>', 'ISO-8601 time to go back to')
+    .option('--change-set <id>', 'undo this change set and everything after it')
+    .option('--json', 'machine-readable output')
+    .description('store a plan that returns the device to an earlier state')
+    .action(async (opts: { device: string; to?: string; changeSet?: string; json?: boolean }) => {
+      if (Boolean(opts.to) === Boolean(opts.changeSet)) throw new ConfwatchError('CW_ERR_USAGE', 'give exactly one of --to TIME or --change-set ID');
+      const services = await ctx.services();
+      await services.devices.get(opts.device);
+      const plan = await (await writeback()).planRollback(opts.device, opts.to ? { time: opts.to } : { changeSetId: opts.changeSet! });
+      output(opts).result(plan, (p) =>
+        [`plan ${p.id}: ${p.steps.length} steps`, ...p.steps.map((s) => `  ${s.action.padEnd(8)} ${displayPath(s.path)}`), `apply with: confwatch rollback apply ${p.id}`].join('\n'),
+      );
+    });
+
+  rollback
+    .command('apply')
+    .argument('<plan>', 'plan id')
+    .option('--json', 'machine-readable output')
+    .description('execute a rollback plan as one atomic batch')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const plan = await (await writeback()).applyPlan(id, osActor());
+      output(opts).result(plan, (p) => `plan ${p.id} ${p.status}: ${p.steps.length} files`);
+    });
+
+  program
+    .command('apply')
+    .argument('<file>', 'changes file (YAML)')
+    .option('--dry-run', 'show diffs and validation; change nothing')
+    .option('--json', 'machine-readable output')
+    .description('apply a changes file as one atomic batch across hosts')
+    .action(async (file: string, opts: { dryRun?: boolean; json?: boolean }) => {
+      const changes = readChangesFile(file);
+      const result = await (await writeback()).apply(changes, { actor: osActor(), ...(opts.dryRun ? { dryRun: true } : {}) });
+      output(opts).result(result, (r) => [batchText(r), ...r.reloads.map((x) => `reload on ${x.device} (${x.result.command}): exit ${x.result.code}`)].join('\n'));
+    });
+}
+
+function batchText(result: BatchResult): string {
+  const lines = result.files.map((f) => `${f.action.padEnd(9)} ${f.device}:${displayPath(f.path)}${f.validation ? `  [${f.validation.status}: ${f.validation.tool}]` : ''}`);
+  if (result.status === 'dry-run') lines.push('', ...result.files.map((f) => f.diff), '(dry run: nothing was changed)');
+  return lines.join('\n');
+}

@@ -1,0 +1,138 @@
+/**
+ * Write-back for the CLI and the API: restore, drift check and
+ * resolution, rollback plans, changes-file batches, and the repair of
+ * batches a crashed process left behind (run it at start).
+ */
+import { ConfwatchError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { KyselyStore } from '../store/kysely.store.js';
+import type { DeviceRecord } from '../store/records.js';
+import { WritebackRepository } from '../store/writeback.repository.js';
+import type { Transport } from '../transport/transport.js';
+import { compileWatchSet } from '../watch/watch-set.js';
+import { type BatchChange, type BatchResult, runBatch } from '../writeback/batch.js';
+import { type RecoveredBatch, recoverBatches } from '../writeback/batch-recovery.js';
+import type { ChangesFile } from '../writeback/changes-file.js';
+import { checkDrift, type DriftReport } from '../writeback/drift.js';
+import { type DriftResolution, resolveDrift } from '../writeback/drift-resolution.js';
+import { Reconciler } from '../writeback/reconcile.js';
+import { defaultReloadCommand, type ReloadResult, runReload } from '../writeback/reload.js';
+import { type RestoreRequest, type RestoreResult, restoreSnapshot } from '../writeback/restore.js';
+import { applyPlan, getPlan, planRollback, type RollbackPlan, type RollbackTarget } from '../writeback/rollback-plan.js';
+import type { Validate, WritebackDeps } from '../writeback/writeback-deps.js';
+
+export interface WritebackServiceDeps {
+  readonly store: KyselyStore;
+  readonly bus: EventBus;
+  /** A new transport for a device (DeviceService.openTransport). */
+  openTransport(device: DeviceRecord): Promise<Transport>;
+  readonly validate: Validate;
+}
+
+export interface ApplyResult extends BatchResult {
+  /** Reload outcomes per device and command, when the changes file asked for them. */
+  readonly reloads: { device: string; result: ReloadResult }[];
+}
+
+export class WritebackService {
+  readonly #deps: WritebackDeps;
+  /** Auto-reconcile hook for the capture pipeline (`reconcileIfNeeded(snapshot)`). */
+  readonly reconciler: Reconciler;
+
+  constructor(deps: WritebackServiceDeps) {
+    this.#deps = {
+      store: deps.store,
+      repo: new WritebackRepository(deps.store.db),
+      bus: deps.bus,
+      transportFor: (device) => deps.openTransport(device),
+      validate: deps.validate,
+    };
+    this.reconciler = new Reconciler(this.#deps);
+  }
+
+  /** Repairs batches left by a crashed process; call once at start. */
+  recoverBatches(): Promise<RecoveredBatch[]> {
+    return recoverBatches(this.#deps);
+  }
+
+  restore(request: RestoreRequest): Promise<RestoreResult> {
+    return restoreSnapshot(this.#deps, request);
+  }
+
+  checkDrift(device?: string): Promise<DriftReport> {
+    return checkDrift(this.#deps, device);
+  }
+
+  resolveDrift(request: Parameters<typeof resolveDrift>[1]): Promise<DriftResolution> {
+    return resolveDrift(this.#deps, request);
+  }
+
+  planRollback(device: string, target: RollbackTarget): Promise<RollbackPlan> {
+    return planRollback(this.#deps, device, target);
+  }
+
+  getPlan(id: string): Promise<RollbackPlan> {
+    return getPlan(this.#deps, id);
+  }
+
+  applyPlan(id: string, actor: string): Promise<RollbackPlan> {
+    return applyPlan(this.#deps, id, actor);
+  }
+
+  /** Runs a changes file as one atomic batch (`dryRun`: diffs and validation only). */
+  async apply(file: ChangesFile, options: { actor: string; dryRun?: boolean }): Promise<ApplyResult> {
+    const changes: BatchChange[] = [];
+    for (const entry of file.changes) {
+      const content = await this.#contentOf(entry.source, entry.line);
+      changes.push({
+        device: entry.device,
+        path: entry.path,
+        content,
+        ...(entry.expectHash !== undefined ? { expectHash: entry.expectHash } : {}),
+        ...(entry.mode !== undefined ? { mode: entry.mode } : {}),
+      });
+    }
+    const result = await runBatch(this.#deps, changes, {
+      operation: 'batch',
+      source: 'batch',
+      actor: options.actor,
+      validate: file.validate,
+      ...(options.dryRun ? { dryRun: true } : {}),
+    });
+    const reloads = file.reload && !options.dryRun ? await this.#reload(result) : [];
+    return { ...result, reloads };
+  }
+
+  async #contentOf(source: ChangesFile['changes'][number]['source'], line: number): Promise<Buffer | null> {
+    if (source.kind === 'content') return source.content;
+    if (source.kind === 'delete') return null;
+    const snapshot = await this.#deps.store.getSnapshot(source.snapshotId);
+    if (!snapshot) throw new ConfwatchError('CW_ERR_INPUT', `line ${line}: unknown snapshot "${source.snapshotId}"`);
+    return snapshot.changeType === 'deleted' ? null : this.#deps.store.readContent(snapshot);
+  }
+
+  /** One reload per device and distinct command, for the files that changed. */
+  async #reload(result: BatchResult): Promise<{ device: string; result: ReloadResult }[]> {
+    const out: { device: string; result: ReloadResult }[] = [];
+    const done = new Set<string>();
+    for (const file of result.files.filter((f) => f.action !== 'unchanged')) {
+      const device = (await this.#deps.store.getDevice(file.device))!;
+      const profile = compileWatchSet(await this.#deps.store.listProfiles(device.name)).match(file.path)?.profile;
+      const tracked = await this.#deps.store.getTrackedFile(device.name, file.path);
+      const type = tracked?.configType ?? 'generic';
+      const template = profile?.reloadCommand ?? defaultReloadCommand(type);
+      // A command without placeholders (nginx -s reload) runs once per device.
+      const key = `${device.name}\0${template}\0${template?.includes('{') ? file.path : ''}`;
+      if (!template || done.has(key)) continue;
+      done.add(key);
+      const transport = await this.#deps.transportFor(device);
+      try {
+        const reload = await runReload(transport, { type, path: file.path, command: template, sudo: device.sudo });
+        if (reload) out.push({ device: device.name, result: reload });
+      } finally {
+        await transport.close();
+      }
+    }
+    return out;
+  }
+}
