@@ -139,6 +139,42 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       expect(foreignRequests).toEqual([]);
     });
 
+    it('draws the dependency graph in layers and explains a node chosen with the keyboard', async () => {
+      // The graph's content is fixed here so the layout can be checked; everything else is the real UI.
+      const graph = {
+        nodes: [
+          { id: 'nginx:app.example.com', kind: 'nginx-server', name: 'app.example.com' },
+          { id: 'upstream:app', kind: 'upstream', name: 'app' },
+          { id: 'compose:stack/app', kind: 'compose-service', name: 'app' },
+          { id: 'compose:stack/db', kind: 'compose-service', name: 'db' },
+        ],
+        edges: [
+          { from: 'nginx:app.example.com', to: 'upstream:app', kind: 'proxies_to', source: 'derived', sourcePath: null },
+          { from: 'upstream:app', to: 'compose:stack/app', kind: 'resolves_to', source: 'derived', sourcePath: null },
+          { from: 'compose:stack/app', to: 'compose:stack/db', kind: 'depends_on', source: 'derived', sourcePath: null },
+        ],
+      };
+      await operator.route('**/api/devices/web1/deps', (route) => route.fulfill({ json: graph }));
+      await operator.goto(`${server.url}/devices/web1/graph`);
+      const nodes = operator.locator('svg.graph g.node');
+      await nodes.first().waitFor();
+      await expect(nodes.count()).resolves.toBe(4);
+      await expect(operator.locator('svg.graph path.edge').count()).resolves.toBe(3);
+      const yOf = async (label: string) => {
+        const box = await operator.getByRole('button', { name: label }).boundingBox();
+        return box!.y;
+      };
+      const ys = [await yOf('nginx-server app.example.com'), await yOf('upstream app'), await yOf('compose-service app'), await yOf('compose-service db')];
+      expect([...ys].sort((a, b) => a - b)).toEqual(ys);
+      await operator.getByRole('button', { name: 'upstream app' }).focus();
+      await operator.keyboard.press('Enter');
+      await expect(operator.getByRole('heading', { name: 'app depends on' }).isVisible()).resolves.toBe(true);
+      await expect(operator.locator('.two-columns').textContent()).resolves.toContain('app (resolves_to)');
+      await operator.screenshot({ path: join(ARTIFACTS, 'graph.png'), fullPage: true });
+      await operator.unroute('**/api/devices/web1/deps');
+      await operator.goBack();
+    });
+
     it('hides restore from a viewer', async () => {
       const viewer = await loggedIn('viewer');
       await viewer.goto(`${server.url}/devices/web1/file?path=${encodeURIComponent(file)}`);

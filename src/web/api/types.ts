@@ -87,12 +87,19 @@ export interface ValidationOutcome {
   readonly output?: string;
 }
 
-/** `POST /api/snapshots/:id/restore` (dry run or applied); fields the UI shows. */
+/** One file of a write-back (restore, batch), dry run or applied. */
+export interface WritebackFile {
+  readonly path: string;
+  readonly action: 'write' | 'delete' | 'unchanged';
+  /** Unified diff from the live file to what is (or would be) written. */
+  readonly diff: string;
+  readonly validation: ValidationOutcome | null;
+}
+
+/** `POST /api/snapshots/:id/restore` with `{dryRun}`: the write-back service's restore result. */
 export interface RestoreResult {
-  readonly diff?: string;
-  readonly validation?: ValidationOutcome | null;
-  readonly snapshotId?: string;
-  readonly written?: boolean;
+  readonly status: 'applied' | 'dry-run';
+  readonly files: readonly WritebackFile[];
 }
 
 /** `GET /api/devices/:device/deps`: the dependency graph. */

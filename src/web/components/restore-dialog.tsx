@@ -42,7 +42,8 @@ export function RestoreDialog({ current, target, onClose }: RestoreDialogProps) 
     }
   };
 
-  const validation = dryRun instanceof ApiError ? undefined : dryRun?.validation;
+  const planned = dryRun instanceof ApiError ? undefined : dryRun?.files[0];
+  const validation = planned?.validation;
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="restore-title" onCancel={() => onClose(false)}>
       <h2 id="restore-title">Restore the version of {formatTime(target.detectedAt)}?</h2>
@@ -57,9 +58,10 @@ export function RestoreDialog({ current, target, onClose }: RestoreDialogProps) 
           <Badge value={validation.status} /> {validation.tool ? <code>{validation.tool}</code> : null}
           {validation.output ? <pre className="output">{validation.output}</pre> : null}
         </div>
-      ) : dryRun && !(dryRun instanceof ApiError) ? (
+      ) : planned ? (
         <p className="muted">No validator for this file.</p>
       ) : null}
+      {planned?.action === 'unchanged' ? <p className="notice">The live file already has this content.</p> : null}
       {failure ? <p className="error" role="alert">Restore failed: {failure.message}</p> : null}
       <div className="dialog-actions">
         <button type="button" onClick={() => onClose(false)}>

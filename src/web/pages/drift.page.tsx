@@ -29,7 +29,7 @@ export function DriftPage({ device }: { device: string }) {
   const resolve = async (path: string, resolution: Resolution) => {
     setBusy(path);
     try {
-      await apiPost(`/api/devices/${encodeURIComponent(device)}/drift/resolve`, { path, resolution });
+      await apiPost('/api/drift/resolve', { device, path, resolution });
       setMessage({ text: `${path}: ${resolution === 'restore' ? 'baseline restored' : 'live version accepted'}`, error: false });
       files.reload();
     } catch (error) {

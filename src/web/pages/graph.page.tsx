@@ -10,7 +10,7 @@ import { layoutGraph } from '../lib/graph-layout.js';
 import { Link, paths } from '../lib/router.js';
 
 const NODE_WIDTH = 150;
-const NODE_HEIGHT = 34;
+const NODE_HEIGHT = 42;
 
 /** Keeps labels inside the node box. */
 const clip = (text: string, max = 20) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -39,7 +39,7 @@ export function GraphPage({ device }: { device: string }) {
             <svg className="graph" width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`}>
               <title>{`Dependency graph of ${device}`}</title>
               <defs>
-                <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
                   <path d="M 0 0 L 10 5 L 0 10 z" className="arrow-head" />
                 </marker>
               </defs>
@@ -82,7 +82,10 @@ export function GraphPage({ device }: { device: string }) {
                     }}
                   >
                     <rect width={NODE_WIDTH} height={NODE_HEIGHT} rx={6} />
-                    <text x={NODE_WIDTH / 2} y={NODE_HEIGHT / 2 + 4} textAnchor="middle">
+                    <text x={NODE_WIDTH / 2} y={15} textAnchor="middle" className="node-kind">
+                      {n.kind}
+                    </text>
+                    <text x={NODE_WIDTH / 2} y={32} textAnchor="middle">
                       {clip(n.name)}
                     </text>
                     <title>{n.id}</title>
