@@ -51,10 +51,17 @@ export interface SshdOptions {
   readonly hostKey?: string;
   /** Port to listen on; default a free port. */
   readonly port?: number;
+  /** Address to listen on and to be reached at. Default 127.0.0.1. */
+  readonly listenAddress?: string;
+  /** Command prefix that starts sshd elsewhere, e.g. `['ip', 'netns', 'exec', ns]`; it must exec sshd in place. Default none. */
+  readonly launcher?: readonly string[];
+  /** sshd's AuthorizedKeysFile (relative paths are per user home). Default a generated file holding the client key. */
+  readonly authorizedKeysFile?: string;
 }
 
 export interface RunningSshd {
-  readonly host: '127.0.0.1';
+  /** The listen address (127.0.0.1 unless `listenAddress` was given). */
+  readonly host: string;
   readonly port: number;
   /** The user the client key logs in as (the test's own user). */
   readonly user: string;
@@ -114,12 +121,12 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitForPort(host: string, port: number, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}: ${stderr()}`);
     const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      const socket = createConnection({ host, port }, () => {
         socket.destroy();
         resolve(true);
       });
@@ -142,14 +149,15 @@ export async function startSshd(options: SshdOptions = {}): Promise<RunningSshd>
   keygen(clientKeyPath);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKeyPath}.pub`), { mode: 0o600 });
   const port = options.port ?? (await freePort());
+  const host = options.listenAddress ?? '127.0.0.1';
   const config = join(dir, 'sshd_config');
   writeFileSync(
     config,
     [
       `Port ${port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${host}`,
       `HostKey ${hostKeyPath}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      `AuthorizedKeysFile ${options.authorizedKeysFile ?? join(dir, 'authorized_keys')}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       'Subsystem sftp internal-sftp',
       'StrictModes no',
@@ -169,11 +177,12 @@ export async function startSshd(options: SshdOptions = {}): Promise<RunningSshd>
   let log = '';
   const launch = async () => {
     log = '';
-    child = spawn(sshd, ['-D', '-f', config, '-e'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [program = sshd, ...args] = [...(options.launcher ?? []), sshd, '-D', '-f', config, '-e'];
+    child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (c: Buffer) => {
       log = (log + c.toString()).slice(-4000);
     });
-    await waitForPort(port, child, () => log);
+    await waitForPort(host, port, child, () => log);
   };
   const killSessions = () => {
     if (child.pid === undefined) return;
@@ -194,7 +203,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<RunningSshd>
   await launch();
 
   return {
-    host: '127.0.0.1',
+    host,
     port,
     user: userInfo().username,
     clientKeyPath,
