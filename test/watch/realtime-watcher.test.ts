@@ -51,13 +51,15 @@ describeWithInotify(`InotifyWatcher on a real inotifywait${version ? '' : ' [ski
   let watcher: InotifyWatcher;
   const device = `rt-${process.pid}`;
 
-  const startWatcher = async (extra: { program?: string } = {}) => {
+  const startWatcher = async (
+    extra: { program?: string; burstEvents?: number; format?: ReturnType<typeof inotifyFormatFor> } = {},
+  ) => {
     const watchSet = compileWatchSet(resolveProfiles(device, { profiles: [], watch: [`${dir}/**/*.conf`], exclude: [] }));
     watcher = new InotifyWatcher({
       device,
       transport,
       tree: watchSet,
-      format: inotifyFormatFor(version),
+      format: extra.format ?? inotifyFormatFor(version),
       instanceId: 'test',
       onRequests: (batch) => requests.push(...batch),
       onScanDirs: (dirs) => scans.push(...dirs),
@@ -108,6 +110,24 @@ describeWithInotify(`InotifyWatcher on a real inotifywait${version ? '' : ' [ski
     writeFileSync(join(dir, name), 'z');
     await until(() => requests.length === 1, 'the write');
     expect(requests[0]?.path).toBe(join(dir, name));
+  });
+
+  it('asks for a reconcile scan of the directories a burst touched, once it settles', async () => {
+    await startWatcher({ burstEvents: 20 });
+    mkdirSync(join(dir, 'burst'));
+    await until(() => scans.includes(join(dir, 'burst')), 'the new directory scan');
+    scans.length = 0;
+    for (let i = 0; i < 40; i++) writeFileSync(join(dir, 'burst', `f${i}.conf`), `${i}`);
+    await until(() => scans.length > 0, 'the burst scan');
+    expect(scans).toEqual([join(dir, 'burst')]);
+  });
+
+  it('turns a name cut by a newline into a directory scan with the newline format', async () => {
+    await startWatcher({ format: { separator: 'newline', cookies: false } });
+    writeFileSync(join(dir, 'plain.conf'), 'p');
+    await until(() => requests.some((r) => r.path === join(dir, 'plain.conf')), 'the plain write');
+    writeFileSync(join(dir, 'odd\nname.conf'), 'o');
+    await until(() => scans.includes(dir), 'the directory scan');
   });
 
   it('kills its own stale predecessor and leaves no process after stop', async () => {
