@@ -205,6 +205,27 @@ describe('CaptureService decisions', () => {
     expect(patches).toEqual([{ path: '/srv/a.conf', patch: { size: 5, mtimeMs: 2_000, ino: 9, lastCheckedAt: AT } }]);
   });
 
+  it('writes nothing at all when bytes, metadata and stat are all unchanged', async () => {
+    const { service, recorded, patches } = setup([tracked('/srv/a.conf', 'hello')]);
+    await service.capture([changed('/srv/a.conf', content('/srv/a.conf', 'hello'))], 'poll');
+    expect(recorded).toEqual([[]]);
+    expect(patches).toEqual([]);
+  });
+
+  it('reads several batches, one remote round trip each', async () => {
+    const statLine = 'a1a4 1 0 0 7 1 2026-01-01 00:00:01.000000000 +0000';
+    const one = Buffer.from(`CWF1 each\0OK 1 ${statLine}\0x`);
+    const { store } = fakeStore([]);
+    const { transport, scripts } = fakeTransport([one, one, one]);
+    const bus = new MemoryEventBus();
+    const correlator = new Correlator({ device: 'web1', store, bus });
+    const service = new CaptureService({ device: DEVICE, watchSet: compileWatchSet([profile]), transport, store, bus, correlator, batchSize: 1 });
+    const stored = await service.capture(['/srv/1', '/srv/2', '/srv/3'].map((p) => changed(p)), 'realtime');
+    expect(stored.map((r) => r.path)).toEqual(['/srv/1', '/srv/2', '/srv/3']);
+    expect(scripts).toHaveLength(3);
+    await correlator.flush();
+  });
+
   it('stores a metadata snapshot without bytes when only mode or owner changed', async () => {
     const { service, recorded, correlator } = setup([tracked('/srv/a.conf', 'hello')]);
     await service.capture([changed('/srv/a.conf', content('/srv/a.conf', 'hello', { mode: 0o600, uid: 33 }))], 'realtime');

@@ -58,7 +58,10 @@ export interface CaptureServiceDeps {
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
 /** The tracked state capture compares against, updated as a batch is decided. */
-type Known = Pick<TrackedFileRecord, 'contentHash' | 'deleted' | 'mode' | 'uid' | 'gid' | 'configType' | 'profile' | 'syncStatus'>;
+type Known = Pick<
+  TrackedFileRecord,
+  'contentHash' | 'deleted' | 'mode' | 'uid' | 'gid' | 'size' | 'mtimeMs' | 'ino' | 'configType' | 'profile' | 'syncStatus'
+>;
 
 interface Decision {
   readonly path: RemotePath;
@@ -83,7 +86,17 @@ export class CaptureService {
    */
   async capture(requests: readonly CaptureRequest[], source: SnapshotSource, options: CaptureOptions = {}): Promise<SnapshotRecord[]> {
     const stored: SnapshotRecord[] = [];
-    for (const batch of this.#batches(requests)) stored.push(...(await this.#captureBatch(batch, source, options)));
+    // read the next batch while the current one is decided and stored
+    const batches = [...this.#batches(requests)];
+    let reading = batches[0] ? this.#observe(batches[0]) : undefined;
+    for (const [i, batch] of batches.entries()) {
+      const observed = await (reading as Promise<Map<RemotePath, ObservedFile>>);
+      const next = batches[i + 1];
+      reading = next ? this.#observe(next) : undefined;
+      // a failed read-ahead surfaces when its batch is reached
+      reading?.catch(() => undefined);
+      stored.push(...(await this.#captureBatch(batch, observed, source, options)));
+    }
     return stored;
   }
 
@@ -103,9 +116,13 @@ export class CaptureService {
     if (batch.length > 0) yield batch;
   }
 
-  async #captureBatch(batch: readonly CaptureRequest[], source: SnapshotSource, options: CaptureOptions): Promise<SnapshotRecord[]> {
+  async #captureBatch(
+    batch: readonly CaptureRequest[],
+    observed: ReadonlyMap<RemotePath, ObservedFile>,
+    source: SnapshotSource,
+    options: CaptureOptions,
+  ): Promise<SnapshotRecord[]> {
     const { device, store } = this.#deps;
-    const observed = await this.#observe(batch);
     const known = await this.#knownState(batch);
     const decisions: Decision[] = [];
     for (const request of batch) {
@@ -207,7 +224,12 @@ export class CaptureService {
     if (!live) changeType = newFileType(movedFrom, options);
     else if (hash !== null && hash === live.contentHash) {
       if (stat.mode === live.mode && stat.uid === live.uid && stat.gid === live.gid) {
-        yield { path: request.path, patch: { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, lastCheckedAt: request.detectedAt, ...recovered } };
+        // same bytes: only refresh the stat cache, and only when it moved (a write per file is costly)
+        const statMoved = stat.size !== live.size || stat.mtimeMs !== live.mtimeMs || stat.ino !== live.ino;
+        if (statMoved || recovered) {
+          known.set(request.path, { ...live, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, syncStatus: 'synced' });
+          yield { path: request.path, patch: { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, lastCheckedAt: request.detectedAt, ...recovered } };
+        }
         return;
       }
       changeType = 'metadata';
@@ -269,6 +291,9 @@ const untracked = (configType: ConfigType, profile: string): Known => ({
   mode: null,
   uid: null,
   gid: null,
+  size: null,
+  mtimeMs: null,
+  ino: null,
   configType,
   profile,
   syncStatus: 'unknown',

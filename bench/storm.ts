@@ -1,0 +1,126 @@
+/**
+ * `storm`: 5,000 watched files rewritten at once (what a `git checkout` of
+ * another branch does) on an SSH device over loopback, monitored in
+ * realtime by the real Monitor. Reports how many were stored, in how many
+ * change sets, the time from the end of the rewrite to the last snapshot,
+ * and the peak RSS of this process.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConfwatchEvent } from '../src/events/event-map.js';
+import { MemoryEventBus } from '../src/events/memory.bus.js';
+import { createMasterKeyFile } from '../src/store/keyring.js';
+import { openStore } from '../src/store/open-store.js';
+import type { ProfileRecord } from '../src/store/records.js';
+import { defaultMonitorParts, Monitor } from '../src/watch/monitor.js';
+import { startSshd } from '../test/helpers/sshd.js';
+
+const DIRS = 50;
+const FILES_PER_DIR = 100;
+const FILES = DIRS * FILES_PER_DIR;
+const TIMEOUT_MS = 180_000;
+
+const fileText = (d: number, f: number, branch: string) =>
+  `# branch ${branch}\nservice:\n  name: svc-${d}-${f}\n  image: example/app:${branch}\n  port: ${8000 + f}\n`;
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function run(): Promise<object> {
+  const sshd = await startSshd();
+  const home = mkdtempSync(join(tmpdir(), 'cw-bench-storm-home-'));
+  const root = mkdtempSync(join(tmpdir(), 'cw-bench-storm-'));
+  createMasterKeyFile(home);
+  const store = await openStore({ home });
+  const bus = new MemoryEventBus({ replaySize: 100 });
+  const changed: { event: ConfwatchEvent<'config.changed'>; at: number }[] = [];
+  const changeSets: ConfwatchEvent<'config.changeset'>[] = [];
+  const modes: string[] = [];
+  bus.subscribe((event) => {
+    if (event.type === 'config.changed') changed.push({ event, at: performance.now() });
+    else if (event.type === 'config.changeset') changeSets.push(event);
+    else if (event.type === 'watch.mode') modes.push(event.mode);
+  });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  let monitor: Monitor | undefined;
+  try {
+    for (let d = 0; d < DIRS; d++) {
+      mkdirSync(join(root, `stack${d}`));
+      for (let f = 0; f < FILES_PER_DIR; f++) writeFileSync(join(root, `stack${d}`, `svc${f}.conf`), fileText(d, f, 'main'));
+    }
+    const profile: ProfileRecord = {
+      device: 'storm',
+      name: 'custom',
+      configType: null,
+      paths: [`${root}/**/*.conf`],
+      exclude: [],
+      pollIntervalSec: 300,
+      maxFileBytes: 1024 * 1024,
+      validateCommand: null,
+      reloadCommand: null,
+      validateOnCapture: false,
+      autoReconcile: 'off',
+    };
+    await store.addDevice(
+      { name: 'storm', transport: 'ssh', host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.clientKeyPath, hostKey: sshd.hostKeyFingerprint, mode: 'realtime', pollIntervalSec: null, sudo: false, jump: null, tags: [], passphrase: null },
+      [profile],
+    );
+    monitor = new Monitor({ store, bus, parts: defaultMonitorParts(), devices: ['storm'] });
+    const startedAt = performance.now();
+    await monitor.start();
+    await until(() => modes.includes('realtime') && changed.length >= FILES, TIMEOUT_MS, 'the initial scan and realtime mode');
+    await until(() => changeSets.length > 0, 10_000, 'the initial change set to close');
+    const initialMs = Math.round(performance.now() - startedAt);
+    const initialRss = peakRss;
+
+    changed.length = 0;
+    changeSets.length = 0;
+    peakRss = process.memoryUsage().rss;
+    const rewriteStart = performance.now();
+    for (let d = 0; d < DIRS; d++) {
+      for (let f = 0; f < FILES_PER_DIR; f++) writeFileSync(join(root, `stack${d}`, `svc${f}.conf`), fileText(d, f, 'feature'));
+    }
+    const rewriteEnd = performance.now();
+    const storedPaths = () => new Set(changed.filter((c) => c.event.changeType === 'modified').map((c) => c.event.path)).size;
+    let timedOut = false;
+    await until(() => storedPaths() >= FILES, TIMEOUT_MS, 'every rewritten file to be stored').catch(() => {
+      timedOut = true;
+    });
+    const last = changed.at(-1)?.at ?? rewriteEnd;
+    // let the change set close (quiet gap 2 s)
+    await until(() => changeSets.length > 0, 10_000, 'the change set to close').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 2_500));
+
+    return {
+      scenario: 'storm',
+      parameters: { transport: 'ssh loopback', mode: 'realtime (inotifywait)', files: FILES, dirs: DIRS, store: 'sqlite' },
+      initial: { filesStored: FILES, wallMs: initialMs, peakRssMB: Math.round(initialRss / 2 ** 20) },
+      rewriteMs: Math.round(rewriteEnd - rewriteStart),
+      filesStored: storedPaths(),
+      snapshotsStored: changed.length,
+      timedOut,
+      changeSets: new Set(changed.map((c) => c.event.changeSetId)).size,
+      changeSetEvents: changeSets.map((c) => ({ title: c.title, count: c.count })),
+      lastSnapshotAfterRewriteEndMs: Math.round(last - rewriteEnd),
+      sources: [...new Set(changed.map((c) => c.event.source))],
+      peakRssMB: Math.round(peakRss / 2 ** 20),
+      targets: { filesStored: FILES, changeSets: 1, lastSnapshotAfterRewriteEndMs: 10_000, peakRssMB: 300 },
+    };
+  } finally {
+    clearInterval(sampler);
+    await monitor?.stop();
+    await store.close();
+    await sshd.stop();
+    rmSync(root, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  }
+}
