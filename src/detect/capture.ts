@@ -84,7 +84,11 @@ export class CaptureService {
    * order. Unchanged files store nothing; unreadable files are marked on
    * their tracked row. Rejects on transport or store failure.
    */
-  async capture(requests: readonly CaptureRequest[], source: SnapshotSource, options: CaptureOptions = {}): Promise<SnapshotRecord[]> {
+  capture(requests: readonly CaptureRequest[], source: SnapshotSource, options: CaptureOptions = {}): Promise<SnapshotRecord[]> {
+    return this.#deps.correlator.whileBusy(() => this.#captureAll(requests, source, options));
+  }
+
+  async #captureAll(requests: readonly CaptureRequest[], source: SnapshotSource, options: CaptureOptions): Promise<SnapshotRecord[]> {
     const stored: SnapshotRecord[] = [];
     // read the next batch while the current one is decided and stored
     const batches = [...this.#batches(requests)];

@@ -120,6 +120,26 @@ describe('Correlator windows', () => {
     expect(closed[0]?.title).toBe('Repository updated (2 files)');
   });
 
+  it('keeps the window open while capture work is in progress', async () => {
+    const { clock, correlator, closed } = setup();
+    let finish: () => void = () => {};
+    const work = correlator.whileBusy(async () => {
+      await correlator.changeSetFor('/etc/a');
+      await new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+    });
+    await clock.advance(0);
+    await clock.advance(5_000);
+    expect(closed).toEqual([]);
+    finish();
+    await work;
+    await clock.advance(1_999);
+    expect(closed).toEqual([]);
+    await clock.advance(1);
+    expect(closed).toHaveLength(1);
+  });
+
   it('flush closes the open window at once', async () => {
     const { correlator, closed } = setup();
     await correlator.changeSetFor('/etc/ssh/sshd_config');

@@ -50,6 +50,8 @@ export class Correlator {
   /** Git activity noticed while no window was open still colours the next one. */
   #gitNotedAt = Number.NEGATIVE_INFINITY;
   readonly #closing = new Set<Promise<void>>();
+  /** Captures in progress: a window does not close under them. */
+  #busy = 0;
 
   constructor(options: CorrelatorOptions) {
     this.#options = Object.freeze({ ...options });
@@ -82,6 +84,20 @@ export class Correlator {
     }
   }
 
+  /**
+   * Runs capture work during which the open window may not close (a long
+   * batch is not a quiet gap); the quiet gap restarts when it ends.
+   */
+  async whileBusy<T>(work: () => Promise<T>): Promise<T> {
+    this.#busy++;
+    try {
+      return await work();
+    } finally {
+      this.#busy--;
+      if (this.#window) this.#rearm(this.#window);
+    }
+  }
+
   /** Closes the open window now (shutdown) and waits for every pending close. */
   async flush(): Promise<void> {
     if (this.#window) this.#close(this.#window);
@@ -102,7 +118,7 @@ export class Correlator {
 
   #rearm(window: Window): void {
     if (window.timer !== undefined) this.#clock.clearTimeout(window.timer);
-    window.timer = this.#clock.setTimeout(() => this.#close(window), this.#gapMs);
+    window.timer = this.#clock.setTimeout(() => (this.#busy > 0 ? this.#rearm(window) : this.#close(window)), this.#gapMs);
   }
 
   #close(window: Window): void {
