@@ -132,7 +132,9 @@ export class InotifyWatcher {
   async start(): Promise<void> {
     const { transport, device, sudo } = this.#options;
     await killRemoteWatchers(transport, device, { sudo });
-    const roots = await this.#options.tree.rootsExisting(transport);
+    // A glob whose directories are all missing would resolve to `/`: never watch a whole
+    // filesystem recursively; the periodic scans notice the directory once it appears.
+    const roots = (await this.#options.tree.rootsExisting(transport)).filter((root) => root !== '/');
     this.#roots = roots;
     if (roots.length === 0) {
       this.#end({ kind: 'fallback', reason: 'no watched directory exists on the host' });

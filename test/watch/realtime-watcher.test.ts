@@ -52,18 +52,19 @@ describeWithInotify(`InotifyWatcher on a real inotifywait${version ? '' : ' [ski
   const device = `rt-${process.pid}`;
 
   const startWatcher = async (
-    extra: { program?: string; burstEvents?: number; format?: ReturnType<typeof inotifyFormatFor> } = {},
+    extra: { program?: string; burstEvents?: number; format?: ReturnType<typeof inotifyFormatFor>; glob?: string } = {},
   ) => {
-    const watchSet = compileWatchSet(resolveProfiles(device, { profiles: [], watch: [`${dir}/**/*.conf`], exclude: [] }));
+    const { glob = `${dir}/**/*.conf`, format = inotifyFormatFor(version), ...options } = extra;
+    const watchSet = compileWatchSet(resolveProfiles(device, { profiles: [], watch: [glob], exclude: [] }));
     watcher = new InotifyWatcher({
       device,
       transport,
       tree: watchSet,
-      format: extra.format ?? inotifyFormatFor(version),
+      format,
       instanceId: 'test',
       onRequests: (batch) => requests.push(...batch),
       onScanDirs: (dirs) => scans.push(...dirs),
-      ...extra,
+      ...options,
     });
     await watcher.start();
   };
@@ -148,6 +149,14 @@ describeWithInotify(`InotifyWatcher on a real inotifywait${version ? '' : ' [ski
       kind: 'fallback',
       reason: expect.stringContaining('upper limit on inotify watches'),
     });
+  });
+
+  it('never watches the whole filesystem when a glob has no existing directory but /', async () => {
+    await expect(startWatcher({ glob: `/cw-missing-${process.pid}/sites/*.conf` })).rejects.toEqual({
+      kind: 'fallback',
+      reason: 'no watched directory exists on the host',
+    });
+    expect(pgrepMarker(device)).toBe('');
   });
 
   it('falls back to polling when inotifywait is missing', async () => {
