@@ -38,6 +38,8 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
     let browser: Browser;
     const contexts: BrowserContext[] = [];
     const foreignRequests: string[] = [];
+    /** Uncaught page errors and CSP violations, from every page. */
+    const pageProblems: string[] = [];
 
     beforeAll(async () => {
       if (!existsSync(BUILT_UI)) throw new Error('dist/web is missing: run "npm run build" first');
@@ -70,6 +72,10 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       const page = await context.newPage();
       page.on('request', (request) => {
         if (!request.url().startsWith(server.url)) foreignRequests.push(request.url());
+      });
+      page.on('pageerror', (error) => pageProblems.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) pageProblems.push(message.text());
       });
       await page.goto(server.url);
       await page.getByLabel('User').fill(user);
@@ -127,7 +133,7 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       await operator.getByTestId('diff').waitFor();
     });
 
-    it('fits a 390 px wide screen and loads nothing from other origins', async () => {
+    it('fits a 390 px wide screen', async () => {
       const phone = await loggedIn('operator', { width: 390, height: 844 });
       await phone.getByTestId('device-card').first().waitFor();
       const overflow = await phone.evaluate(() => {
@@ -136,7 +142,6 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       });
       expect(overflow).toBeLessThanOrEqual(0);
       await phone.screenshot({ path: join(ARTIFACTS, 'dashboard-mobile.png'), fullPage: true });
-      expect(foreignRequests).toEqual([]);
     });
 
     it('draws the dependency graph in layers and explains a node chosen with the keyboard', async () => {
@@ -180,6 +185,22 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       await viewer.goto(`${server.url}/devices/web1/file?path=${encodeURIComponent(file)}`);
       await viewer.getByTestId('diff').waitFor();
       await expect(viewer.getByRole('button', { name: /Restore/ }).count()).resolves.toBe(0);
+    });
+
+    it('logs out, and a deep link then asks to log in again', async () => {
+      const viewer = await loggedIn('viewer');
+      await viewer.getByRole('button', { name: 'Log out' }).click();
+      await viewer.getByRole('button', { name: 'Log in' }).waitFor();
+      await viewer.goto(`${server.url}/devices/web1`);
+      await viewer.getByRole('button', { name: 'Log in' }).waitFor();
+      await expect(viewer.getByTestId('file-row').count()).resolves.toBe(0);
+      const status = await viewer.evaluate(async () => (await fetch('/api/files')).status);
+      expect(status).toBe(401);
+    });
+
+    it('loaded nothing from other origins and raised no script errors or CSP violations on any page', () => {
+      expect(foreignRequests).toEqual([]);
+      expect(pageProblems).toEqual([]);
     });
 
     const restoreReady = (): boolean => server.apiRoutes.has(RESTORE_ROUTE);

@@ -5,6 +5,7 @@
  */
 
 const CSRF_KEY = 'confwatch.csrf';
+const LOGIN_PATH = '/api/auth/login';
 
 export class ApiError extends Error {
   constructor(
@@ -16,6 +17,18 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+const sessionLostListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` when the server stops accepting the session (expired,
+ * logged out elsewhere, or no CSRF token in this tab): the app then shows
+ * the login page, and logging in issues a fresh session and token.
+ */
+export function onSessionLost(listener: () => void): () => void {
+  sessionLostListeners.add(listener);
+  return () => sessionLostListeners.delete(listener);
 }
 
 /** Remembers the CSRF token for this tab (survives reloads, not new tabs). */
@@ -38,6 +51,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const payload: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const error = (payload as { error?: { code?: string; message?: string } } | null)?.error;
+    const sessionLost = (response.status === 401 && path !== LOGIN_PATH) || error?.code === 'CW_ERR_CSRF';
+    if (sessionLost) for (const listener of sessionLostListeners) listener();
     throw new ApiError(response.status, error?.code ?? 'CW_ERR_HTTP', error?.message ?? `${method} ${path} answered ${response.status}`);
   }
   return payload as T;

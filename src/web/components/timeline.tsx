@@ -67,9 +67,11 @@ export function Timeline({ versions, from, to, onPick }: TimelineProps) {
             <div className="version-pick">
               <label>
                 <input type="radio" name="diff-from" checked={v.id === from} onChange={() => onPick('from', v.id)} /> A
+                <span className="sr-only"> (compare from {formatTime(v.detectedAt)})</span>
               </label>
               <label>
                 <input type="radio" name="diff-to" checked={v.id === to} onChange={() => onPick('to', v.id)} /> B
+                <span className="sr-only"> (compare to {formatTime(v.detectedAt)})</span>
               </label>
             </div>
           </li>

@@ -3,7 +3,7 @@
  * the login page. Login keeps the CSRF token for this tab; logout forgets it.
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
-import { ApiError, apiGet, apiPost, rememberCsrf } from '../api/client.js';
+import { ApiError, apiGet, apiPost, onSessionLost, rememberCsrf } from '../api/client.js';
 import type { LoginResponse, WhoAmI } from '../api/types.js';
 
 export interface Session {
@@ -27,6 +27,15 @@ export function useSession(): Session {
 export function SessionProvider({ children }: { children: (state: 'checking' | 'anonymous' | 'ready') => ReactNode }) {
   const [me, setMe] = useState<WhoAmI | null>(null);
   const [checking, setChecking] = useState(true);
+
+  useEffect(
+    () =>
+      onSessionLost(() => {
+        rememberCsrf(null);
+        setMe(null);
+      }),
+    [],
+  );
 
   useEffect(() => {
     apiGet<WhoAmI>('/api/auth/me')
