@@ -14,6 +14,7 @@ import { AnalysisService } from './analysis.service.js';
 import { type AuthService, createAuthService } from './auth.service.js';
 import { DeviceService } from './device.service.js';
 import { MonitoringService } from './monitoring.service.js';
+import { ValidationService } from './validation.service.js';
 
 export interface Services {
   readonly environment: Environment;
@@ -26,6 +27,7 @@ export interface Services {
   readonly dependencies: DependencyEdgeStore;
   readonly auth: AuthService;
   readonly audit: AuditRecorder;
+  readonly validation: ValidationService;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function openServices(environment: Environment): Promise<Services> 
     dependencies,
     auth: createAuthService(store.db, store),
     audit,
+    validation: new ValidationService(store, devices, bus),
     close: async () => {
       await analysis.idle();
       await store.close();

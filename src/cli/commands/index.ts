@@ -8,6 +8,7 @@ import { registerInitCommand } from './init.command.js';
 import { registerKeyCommands } from './keys.command.js';
 import { registerMonitorCommands } from './monitor.command.js';
 import { registerServeCommand } from './serve.command.js';
+import { registerValidateCommand } from './validate.command.js';
 
 /** Adds every command to the program. `setExit` records a non-zero outcome that is not an error. */
 export function registerCommands(program: Command, env: CommandEnv, setExit: (code: number) => void): void {
@@ -19,4 +20,5 @@ export function registerCommands(program: Command, env: CommandEnv, setExit: (co
   registerAnalysisCommands(program, env, setExit);
   registerServeCommand(program, env);
   registerAuthCommands(program, env);
+  registerValidateCommand(program, env, setExit);
 }

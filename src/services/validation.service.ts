@@ -1,0 +1,76 @@
+/**
+ * `confwatch validate` and the API's validation: candidate content (or the
+ * live file) checked on the device with the real tool, falling back to
+ * local checks. When the checked bytes are the file's latest stored
+ * version, the result is stored on that snapshot and the tracked file.
+ */
+import { ConfwatchError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import { sha256Hex } from '../detect/hash.js';
+import type { ValidationResult } from '../store/records.js';
+import type { SnapshotStore } from '../store/snapshot-store.js';
+import type { RemotePath } from '../transport/remote-path.js';
+import { validateContent } from '../validate/validator.js';
+import { compileWatchSet } from '../watch/watch-set.js';
+import type { DeviceService } from './device.service.js';
+
+export interface FileValidation extends ValidationResult {
+  readonly device: string;
+  readonly path: RemotePath;
+  readonly configType: string;
+  /** sha256 of the validated bytes. */
+  readonly contentHash: string;
+  /** True when the result was stored on the latest snapshot and the tracked file. */
+  readonly recorded: boolean;
+}
+
+export class ValidationService {
+  readonly #store: SnapshotStore;
+  readonly #devices: DeviceService;
+  readonly #bus: EventBus;
+
+  constructor(store: SnapshotStore, devices: DeviceService, bus: EventBus) {
+    this.#store = store;
+    this.#devices = devices;
+    this.#bus = bus;
+  }
+
+  /** Validates `content`, or the live file when omitted. */
+  async validate(deviceName: string, path: RemotePath, content?: Buffer): Promise<FileValidation> {
+    const device = await this.#devices.get(deviceName);
+    const watchSet = compileWatchSet(await this.#store.listProfiles(device.name));
+    const transport = await this.#devices.openTransport(device);
+    try {
+      const bytes = content ?? (await transport.readFile(path, { sudo: device.sudo }));
+      const tracked = await this.#store.getTrackedFile(device.name, path);
+      const configType = tracked?.configType ?? watchSet.configTypeFor(path, bytes);
+      const profile = watchSet.match(path)?.profile;
+      const result = await validateContent(transport, {
+        type: configType,
+        path,
+        content: bytes,
+        command: profile?.validateCommand ?? null,
+        sudo: device.sudo,
+      });
+      const contentHash = sha256Hex(bytes);
+      const recorded = await this.#record(device.name, path, contentHash, result);
+      return { device: device.name, path, configType, contentHash, recorded, ...result };
+    } catch (error) {
+      if (error instanceof ConfwatchError) throw error;
+      throw new ConfwatchError('CW_ERR_REMOTE_COMMAND', `validation of ${path} on ${deviceName} failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await transport.close();
+    }
+  }
+
+  async #record(device: string, path: RemotePath, hash: string, result: ValidationResult): Promise<boolean> {
+    const tracked = await this.#store.getTrackedFile(device, path);
+    if (!tracked?.latestSnapshotId || tracked.contentHash !== hash) return false;
+    await this.#store.annotateSnapshot(tracked.latestSnapshotId, { validation: result });
+    await this.#store.updateTrackedFile(device, path, { validationStatus: result.status, lastCheckedAt: new Date().toISOString() });
+    if (result.status === 'invalid') {
+      this.#bus.publish('validation.failed', device, { path, snapshotId: tracked.latestSnapshotId, tool: result.tool, output: result.output });
+    }
+    return true;
+  }
+}
