@@ -112,11 +112,11 @@ afterEach(() => {
 });
 
 describe('Supervisor', () => {
-  it('reconciles before watching, then reports realtime and runs verification scans', async () => {
+  it('reconciles once the watch is established, then reports realtime and runs verification scans', async () => {
     const h = harness('auto', { watcherStarts: ['established'] });
     h.supervisor.start();
     await settle();
-    expect(h.log).toEqual(['connect', 'scan:rescan', 'watch', 'scan:rescan']);
+    expect(h.log).toEqual(['connect', 'watch', 'scan:rescan']);
     expect(h.supervisor.state).toBe('realtime');
     expect(h.events.map((e) => e.type)).toEqual(['device.connected', 'watch.mode']);
     expect(h.modes()).toEqual(['realtime: watches established']);
@@ -163,7 +163,7 @@ describe('Supervisor', () => {
     h.supervisor.start();
     await settle();
     expect(h.modes()).toEqual([`polling: ${reason}`]);
-    expect(h.log).toEqual(['connect', 'scan:rescan', 'watch', 'scan:rescan']);
+    expect(h.log).toEqual(['connect', 'watch', 'scan:rescan']);
     await h.supervisor.stop();
   });
 
@@ -180,17 +180,7 @@ describe('Supervisor', () => {
     h.watchers[0]?.hooks.onRequests([{ path: '/etc/stale.conf', kind: 'changed', detectedAt: 't' }]);
     await settle();
     expect(h.captured).toEqual([]);
-    expect(h.log).toEqual([
-      'connect',
-      'scan:rescan',
-      'watch',
-      'scan:rescan',
-      'close',
-      'connect',
-      'scan:rescan',
-      'watch',
-      'scan:rescan',
-    ]);
+    expect(h.log).toEqual(['connect', 'watch', 'scan:rescan', 'close', 'connect', 'watch', 'scan:rescan']);
     expect(h.modes()).toEqual([
       'realtime: watches established',
       'degraded: inotifywait exited with a signal',

@@ -4,9 +4,12 @@
  *
  *   connecting ─▶ realtime | polling ─(failure)─▶ degraded ─(backoff)─▶ reconnecting ─▶ realtime | polling
  *
- * Every (re)start of a watch runs a reconcile scan first, so whatever changed
- * while nobody was looking is recorded (source `rescan`), and one more once
- * the watches are established, for changes made in between. In realtime mode a
+ * Every (re)start of a watch runs a reconcile scan before the mode is
+ * announced, so whatever changed while nobody was looking is recorded
+ * (source `rescan`). In realtime mode it runs right after "Watches
+ * established" (events arriving meanwhile queue behind it): a scan before
+ * the watch would leave a gap between its listing and the watch, and two
+ * scans would double the start-up cost of a large fleet. In realtime mode a
  * periodic verification scan catches anything inotify missed; in polling
  * mode the device is polled every interval. Realtime falls back to polling,
  * for the rest of the supervisor's life, when inotifywait is missing, the
@@ -161,7 +164,6 @@ export class Supervisor {
   async #watch(session: DeviceSession): Promise<void> {
     for (;;) {
       const choice = chooseMode(this.#options.mode, session.inotifywaitVersion, this.#fallbackReason);
-      await this.#scan(session, 'rescan');
       if (choice.mode === 'polling') return await this.#poll(session, choice.reason);
       const end = await this.#realtime(session);
       if (end.kind === 'stopped') return;
@@ -192,7 +194,7 @@ export class Supervisor {
     let verify: ReturnType<typeof setInterval> | undefined;
     try {
       this.#throwIfStopped();
-      // Changes made between the reconcile listing and "Watches established" produced no event: catch them up.
+      // The reconcile scan runs once the watches exist, so no change can fall between the two.
       await this.#scan(session, 'rescan');
       this.#backoff.reset();
       this.#setMode('realtime', 'watches established');
@@ -211,6 +213,7 @@ export class Supervisor {
   }
 
   async #poll(session: DeviceSession, reason: string): Promise<void> {
+    await this.#scan(session, 'rescan');
     this.#backoff.reset();
     this.#setMode('polling', reason);
     for (;;) {
