@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ConfwatchError } from '../../errors.js';
 import type { SnapshotRecord, TrackedFileRecord } from '../../store/records.js';
 import { displayPath } from '../../transport/remote-path.js';
+import { DiffService, decodeText } from '../../services/diff.service.js';
 import { type CommandEnv, intOption } from '../main.js';
 
 /** `files`, `history` and `show`: reading what the store holds. */
@@ -56,7 +57,7 @@ export function registerHistoryCommands(program: Command, { ctx, output }: Comma
         await new Promise<void>((resolve, reject) => process.stdout.write(content, (e) => (e ? reject(e) : resolve())));
         return;
       }
-      const text = content ? decodeText(content) : null;
+      const text = content ? (decodeText(content) ?? null) : null;
       output(opts).result(
         {
           ...snapshot,
@@ -72,6 +73,30 @@ export function registerHistoryCommands(program: Command, { ctx, output }: Comma
             content === null ? '(no content stored)' : text === null ? `(binary content, ${content.length} bytes; use --raw)` : text,
           ].join('\n'),
       );
+    });
+
+  program
+    .command('diff')
+    .argument('<snapshot>', 'snapshot id')
+    .argument('[snapshot2]', 'second snapshot (default: the version before <snapshot>)')
+    .option('--json', 'machine-readable output (unified text and side-by-side rows)')
+    .description('unified diff between two versions, or a version and the one before it')
+    .action(async (first: string, second: string | undefined, opts: { json?: boolean }) => {
+      const { store } = await ctx.services();
+      const diffs = new DiffService(store);
+      let fromId = first;
+      let toId = second;
+      if (!toId) {
+        const snapshot = await store.getSnapshot(first);
+        if (!snapshot) throw new ConfwatchError('CW_ERR_NOT_FOUND', `unknown snapshot "${first}"; see \`confwatch history\``);
+        if (!snapshot.previousId) {
+          throw new ConfwatchError('CW_ERR_USAGE', `snapshot ${first} is the first version of ${displayPath(snapshot.path)}; give a second snapshot to compare with`);
+        }
+        fromId = snapshot.previousId;
+        toId = first;
+      }
+      const diff = await diffs.diff(fromId, toId as string);
+      output(opts).result(diff, (d) => d.message ?? (d.unified || 'no differences'));
     });
 }
 
@@ -90,18 +115,6 @@ export const summary = (s: SnapshotRecord) => ({
   changeSetId: s.changeSetId,
   previousId: s.previousId,
 });
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The content as text when it is UTF-8 without NUL bytes; null for binary. */
-export function decodeText(bytes: Buffer): string | null {
-  if (bytes.includes(0)) return null;
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return null;
-  }
-}
 
 function table(files: TrackedFileRecord[]): string {
   return files
