@@ -27,7 +27,7 @@ const version = inotifywaitVersion();
 const describeWithInotify =
   version !== null ? describe : process.env.CI === 'true' ? describe : describe.skip;
 
-const until = async (check: () => boolean, what: string, timeoutMs = 5_000) => {
+const until = async (check: () => boolean, what: string, timeoutMs = 15_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -118,7 +118,7 @@ describeWithInotify(`InotifyWatcher on a real inotifywait${version ? '' : ' [ski
     mkdirSync(join(dir, 'burst'));
     await until(() => scans.includes(join(dir, 'burst')), 'the new directory scan');
     scans.length = 0;
-    for (let i = 0; i < 40; i++) writeFileSync(join(dir, 'burst', `f${i}.conf`), `${i}`);
+    for (let i = 0; i < 100; i++) writeFileSync(join(dir, 'burst', `f${i}.conf`), `${i}`);
     await until(() => scans.length > 0, 'the burst scan');
     expect(scans).toEqual([join(dir, 'burst')]);
   });
