@@ -3,6 +3,7 @@
  * watched, under which profile and config type, and which directories a
  * watcher or scanner has to look at to see all of them.
  */
+import { detectConfigType } from '../parsers/detect-type.js';
 import picomatch from 'picomatch';
 import type { ConfigType } from '../parsers/parser.js';
 import type { ProfileRecord } from '../store/records.js';
@@ -76,21 +77,12 @@ function compileExcludes(globs: readonly string[]): Matcher {
 /** Detects the config type of a file from its name and bytes. */
 export type ConfigTypeDetector = (path: string, content: Buffer) => ConfigType;
 
-/**
- * Name-based detection (SPEC §4) used until a content-aware detector is
- * given: compose file names, systemd unit suffixes, `sshd_config*`.
- */
-export const detectConfigTypeByName: ConfigTypeDetector = (path) => {
-  const name = path.slice(path.lastIndexOf('/') + 1);
-  if (/^(docker-)?compose\.ya?ml$/.test(name)) return 'compose';
-  if (/\.(service|socket|timer|mount|path)$/.test(name)) return 'systemd';
-  if (name.startsWith('sshd_config')) return 'sshd';
-  return 'generic';
-};
+/** SPEC §4 detection from the name and, for `.conf` files, the content (nginx or generic). */
+export const detectFileType: ConfigTypeDetector = (path, content) => detectConfigType(path, content);
 
 export function compileWatchSet(
   profiles: readonly ProfileRecord[],
-  detectType: ConfigTypeDetector = detectConfigTypeByName,
+  detectType: ConfigTypeDetector = detectFileType,
 ): WatchSet {
   const compiled: CompiledProfile[] = profiles.map((profile) => ({
     profile,
