@@ -12,13 +12,12 @@ import type { Transport } from '../../src/transport/transport.js';
 import { runBatch } from '../../src/writeback/batch.js';
 import { recoverBatches } from '../../src/writeback/batch-recovery.js';
 import { commandExists } from '../helpers/components.js';
-import { describeWithSshd } from '../helpers/sshd.js';
-import { type Bed, createBed, transportFor } from './harness.js';
+import { type Bed, createBed, describeOnDialects, transportFor } from './harness.js';
 
-describeWithSshd('atomic batches over two hosts', () => {
+describeOnDialects('atomic batches over two hosts', (dialect) => {
   let bed: Bed;
   beforeAll(async () => {
-    bed = await createBed({ hosts: 2 });
+    bed = await createBed({ hosts: 2, dialect });
   });
   afterAll(async () => bed?.dispose());
 

@@ -10,8 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { recoverBatches } from '../../src/writeback/batch-recovery.js';
 import { CRASH_HOOK_ENV } from '../../src/writeback/batch.js';
-import { describeWithSshd } from '../helpers/sshd.js';
-import { type Bed, createBed } from './harness.js';
+import { type Bed, createBed, describeOnDialects } from './harness.js';
 import type { WorkerJob } from './worker.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -44,15 +43,18 @@ function startWorker(bed: Bed, job: Omit<WorkerJob, 'home' | 'databaseUrl' | 'cl
     if (out.startsWith('ready\n')) signalReady();
   });
   const done = new Promise<Awaited<Running['done']>>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, result: out.trim() ? JSON.parse(out.trim().split('\n').pop()!) : null })),
+    child.on('close', (code, signal) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      resolve({ code, signal, result: last.startsWith('{') ? JSON.parse(last) : null });
+    }),
   );
   return { child, ready, done };
 }
 
-describeWithSshd('write-backs across processes', () => {
+describeOnDialects('write-backs across processes', (dialect) => {
   let bed: Bed;
   beforeAll(async () => {
-    bed = await createBed({ hosts: 2 });
+    bed = await createBed({ hosts: 2, dialect });
   });
   afterAll(async () => bed?.dispose());
 

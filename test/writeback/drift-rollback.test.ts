@@ -9,13 +9,12 @@ import { checkDrift } from '../../src/writeback/drift.js';
 import { resolveDrift } from '../../src/writeback/drift-resolution.js';
 import { Reconciler } from '../../src/writeback/reconcile.js';
 import { applyPlan, planRollback } from '../../src/writeback/rollback-plan.js';
-import { describeWithSshd } from '../helpers/sshd.js';
-import { type Bed, createBed } from './harness.js';
+import { type Bed, createBed, describeOnDialects } from './harness.js';
 
-describeWithSshd('drift and rollback plans', () => {
+describeOnDialects('drift and rollback plans', (dialect) => {
   let bed: Bed;
   beforeAll(async () => {
-    bed = await createBed({ hosts: 1, profile: { autoReconcile: 'restore' } });
+    bed = await createBed({ hosts: 1, profile: { autoReconcile: 'restore' }, dialect });
   });
   afterAll(async () => bed?.dispose());
   const host = () => bed.hosts[0]!;

@@ -16,10 +16,11 @@ import type { ConfigType } from '../../src/parsers/parser.js';
 import { WritebackRepository } from '../../src/store/writeback.repository.js';
 import { SshTransport } from '../../src/transport/ssh/ssh.transport.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { validateOnDevice } from '../../src/validate/remote-validation.js';
+import { remoteOnlyValidate } from './remote-only-validate.js';
 import type { WritebackDeps } from '../../src/writeback/writeback-deps.js';
-import { type RunningSshd, startSshd } from '../helpers/sshd.js';
-import { createTarget, type TargetInstance } from '../store/store-targets.js';
+import { describe } from 'vitest';
+import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
+import { createTarget, postgresUnavailable, type TargetInstance } from '../store/store-targets.js';
 
 export interface Host {
   readonly sshd: RunningSshd;
@@ -41,10 +42,6 @@ export interface Bed {
 
 export const transportFor = (sshd: RunningSshd) => async (): Promise<Transport> =>
   new SshTransport({ host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.clientKeyPath, hostKey: { pinned: sshd.hostKeyFingerprint } });
-
-/** Real remote validation only (no local parser fallback): `unavailable` when the tool is missing. */
-export const remoteOnlyValidate: WritebackDeps['validate'] = async (transport, request) =>
-  (await validateOnDevice(transport, request)) ?? { status: 'unavailable', tool: 'none', output: 'no remote validator', durationMs: 0 };
 
 export function profileFor(device: string, root: string, extra: Partial<ProfileRecord> = {}): ProfileRecord {
   return {
@@ -118,4 +115,32 @@ export async function createBed(options: { hosts: number; dialect?: DialectName;
 /** Creates a file with parents, for test set-up. */
 export function mkdirFor(path: string): void {
   mkdirSync(join(path, '..'), { recursive: true });
+}
+
+/** Why the store cannot run on PostgreSQL here (unreachable, or the store fails to open on it). */
+async function postgresProblem(): Promise<string | undefined> {
+  const unreachable = await postgresUnavailable();
+  if (unreachable) return unreachable;
+  const target = await createTarget('postgres');
+  try {
+    const store = await openStore({ home: target.home, databaseUrl: target.databaseUrl! });
+    await store.close();
+    return undefined;
+  } catch (error) {
+    return `the store does not open on PostgreSQL: ${(error as Error).message}`;
+  } finally {
+    await target.dispose();
+  }
+}
+
+const pgProblem = await postgresProblem();
+
+/**
+ * One suite per database (SQLite always; PostgreSQL when reachable, and
+ * required under CI=true), each needing sshd.
+ */
+export function describeOnDialects(name: string, body: (dialect: DialectName) => void): void {
+  describeWithSshd(`${name} (sqlite)`, () => body('sqlite'));
+  if (pgProblem && process.env.CI !== 'true') describe.skip(`${name} (postgres) [skipped: ${pgProblem}]`, () => body('postgres'));
+  else describeWithSshd(`${name} (postgres)`, () => body('postgres'));
 }

@@ -7,16 +7,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { restoreSnapshot } from '../../src/writeback/restore.js';
 import { commandExists } from '../helpers/components.js';
-import { describeWithSshd } from '../helpers/sshd.js';
-import { type Bed, createBed, type Host } from './harness.js';
+import { type Bed, createBed, describeOnDialects, type Host } from './harness.js';
 
 const nginxPresent = commandExists('nginx') || existsSync('/usr/sbin/nginx');
 
-describeWithSshd('restore over ssh', () => {
+describeOnDialects('restore over ssh', (dialect) => {
   let bed: Bed;
   let host: Host;
   beforeAll(async () => {
-    bed = await createBed({ hosts: 1 });
+    bed = await createBed({ hosts: 1, dialect });
     host = bed.hosts[0]!;
   });
   afterAll(async () => bed?.dispose());

@@ -12,7 +12,7 @@ import { SshTransport } from '../../src/transport/ssh/ssh.transport.js';
 import { runBatch } from '../../src/writeback/batch.js';
 import { restoreSnapshot } from '../../src/writeback/restore.js';
 import type { WritebackDeps } from '../../src/writeback/writeback-deps.js';
-import { remoteOnlyValidate } from './harness.js';
+import { remoteOnlyValidate } from './remote-only-validate.js';
 
 export interface WorkerJob {
   readonly home: string;
