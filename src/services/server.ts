@@ -33,6 +33,7 @@ export async function startServer(services: Services, options: ServerOptions): P
     },
     { webUi: true },
   );
+  await services.writeback.recoverBatches();
   const monitor = services.monitoring.monitor();
   await monitor.start();
   try {

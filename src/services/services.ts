@@ -8,6 +8,7 @@ import { openStore } from '../store/open-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import { MemoryEventBus } from '../events/memory.bus.js';
 import type { KyselyStore } from '../store/kysely.store.js';
+import type { SnapshotRecord } from '../store/records.js';
 import { DependencyEdgeStore } from '../store/dependency-edges.js';
 import { AuditRecorder } from '../auth/audit-recorder.js';
 import { AnalysisService } from './analysis.service.js';
@@ -15,6 +16,8 @@ import { type AuthService, createAuthService } from './auth.service.js';
 import { DeviceService } from './device.service.js';
 import { MonitoringService } from './monitoring.service.js';
 import { ValidationService } from './validation.service.js';
+import { WritebackService } from './writeback.service.js';
+import { validateContent } from '../validate/validator.js';
 
 export interface Services {
   readonly environment: Environment;
@@ -28,6 +31,7 @@ export interface Services {
   readonly auth: AuthService;
   readonly audit: AuditRecorder;
   readonly validation: ValidationService;
+  readonly writeback: WritebackService;
   close(): Promise<void>;
 }
 
@@ -38,20 +42,45 @@ export async function openServices(environment: Environment): Promise<Services> 
   const dependencies = new DependencyEdgeStore(store.db);
   const analysis = new AnalysisService(store, dependencies);
   const audit = new AuditRecorder(store);
+  const writeback = new WritebackService({
+    store,
+    bus,
+    openTransport: (device) => devices.openTransport(device),
+    validate: validateContent,
+  });
+  const afterStore = (records: SnapshotRecord[]) => {
+    analysis.enqueue(records);
+    void reconcileAutomatically(store, writeback, records);
+  };
   return {
     environment,
     store,
     bus,
     devices,
-    monitoring: new MonitoringService(store, bus, devices, { afterStore: (records) => analysis.enqueue(records) }),
+    monitoring: new MonitoringService(store, bus, devices, { afterStore }),
     analysis,
     dependencies,
     auth: createAuthService(store.db, store),
     audit,
     validation: new ValidationService(store, devices, bus),
+    writeback,
     close: async () => {
       await analysis.idle();
       await store.close();
     },
   };
+}
+
+/**
+ * Profiles with `autoReconcile: restore` put drifted files back; only
+ * devices that have such a profile pay for the check.
+ */
+async function reconcileAutomatically(store: KyselyStore, writeback: WritebackService, records: readonly SnapshotRecord[]): Promise<void> {
+  for (const device of new Set(records.map((r) => r.device))) {
+    const profiles = await store.listProfiles(device).catch(() => []);
+    if (!profiles.some((p) => p.autoReconcile === 'restore')) continue;
+    for (const record of records) {
+      if (record.device === device) await writeback.reconciler.reconcileIfNeeded(record).catch(() => undefined);
+    }
+  }
 }

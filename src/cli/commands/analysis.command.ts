@@ -16,7 +16,7 @@ import { ConfwatchError } from '../../errors.js';
 import type { NginxData } from '../../parsers/nginx/nginx.parser.js';
 import { CONFIG_TYPES, type ConfigType, type ParseContext, type ParseResult } from '../../parsers/parser.js';
 import type { Services } from '../../services/services.js';
-import { DependencyEdgeStore } from '../../store/dependency-edges.js';
+import type { DependencyEdgeStore } from '../../store/dependency-edges.js';
 import type { CommandEnv } from '../main.js';
 
 const usage = (message: string) => new ConfwatchError('CW_ERR_USAGE', message);

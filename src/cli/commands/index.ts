@@ -9,6 +9,7 @@ import { registerKeyCommands } from './keys.command.js';
 import { registerMonitorCommands } from './monitor.command.js';
 import { registerServeCommand } from './serve.command.js';
 import { registerValidateCommand } from './validate.command.js';
+import { registerWritebackCommands } from './writeback.command.js';
 
 /** Adds every command to the program. `setExit` records a non-zero outcome that is not an error. */
 export function registerCommands(program: Command, env: CommandEnv, setExit: (code: number) => void): void {
@@ -21,4 +22,5 @@ export function registerCommands(program: Command, env: CommandEnv, setExit: (co
   registerServeCommand(program, env);
   registerAuthCommands(program, env);
   registerValidateCommand(program, env, setExit);
+  registerWritebackCommands(program, env);
 }

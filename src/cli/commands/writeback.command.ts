@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ConfwatchError } from '../../errors.js';
 import { MemoryEventBus } from '../../events/memory.bus.js';
 import { KyselyStore } from '../../store/kysely.store.js';
-import { WritebackService } from '../../services/writeback.service.js';
+import type { WritebackService } from '../../services/writeback.service.js';
 import { displayPath } from '../../transport/remote-path.js';
 import type { BatchResult } from '../../writeback/batch.js';
 import { readChangesFile } from '../../writeback/changes-file.js';
@@ -22,15 +22,7 @@ const osActor = (): string => {
 export function registerWritebackCommands(program: Command, { ctx, output }: CommandEnv): void {
   /** The service, after repairing any batch a crashed process left behind. */
   const writeback = async (): Promise<WritebackService> => {
-    const services = await ctx.services();
-    if (!(services.store instanceof KyselyStore)) throw new ConfwatchError('CW_ERR_CONFIG', 'write-back needs the SQL store');
-    const service = new WritebackService({
-      store: services.store,
-      bus: new MemoryEventBus(),
-      openTransport: (device) => services.devices.openTransport(device),
-      // Loaded on first use: validation pulls in every parser.
-      validate: async (transport, request) => (await import('../../validate/validator.js')).validateContent(transport, request),
-    });
+    const { writeback: service } = await ctx.services();
     await service.recoverBatches();
     return service;
   };
