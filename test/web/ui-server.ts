@@ -1,31 +1,11 @@
 /**
- * A confwatch server for browser tests, composed in-process the way `serve`
- * composes it: a SQLite store in a temp home, the in-process bus, the
- * monitoring of one SSH device whose watched files live in `watchDir`, the
- * API, and the built UI (dist/web) on the same origin. One HTTP listener on
- * loopback routes `/api/*` to the API and everything else to the UI plugin.
+ * A real `confwatch serve` for browser tests, set up through the CLI as a
+ * user would: `init`, a viewer and an operator user, one SSH device whose
+ * watched files match `watchGlob`, then `serve` on a free loopback port.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Fastify from 'fastify';
-import { buildApp } from '../../src/api/app.js';
-import { installErrorHandler } from '../../src/api/plugins/error-handler.js';
-import { webUiPlugin } from '../../src/api/plugins/web-ui.plugin.js';
-import { AuditRecorder } from '../../src/auth/audit-recorder.js';
-import { AuthRepository } from '../../src/auth/auth.repository.js';
-import type { ConfwatchEvent } from '../../src/events/event-map.js';
-import { MemoryEventBus } from '../../src/events/memory.bus.js';
-import { AuthService } from '../../src/services/auth.service.js';
-import { DeviceService } from '../../src/services/device.service.js';
-import { MonitoringService } from '../../src/services/monitoring.service.js';
-import { createMasterKeyFile } from '../../src/store/keyring.js';
-import type { KyselyStore } from '../../src/store/kysely.store.js';
-import { openStore } from '../../src/store/open-store.js';
-import { resolveProfiles } from '../../src/watch/profiles.js';
-import type { RunningSshd } from '../helpers/sshd.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { BIN, type CliResult, runCli, tempHome } from '../helpers/cli.js';
+import { freePort, type RunningSshd } from '../helpers/sshd.js';
 
 /** Users the server is seeded with; the password of each is `<name>-password`. */
 export const UI_USERS = ['viewer', 'operator'] as const;
@@ -34,87 +14,78 @@ export interface UiServer {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
   readonly device: string;
-  readonly store: KyselyStore;
-  /** Every route the API registered, as `METHOD url`. */
-  readonly apiRoutes: ReadonlySet<string>;
-  /** Resolves with the first bus event matching `match` (including ones already seen). */
-  waitForEvent(match: (event: ConfwatchEvent) => boolean, timeoutMs?: number): Promise<ConfwatchEvent>;
+  /** GET an API path with the admin token; rejects on a non-2xx answer. */
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+  api<T = any>(path: string): Promise<T>;
+  /** True when the API documents `method path` (OpenAPI form, e.g. `/api/snapshots/{id}/restore`). */
+  hasRoute(method: string, path: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
+function succeeded(result: CliResult, what: string): CliResult {
+  if (result.code !== 0) throw new Error(`${what} exited ${result.code}: ${result.stderr}`);
+  return result;
+}
+
 export async function startUiServer(options: { sshd: RunningSshd; device: string; watchGlob: string }): Promise<UiServer> {
-  const home = mkdtempSync(join(tmpdir(), 'cw-ui-home-'));
-  createMasterKeyFile(home);
-  const store = await openStore({ home, env: {} });
-  const bus = new MemoryEventBus();
-  const seen: ConfwatchEvent[] = [];
-  bus.subscribe((event) => seen.push(event));
-  const audit = new AuditRecorder(store);
-  const auth = new AuthService(new AuthRepository(store.db), audit);
-  for (const user of UI_USERS) await auth.addUser(user, user, `${user}-password`);
-
+  const home = tempHome();
+  const cli = (args: string[], stdin?: string) => runCli(args, { env: home.env, ...(stdin !== undefined ? { stdin } : {}) });
+  const { adminToken } = succeeded(await cli(['init', '--json']), 'init').json<{ adminToken: string }>();
+  for (const user of UI_USERS) succeeded(await cli(['user', 'add', user, '--role', user, '--password-stdin'], `${user}-password\n`), `user add ${user}`);
   const { sshd, device } = options;
-  await store.addDevice(
-    {
-      name: device,
-      transport: 'ssh',
-      host: sshd.host,
-      port: sshd.port,
-      user: sshd.user,
-      identityFile: sshd.clientKeyPath,
-      hostKey: sshd.hostKeyFingerprint,
-      mode: 'auto',
-      pollIntervalSec: 5,
-      sudo: false,
-      jump: null,
-      tags: ['browser-test'],
-    },
-    resolveProfiles(device, { profiles: [], watch: [options.watchGlob], exclude: [] }),
+  succeeded(
+    await cli([
+      'device', 'add', device,
+      '--host', sshd.host, '--port', String(sshd.port), '--user', sshd.user,
+      '--identity', sshd.clientKeyPath, '--host-key', sshd.hostKeyFingerprint,
+      '--watch', options.watchGlob, '--poll-interval', '5',
+    ]),
+    'device add',
   );
-  const devices = new DeviceService(store);
-  const monitor = new MonitoringService(store, bus, devices).monitor();
-  await monitor.start();
 
-  const apiRoutes = new Set<string>();
-  const api = await buildApp(
-    { store, bus, devices, auth, audit },
-    {
-      onRoute: (route) => {
-        for (const method of [route.method].flat()) apiRoutes.add(`${method} ${route.url}`);
-      },
-    },
-  );
-  const ui = Fastify();
-  installErrorHandler(ui);
-  await ui.register(webUiPlugin());
-  await ui.ready();
-
-  const server: Server = createServer((req, res) => (req.url?.startsWith('/api') ? api : ui).routing(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--json'], {
+    env: { ...process.env, ...home.env, CONFWATCH_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await listening(child);
+  const url = `http://127.0.0.1:${port}`;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     device,
-    store,
-    apiRoutes,
-    async waitForEvent(match, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = seen.find(match);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error('timed out waiting for an event');
-        await new Promise((r) => setTimeout(r, 25));
-      }
+    async api(path) {
+      const response = await fetch(url + path, { headers: { authorization: `Bearer ${adminToken}` } });
+      if (!response.ok) throw new Error(`GET ${path} answered ${response.status}: ${await response.text()}`);
+      return (await response.json()) as never;
+    },
+    async hasRoute(method, path) {
+      const document = (await (await fetch(`${url}/api/openapi.json`)).json()) as { paths?: Record<string, Record<string, unknown>> };
+      return document.paths?.[path]?.[method.toLowerCase()] !== undefined;
     },
     async close() {
-      await monitor.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await api.close();
-      await ui.close();
-      await store.close();
-      rmSync(home, { recursive: true, force: true });
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      home.remove();
     },
   };
+}
+
+/** Resolves when serve prints its `serve.listening` line; rejects if it exits first. */
+function listening(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (stdout.includes('"serve.listening"')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code} before listening:\n${stdout}\n${stderr}`)));
+  });
 }

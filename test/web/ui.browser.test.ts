@@ -16,7 +16,7 @@ import { startUiServer, type UiServer } from './ui-server.js';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const BUILT_UI = join(process.cwd(), 'dist', 'web', 'index.html');
-const RESTORE_ROUTE = 'POST /api/snapshots/:id/restore';
+const RESTORE_ROUTE = { method: 'POST', path: '/api/snapshots/{id}/restore' };
 
 /** The page's globals used inside `page.evaluate` (this file compiles without DOM types; evaluated functions cannot close over helpers). */
 type PageGlobals = {
@@ -25,6 +25,14 @@ type PageGlobals = {
   document: { documentElement: { scrollWidth: number } };
   sessionStorage: { getItem(key: string): string | null };
 };
+
+async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 const ORIGINAL = 'server {\n    listen 80;\n    # the app behind the proxy\n    proxy_pass http://app:8080;\n}\n';
 const EDITED = 'server {\n    listen 8081;\n    # the app behind the proxy\n    proxy_pass http://app:9090;\n}\n';
@@ -49,8 +57,7 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       file = join(dir, 'app.conf');
       writeFileSync(file, ORIGINAL);
       server = await startUiServer({ sshd, device: 'web1', watchGlob: `${dir}/*.conf` });
-      await server.waitForEvent((e) => e.type === 'watch.mode' && e.mode === 'realtime');
-      await server.waitForEvent((e) => e.type === 'config.changed' && e.path === file);
+      await until(async () => (await server.api('/api/files?device=web1')).files.some((f: { path: string }) => f.path === file), `${file} to be tracked`);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -91,7 +98,7 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       operator = await loggedIn('operator');
       const card = operator.getByTestId('device-card').filter({ hasText: 'web1' });
       await card.getByText('realtime', { exact: true }).waitFor();
-      await expect(card.textContent()).resolves.toMatch(/1\s*files/);
+      await expect.poll(() => card.textContent()).toMatch(/1\s*files/);
       await operator.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     });
 
@@ -103,17 +110,17 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       const item = operator.getByTestId('live-feed').locator('.feed-config-changed', { hasText: 'modified' }).filter({ hasText: file });
       await item.first().waitFor({ timeout: 2_000 });
       // Same document: the feed updated in place.
-      await expect(operator.evaluate(() => (globalThis as unknown as PageGlobals).marker)).resolves.toBe(true);
+      await expect.poll(() => operator.evaluate(() => (globalThis as unknown as PageGlobals).marker)).toBe(true);
     });
 
     it('opens the diff of the edit from the feed', async () => {
       await operator.getByTestId('live-feed').getByRole('link', { name: file }).first().click();
       await operator.getByRole('heading', { name: file }).waitFor();
-      await expect(operator.getByTestId('version').count()).resolves.toBe(2);
+      await expect.poll(() => operator.getByTestId('version').count()).toBe(2);
       const diff = operator.getByTestId('diff');
       await diff.waitFor();
-      await expect(diff.locator('.diff-removed').allTextContents()).resolves.toEqual(expect.arrayContaining([expect.stringContaining('proxy_pass http://app:8080;')]));
-      await expect(diff.locator('.diff-added').allTextContents()).resolves.toEqual(expect.arrayContaining([expect.stringContaining('listen 8081;')]));
+      await expect.poll(() => diff.locator('.diff-removed').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('proxy_pass http://app:8080;')]));
+      await expect.poll(() => diff.locator('.diff-added').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('listen 8081;')]));
       await operator.screenshot({ path: join(ARTIFACTS, 'file-timeline.png'), fullPage: true });
       await diff.screenshot({ path: join(ARTIFACTS, 'diff.png') });
     });
@@ -122,13 +129,14 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       await operator.getByRole('link', { name: 'web1' }).first().click();
       const rows = operator.getByTestId('file-row');
       await rows.first().waitFor();
-      await expect(rows.allTextContents()).resolves.toEqual([expect.stringContaining(file)]);
-      await expect(rows.first().textContent()).resolves.toContain('synced');
+      await expect.poll(() => rows.allTextContents()).toEqual([expect.stringContaining(file)]);
+      await expect.poll(() => rows.first().textContent()).toContain('synced');
       await operator.getByLabel('Path contains').fill('no-such-file');
-      await expect(rows.count()).resolves.toBe(0);
+      await expect.poll(() => rows.count()).toBe(0);
       await operator.getByLabel('Path contains').fill('app.conf');
-      await operator.getByLabel('Type').selectOption('generic');
-      await expect(rows.count()).resolves.toBe(1);
+      const { files } = await server.api('/api/files?device=web1');
+      await operator.getByLabel('Type').selectOption(files[0].configType);
+      await expect.poll(() => rows.count()).toBe(1);
       await operator.goBack();
       await operator.getByTestId('diff').waitFor();
     });
@@ -163,8 +171,8 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       await operator.goto(`${server.url}/devices/web1/graph`);
       const nodes = operator.locator('svg.graph g.node');
       await nodes.first().waitFor();
-      await expect(nodes.count()).resolves.toBe(4);
-      await expect(operator.locator('svg.graph path.edge').count()).resolves.toBe(3);
+      await expect.poll(() => nodes.count()).toBe(4);
+      await expect.poll(() => operator.locator('svg.graph path.edge').count()).toBe(3);
       const yOf = async (label: string) => {
         const box = await operator.getByRole('button', { name: label }).boundingBox();
         return box!.y;
@@ -173,8 +181,8 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       expect([...ys].sort((a, b) => a - b)).toEqual(ys);
       await operator.getByRole('button', { name: 'upstream app' }).focus();
       await operator.keyboard.press('Enter');
-      await expect(operator.getByRole('heading', { name: 'app depends on' }).isVisible()).resolves.toBe(true);
-      await expect(operator.locator('.two-columns').textContent()).resolves.toContain('app (resolves_to)');
+      await expect.poll(() => operator.getByRole('heading', { name: 'app depends on' }).isVisible()).toBe(true);
+      await expect.poll(() => operator.locator('.two-columns').textContent()).toContain('app (resolves_to)');
       await operator.screenshot({ path: join(ARTIFACTS, 'graph.png'), fullPage: true });
       await operator.unroute('**/api/devices/web1/deps');
       await operator.goBack();
@@ -184,7 +192,7 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       const viewer = await loggedIn('viewer');
       await viewer.goto(`${server.url}/devices/web1/file?path=${encodeURIComponent(file)}`);
       await viewer.getByTestId('diff').waitFor();
-      await expect(viewer.getByRole('button', { name: /Restore/ }).count()).resolves.toBe(0);
+      await expect.poll(() => viewer.getByRole('button', { name: /Restore/ }).count()).toBe(0);
     });
 
     it('logs out, and a deep link then asks to log in again', async () => {
@@ -193,7 +201,7 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       await viewer.getByRole('button', { name: 'Log in' }).waitFor();
       await viewer.goto(`${server.url}/devices/web1`);
       await viewer.getByRole('button', { name: 'Log in' }).waitFor();
-      await expect(viewer.getByTestId('file-row').count()).resolves.toBe(0);
+      await expect.poll(() => viewer.getByTestId('file-row').count()).toBe(0);
       const status = await viewer.evaluate(async () => (await fetch('/api/files')).status);
       expect(status).toBe(401);
     });
@@ -203,12 +211,13 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       expect(pageProblems).toEqual([]);
     });
 
-    const restoreReady = (): boolean => server.apiRoutes.has(RESTORE_ROUTE);
-
-    it(`restores the previous version as an operator, and the API refuses a viewer [needs ${RESTORE_ROUTE}]`, async (context) => {
-      if (!restoreReady()) context.skip(`blocked: the API does not register ${RESTORE_ROUTE} yet`);
+    it(`restores the previous version as an operator, and the API refuses a viewer [needs ${RESTORE_ROUTE.method} ${RESTORE_ROUTE.path}]`, async (context) => {
+      if (!(await server.hasRoute(RESTORE_ROUTE.method, RESTORE_ROUTE.path))) {
+        context.skip(`blocked: serve does not expose ${RESTORE_ROUTE.method} ${RESTORE_ROUTE.path} yet`);
+      }
       const viewer = await loggedIn('viewer');
-      const snapshotId = (await server.store.latestSnapshot('web1', file))!.previousId!;
+      const history = await server.api(`/api/devices/web1/files/history?path=${encodeURIComponent(file)}`);
+      const snapshotId: string = history.versions[1].id;
       const status = await viewer.evaluate(async (id) => {
         const csrf = (globalThis as unknown as PageGlobals).sessionStorage.getItem('confwatch.csrf') ?? '';
         const init = { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{"dryRun":false}' };

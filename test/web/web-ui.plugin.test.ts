@@ -1,13 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installErrorHandler } from '../../src/api/plugins/error-handler.js';
-import { CONTENT_SECURITY_POLICY, webUiPlugin } from '../../src/api/plugins/web-ui.plugin.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/api/plugins/web-ui.plugin.js';
+import { type ApiFixture, openApiFixture } from '../api/app-fixture.js';
 
-describe('web UI plugin', () => {
+describe('web UI served by the API app', () => {
   let root: string;
+  let fixture: ApiFixture;
   let app: FastifyInstance;
 
   beforeAll(async () => {
@@ -17,15 +18,12 @@ describe('web UI plugin', () => {
     writeFileSync(join(root, 'assets', 'index-abc.js'), 'console.log(1)');
     writeFileSync(join(root, 'favicon.svg'), '<svg/>');
     writeFileSync(join(root, '.secret'), 'nope');
-    app = Fastify();
-    installErrorHandler(app);
-    await app.register(webUiPlugin({ root }));
-    app.get('/api/known', async () => ({ ok: true }));
-    await app.ready();
+    fixture = await openApiFixture({ webUi: { root } });
+    app = fixture.app;
   });
 
   afterAll(async () => {
-    await app.close();
+    await fixture?.close();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -53,7 +51,10 @@ describe('web UI plugin', () => {
     const missing = await app.inject({ url: '/api/nope' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: { code: 'CW_ERR_NOT_FOUND', message: 'no route GET /api/nope' } });
-    expect((await app.inject({ url: '/api/known' })).json()).toEqual({ ok: true });
+    const health = await app.inject({ url: '/api/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.headers['content-security-policy']).toBeUndefined();
+    expect((await app.inject({ url: '/api/devices' })).statusCode).toBe(401);
   });
 
   it('never serves dotfiles or paths outside the root', async () => {

@@ -22,8 +22,8 @@ export const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; obj
 
 const DEFAULT_ROOT = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
 
-/** Vite content-hashes everything under assets/, so those never change in place. */
-const IMMUTABLE_PREFIX = `assets${sep}`;
+/** Vite content-hashes everything under /assets/, so those never change in place. */
+const IMMUTABLE_PREFIX = '/assets/';
 
 export const webUiPlugin =
   (options: WebUiOptions = {}): FastifyPluginAsync =>
@@ -31,7 +31,10 @@ export const webUiPlugin =
     const root = options.root ?? DEFAULT_ROOT;
     await app.register(fastifyStatic, { root, serve: false });
 
-    app.addHook('onSend', async (_request, reply) => {
+    // Runs after the application's own onSend hooks, so the caching decided here is the one sent.
+    app.addHook('onSend', async (request, reply) => {
+      const immutable = reply.statusCode === 200 && request.url.startsWith(IMMUTABLE_PREFIX);
+      reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
       reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'no-referrer');
@@ -41,7 +44,7 @@ export const webUiPlugin =
       if (!(await isFile(join(root, 'index.html')))) {
         throw new ConfwatchError('CW_ERR_NOT_FOUND', 'the web UI is not built: run "npm run build"');
       }
-      return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+      return reply.sendFile('index.html', { cacheControl: false });
     };
 
     app.get('/', { config: { scope: 'public' }, schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
@@ -52,10 +55,7 @@ export const webUiPlugin =
         throw new ConfwatchError('CW_ERR_NOT_FOUND', `no route GET ${request.url.split('?')[0]}`);
       }
       const file = insideRoot(wanted);
-      if (file !== null && (await isFile(join(root, file)))) {
-        const immutable = file.startsWith(IMMUTABLE_PREFIX);
-        return reply.sendFile(file, { maxAge: immutable ? '365d' : 0, immutable });
-      }
+      if (file !== null && (await isFile(join(root, file)))) return reply.sendFile(file, { cacheControl: false });
       return sendIndex(reply);
     });
   };
