@@ -22,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
+    .enablePositionalOptions()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   let exitCode: number = ExitCode.ok;

@@ -73,16 +73,20 @@ export class LocalTransport implements Transport {
       try {
         const { size } = await handle.stat();
         if (size > maxBytes) throw fileTooLarge(path, maxBytes);
-        // read one byte past the limit: the file may have grown since fstat
-        const buffer = Buffer.alloc(maxBytes + 1);
+        // The file may grow after fstat: read until EOF, never holding more than maxBytes + 1.
+        const chunks: Buffer[] = [];
         let length = 0;
+        let chunkSize = Math.min(maxBytes, size) + 1;
         for (;;) {
-          const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+          const chunk = Buffer.alloc(Math.min(chunkSize, maxBytes + 1 - length));
+          const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
           if (bytesRead === 0) break;
+          chunks.push(chunk.subarray(0, bytesRead));
           length += bytesRead;
           if (length > maxBytes) throw fileTooLarge(path, maxBytes);
+          chunkSize = 64 * 1024;
         }
-        return Buffer.from(buffer.subarray(0, length));
+        return Buffer.concat(chunks, length);
       } finally {
         await handle.close();
       }

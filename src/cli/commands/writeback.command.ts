@@ -50,6 +50,8 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
 
   const drift = program
     .command('drift')
+    // `drift --device X` lists; `drift resolve --device X PATH` resolves: the option belongs to whichever comes first.
+    .enablePositionalOptions()
     .option('--device <name>', 'only this device')
     .option('--json', 'machine-readable output')
     .description('files whose live content differs from their baseline')
