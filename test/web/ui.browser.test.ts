@@ -206,6 +206,30 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       expect(status).toBe(401);
     });
 
+    it('confirms a restore in a dialog showing the diff and the dry-run validation, then sends it with the CSRF token', async () => {
+      // The write-back answers are fixed here so the dialog's behaviour is checked on its own; the real restore is the test below.
+      const posted: { body: unknown; csrf: string | undefined }[] = [];
+      await operator.route('**/api/snapshots/*/restore', async (route) => {
+        const body = route.request().postDataJSON() as { dryRun: boolean };
+        posted.push({ body, csrf: route.request().headers()['x-csrf-token'] });
+        const validation = { status: 'valid', tool: 'nginx -t', output: 'the configuration file syntax is ok' };
+        await route.fulfill({ json: { status: body.dryRun ? 'dry-run' : 'applied', files: [{ path: file, action: 'write', diff: '', validation }] } });
+      });
+      await operator.goto(`${server.url}/devices/web1/file?path=${encodeURIComponent(file)}`);
+      await operator.getByRole('button', { name: /Restore version A/ }).click();
+      const dialog = operator.getByRole('dialog');
+      await dialog.getByTestId('diff').waitFor();
+      await expect.poll(() => dialog.getByTestId('restore-validation').textContent()).toContain('nginx -t');
+      await expect.poll(() => dialog.locator('.diff-added').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('proxy_pass http://app:8080;')]));
+      await operator.screenshot({ path: join(ARTIFACTS, 'restore-dialog.png') });
+      await dialog.getByRole('button', { name: 'Restore', exact: true }).click();
+      await dialog.waitFor({ state: 'detached' });
+      expect(posted.map((p) => p.body)).toEqual([{ dryRun: true }, { dryRun: false }]);
+      expect(posted.every((p) => typeof p.csrf === 'string' && p.csrf.length > 0)).toBe(true);
+      expect(readFileSync(file, 'utf8')).toBe(EDITED);
+      await operator.unroute('**/api/snapshots/*/restore');
+    });
+
     it('loaded nothing from other origins and raised no script errors or CSP violations on any page', () => {
       expect(foreignRequests).toEqual([]);
       expect(pageProblems).toEqual([]);

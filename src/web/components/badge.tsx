@@ -22,7 +22,7 @@ const TONE: Record<string, string> = {
 };
 
 export function Badge({ value, label }: { value: string; label?: string }) {
-  return <span className={`badge badge-${TONE[value] ?? 'muted'}`}>{label ?? value}</span>;
+  return <span className={`badge badge-${TONE[value.toLowerCase()] ?? 'muted'}`}>{label ?? value}</span>;
 }
 
 /** The risk of a version; "no risk" reads as a muted dash. */
