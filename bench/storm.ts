@@ -16,10 +16,16 @@ import type { ProfileRecord } from '../src/store/records.js';
 import { defaultMonitorParts, Monitor } from '../src/watch/monitor.js';
 import { startSshd } from '../test/helpers/sshd.js';
 
-const DIRS = 50;
 const FILES_PER_DIR = 100;
-const FILES = DIRS * FILES_PER_DIR;
 const TIMEOUT_MS = 180_000;
+
+/** `--files N` (default 5,000), spread over directories of 100 files. */
+function filesFrom(args: readonly string[]): number {
+  const i = args.indexOf('--files');
+  const files = i >= 0 ? Number(args[i + 1]) : 5_000;
+  if (!Number.isInteger(files) || files < FILES_PER_DIR) throw new Error(`--files must be an integer of at least ${FILES_PER_DIR}`);
+  return files;
+}
 
 const fileText = (d: number, f: number, branch: string) =>
   `# branch ${branch}\nservice:\n  name: svc-${d}-${f}\n  image: example/app:${branch}\n  port: ${8000 + f}\n`;
@@ -32,7 +38,9 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
   }
 }
 
-export async function run(): Promise<object> {
+export async function run(args: readonly string[] = []): Promise<object> {
+  const DIRS = Math.ceil(filesFrom(args) / FILES_PER_DIR);
+  const FILES = DIRS * FILES_PER_DIR;
   const sshd = await startSshd();
   const home = mkdtempSync(join(tmpdir(), 'cw-bench-storm-home-'));
   const root = mkdtempSync(join(tmpdir(), 'cw-bench-storm-'));

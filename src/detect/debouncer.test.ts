@@ -133,4 +133,15 @@ describe('Debouncer', () => {
     expect(batches.flat().map((r) => r.path)).toEqual(['/e/a.conf']);
     expect(debouncer.pendingCount).toBe(0);
   });
+
+  it('drain hands over every pending path, the source of a pending move included, without emitting', () => {
+    const { debouncer, batches } = setup();
+    debouncer.push(ev('/e/a.conf', 'close_write'));
+    debouncer.push(ev('/e/old.conf', 'moved_from', 7));
+    debouncer.push(ev('/f/new.conf', 'moved_to', 7));
+    expect(debouncer.drain().sort()).toEqual(['/e/a.conf', '/e/old.conf', '/f/new.conf']);
+    expect(debouncer.pendingCount).toBe(0);
+    vi.advanceTimersByTime(5_000);
+    expect(batches).toEqual([]);
+  });
 });

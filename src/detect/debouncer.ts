@@ -51,6 +51,9 @@ const WRITING: ReadonlySet<InotifyEventName> = new Set(['modify', 'create']);
 const GONE: ReadonlySet<InotifyEventName> = new Set(['delete', 'moved_from', 'delete_self', 'move_self']);
 const GIT_COMPONENT = /(^|\/)\.git(\/|$)/;
 
+/** True for a path inside (or naming) a `.git` directory. */
+export const isGitPath = (path: RemotePath): boolean => GIT_COMPONENT.test(path);
+
 export class Debouncer {
   readonly #options: DebouncerOptions;
   readonly #windows: DebounceWindows;
@@ -76,7 +79,7 @@ export class Debouncer {
     const previous = this.#previous;
     this.#previous = event;
     if (event.isDir) return;
-    if (GIT_COMPONENT.test(event.path)) this.#noteGit();
+    if (isGitPath(event.path)) this.#noteGit();
     if (!this.#options.match(event.path)) return;
 
     const now = Date.now();
@@ -98,6 +101,17 @@ export class Debouncer {
   /** Emits every pending path now (used on stop); returns what was emitted. */
   flush(): CaptureRequest[] {
     return this.#emit(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Takes every pending path (and the source of every pending move) without
+   * emitting it, for a caller that covers them another way (a directory
+   * scan after a burst).
+   */
+  drain(): RemotePath[] {
+    const paths = [...this.#pending].flatMap(([path, entry]) => (entry.movedFrom === undefined ? [path] : [path, entry.movedFrom]));
+    this.dispose();
+    return paths;
   }
 
   /** Drops pending paths and timers without emitting. */

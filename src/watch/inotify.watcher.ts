@@ -5,9 +5,13 @@
  *
  * - a new sub-directory (inotify misses what happens in it before its watch
  *   exists) is scanned at once;
- * - after a burst (more than `burstEvents` events within a second, e.g. a
- *   `git checkout`), the directories it touched are scanned once it settles,
- *   because inotifywait never reports a queue overflow;
+ * - a burst (more than `burstEvents` events within a second, or more than
+ *   `burstPaths` files waiting in the debouncer, e.g. a `git checkout`)
+ *   switches to a bulk path: file events are no longer debounced into
+ *   per-file reads; the directories they touch are scanned once, when the
+ *   burst settles. One listing and batched fetches cost far less than
+ *   thousands of single reads, and the scan also covers whatever a silently
+ *   overflowed inotify queue lost (inotifywait never reports an overflow);
  * - output that cannot be parsed exactly names a directory to scan.
  *
  * The remote command line carries a per-device marker (as the unused
@@ -16,7 +20,7 @@
  * session sshd kept alive after a partition) is killed by that marker.
  */
 import type { CaptureRequest } from '../detect/capture.js';
-import { Debouncer, type DebounceWindows } from '../detect/debouncer.js';
+import { Debouncer, type DebounceWindows, isGitPath } from '../detect/debouncer.js';
 import {
   createInotifyParser,
   type InotifyEvent,
@@ -26,7 +30,7 @@ import {
   WATCHED_EVENTS,
 } from '../detect/inotify-record.js';
 import { argvToScript, raw, sh } from '../transport/quote.js';
-import { type RemotePath, remotePathToBytes } from '../transport/remote-path.js';
+import { type RemotePath, remoteDirname, remotePathToBytes } from '../transport/remote-path.js';
 import type { RecordStream, Transport } from '../transport/transport.js';
 
 /** The part of a WatchSet the watcher uses. */
@@ -64,10 +68,19 @@ export interface InotifyWatcherOptions {
   readonly onEvent?: (event: InotifyEvent) => void;
   /** Activity under a `.git/` directory. */
   readonly onGitActivity?: () => void;
-  /** Events within one second that make a burst. Default 200. */
+  /** Events within one second that start a burst. Default 200. */
   readonly burstEvents?: number;
+  /** Files waiting in the debouncer that start a burst. Default 200. */
+  readonly burstPaths?: number;
   /** Quiet time that ends a burst. Default 500 ms. */
   readonly burstSettleMs?: number;
+  /**
+   * A burst started. Until `settled` resolves no capture requests are made:
+   * the directories the burst touches are handed to `onScanDirs` once it
+   * settles, just before `settled` resolves. Also resolves when the watcher
+   * ends mid-burst (the next start's reconcile scan covers those directories).
+   */
+  readonly onBurst?: (settled: Promise<void>) => void;
   readonly debounce?: Partial<DebounceWindows>;
 }
 
@@ -99,13 +112,10 @@ export class InotifyWatcher {
   #roots: readonly RemotePath[] = [];
   readonly #established = deferred<void>();
   readonly #ended = deferred<WatchEnd>();
-  // burst tracking: events and directories of the current one-second window
+  // event rate of the current one-second window
   #windowStart = 0;
   #windowCount = 0;
-  #windowDirs = new Set<RemotePath>();
-  #inBurst = false;
-  readonly #burstDirs = new Set<RemotePath>();
-  #burstTimer: ReturnType<typeof setTimeout> | undefined;
+  #burst: Burst | undefined;
 
   constructor(options: InotifyWatcherOptions) {
     this.#options = Object.freeze({ ...options });
@@ -158,7 +168,7 @@ export class InotifyWatcher {
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
-    clearTimeout(this.#burstTimer);
+    this.#abandonBurst();
     this.#debouncer.dispose();
     const { transport, device, instanceId, sudo } = this.#options;
     await this.#stream?.stop();
@@ -219,11 +229,21 @@ export class InotifyWatcher {
       this.#options.onScanDirs([record.dir], record.reason);
       return;
     }
-    this.#countForBurst(record);
-    if (record.isDir || this.#options.tree.match(record.path) !== null) this.#options.onEvent?.(record);
-    if (record.isDir) this.#onDirectoryEvent(record);
-    else if (record.events.some((e) => e === 'delete_self' || e === 'move_self')) this.#onSelfEvent(record);
-    else this.#debouncer.push(record);
+    const relevant = record.isDir || this.#options.tree.match(record.path) !== null;
+    if (relevant) this.#options.onEvent?.(record);
+    if (!record.isDir && record.events.some((e) => e === 'delete_self' || e === 'move_self')) {
+      this.#onSelfEvent(record);
+      return;
+    }
+    if (!this.#burst && this.#rateExceeded()) this.#startBurst();
+    if (this.#burst) {
+      this.#onBurstEvent(this.#burst, record, relevant);
+    } else if (record.isDir) {
+      this.#onDirectoryEvent(record);
+    } else {
+      this.#debouncer.push(record);
+      if (this.#debouncer.pendingCount > (this.#options.burstPaths ?? 200)) this.#startBurst();
+    }
   }
 
   #onDirectoryEvent(event: InotifyEvent): void {
@@ -241,37 +261,75 @@ export class InotifyWatcher {
     void this.#stream?.stop();
   }
 
-  #countForBurst(event: InotifyEvent): void {
+  /** Counts the event into the current one-second window; true when the window holds a burst. */
+  #rateExceeded(): boolean {
     const now = Date.now();
     if (now - this.#windowStart > 1_000) {
       this.#windowStart = now;
       this.#windowCount = 0;
-      this.#windowDirs = new Set();
     }
-    this.#windowCount++;
-    this.#windowDirs.add(event.isDir ? event.path : event.dir);
-    if (!this.#inBurst && this.#windowCount <= (this.#options.burstEvents ?? 200)) return;
-    this.#inBurst = true;
-    for (const dir of this.#windowDirs) this.#burstDirs.add(dir);
-    this.#windowDirs.clear();
-    clearTimeout(this.#burstTimer);
-    this.#burstTimer = setTimeout(() => this.#burstSettled(), this.#options.burstSettleMs ?? 500);
+    return ++this.#windowCount > (this.#options.burstEvents ?? 200);
   }
 
-  #burstSettled(): void {
-    this.#inBurst = false;
-    const dirs = [...this.#burstDirs];
-    this.#burstDirs.clear();
-    if (dirs.length > 0 && !this.#stopping) this.#options.onScanDirs(dirs, 'burst of events settled');
+  /** Takes over what the debouncer holds: those files are covered by the burst's directory scan. */
+  #startBurst(): void {
+    const burst: Burst = {
+      dirs: new Set(this.#debouncer.drain().map((path) => remoteDirname(path))),
+      git: false,
+      settled: deferred<void>(),
+      timer: undefined,
+    };
+    this.#burst = burst;
+    this.#rearmBurst(burst);
+    this.#options.onBurst?.(burst.settled.promise);
+  }
+
+  #onBurstEvent(burst: Burst, event: InotifyEvent, relevant: boolean): void {
+    this.#rearmBurst(burst);
+    if (isGitPath(event.path)) {
+      if (!burst.git) this.#options.onGitActivity?.();
+      burst.git = true;
+      return;
+    }
+    // a directory event names the directory to scan (created: its files; removed: tombstones under it)
+    if (relevant) burst.dirs.add(event.isDir ? event.path : event.dir);
+  }
+
+  #rearmBurst(burst: Burst): void {
+    clearTimeout(burst.timer);
+    burst.timer = setTimeout(() => this.#settleBurst(burst), this.#options.burstSettleMs ?? 500);
+  }
+
+  #settleBurst(burst: Burst): void {
+    this.#burst = undefined;
+    // again now: the change set the scan opens may start after the first notice has expired
+    if (burst.git) this.#options.onGitActivity?.();
+    if (burst.dirs.size > 0 && !this.#stopping) this.#options.onScanDirs([...burst.dirs], 'burst of events settled');
+    burst.settled.resolve();
+  }
+
+  #abandonBurst(): void {
+    clearTimeout(this.#burst?.timer);
+    this.#burst?.settled.resolve();
+    this.#burst = undefined;
   }
 
   #end(end: WatchEnd): void {
-    clearTimeout(this.#burstTimer);
+    this.#abandonBurst();
     // Whatever is still debouncing belongs to a dead stream; the reconcile scan of the next start covers it.
     this.#debouncer.dispose();
     this.#ended.resolve(end);
     this.#established.reject(end);
   }
+}
+
+/** A burst in progress: the directories to scan once it settles. */
+interface Burst {
+  readonly dirs: Set<RemotePath>;
+  /** Git activity was reported for this burst already. */
+  git: boolean;
+  readonly settled: ReturnType<typeof deferred<void>>;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 function deferred<T>() {

@@ -144,8 +144,9 @@ export class Monitor {
       return {
         target: transport.info.target,
         inotifywaitVersion: version,
+        // a scan is one piece of work: the change set its stores open does not close between its batches
         scan: async (source, dirs) => {
-          await scanner.scan(source, dirs ? { dirs } : undefined);
+          await correlator.whileBusy(() => scanner.scan(source, dirs ? { dirs } : undefined));
         },
         capture: async (requests) => {
           await capture.capture(await readAhead.attach(requests), 'realtime');
@@ -159,6 +160,11 @@ export class Monitor {
             sudo: device.sudo,
             program: this.#options.inotifywaitProgram,
             onGitActivity: () => correlator.noteGitActivity(),
+            // a burst is stored by one directory scan into one change set: no reads per file meanwhile
+            onBurst: (settled) => {
+              readAhead.suspendUntil(settled);
+              void correlator.whileBusy(() => settled);
+            },
             ...hooks,
             onEvent: (event) => {
               readAhead.note(event);
@@ -234,6 +240,8 @@ class ReadAhead {
   readonly #transport: Pick<Transport, 'readFile' | 'stat'>;
   readonly #watchSet: Pick<WatchSet, 'maxFileBytes'>;
   readonly #reads = new Map<RemotePath, Promise<ObservedFile | undefined>>();
+  /** Bursts in progress: no read ahead while one runs. */
+  #suspended = 0;
 
   constructor(transport: Pick<Transport, 'readFile' | 'stat'>, watchSet: Pick<WatchSet, 'maxFileBytes'>) {
     this.#transport = transport;
@@ -242,7 +250,7 @@ class ReadAhead {
 
   /** Sees every event of a watched path: a finishing event starts a read, any other one voids it. */
   note(event: InotifyEvent): void {
-    if (event.isDir) return;
+    if (event.isDir || this.#suspended > 0) return;
     if (event.events.some((e) => e === 'close_write' || e === 'moved_to')) {
       const read = this.#read(event.path);
       read.catch(() => {});
@@ -268,6 +276,13 @@ class ReadAhead {
 
   clear(): void {
     this.#reads.clear();
+  }
+
+  /** Drops the reads started so far and starts none until `settled` resolves. */
+  suspendUntil(settled: Promise<void>): void {
+    this.clear();
+    this.#suspended++;
+    void settled.finally(() => this.#suspended--);
   }
 
   async #read(path: RemotePath): Promise<ObservedFile | undefined> {

@@ -52,7 +52,15 @@ describeWithInotify(`InotifyWatcher on a real inotifywait${version ? '' : ' [ski
   const device = `rt-${process.pid}`;
 
   const startWatcher = async (
-    extra: { program?: string; burstEvents?: number; format?: ReturnType<typeof inotifyFormatFor>; glob?: string } = {},
+    extra: {
+      program?: string;
+      burstEvents?: number;
+      burstPaths?: number;
+      debounce?: { settleMs: number };
+      onBurst?: (settled: Promise<void>) => void;
+      format?: ReturnType<typeof inotifyFormatFor>;
+      glob?: string;
+    } = {},
   ) => {
     const { glob = `${dir}/**/*.conf`, format = inotifyFormatFor(version), ...options } = extra;
     const watchSet = compileWatchSet(resolveProfiles(device, { profiles: [], watch: [glob], exclude: [] }));
@@ -121,6 +129,31 @@ describeWithInotify(`InotifyWatcher on a real inotifywait${version ? '' : ' [ski
     for (let i = 0; i < 100; i++) writeFileSync(join(dir, 'burst', `f${i}.conf`), `${i}`);
     await until(() => scans.length > 0, 'the burst scan');
     expect(scans).toEqual([join(dir, 'burst')]);
+  });
+
+  it('makes no per-file requests once a burst is recognised, and settles after asking for its scan', async () => {
+    let settled: Promise<void> | undefined;
+    await startWatcher({ burstEvents: 20, onBurst: (s) => (settled = s) });
+    mkdirSync(join(dir, 'burst'));
+    await until(() => scans.includes(join(dir, 'burst')), 'the new directory scan');
+    scans.length = 0;
+    requests.length = 0;
+    for (let i = 0; i < 100; i++) writeFileSync(join(dir, 'burst', `f${i}.conf`), `${i}`);
+    await until(() => settled !== undefined, 'the burst');
+    await settled;
+    expect(scans).toEqual([join(dir, 'burst')]);
+    expect(requests.length).toBeLessThan(100);
+  });
+
+  it('hands the files waiting in the debouncer to the burst scan when too many pile up', async () => {
+    let bursts = 0;
+    await startWatcher({ burstEvents: 100_000, burstPaths: 20, debounce: { settleMs: 1_000 }, onBurst: () => bursts++ });
+    for (let i = 0; i < 50; i++) writeFileSync(join(dir, `f${i}.conf`), `${i}`);
+    await until(() => scans.length > 0, 'the burst scan');
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(bursts).toBe(1);
+    expect(scans).toEqual([dir]);
+    expect(requests).toEqual([]);
   });
 
   it('turns a name cut by a newline into a directory scan with the newline format', async () => {
