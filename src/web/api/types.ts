@@ -39,35 +39,10 @@ export interface HistoryPage {
   readonly nextCursor: string | null;
 }
 
-export interface DiffCell {
-  readonly line: number;
-  readonly text: string;
-}
+/** `GET /api/diff?from=&to=` (SSE-free, pure data: type-only import from the service). */
+export type { DiffCell, DiffRow, ContentDiff as DiffResult } from '../../services/diff.service.js';
 
-export interface DiffRow {
-  readonly kind: 'context' | 'removed' | 'added' | 'changed';
-  readonly left: DiffCell | null;
-  readonly right: DiffCell | null;
-}
-
-/** `GET /api/diff?from=&to=`. */
-export interface DiffResult {
-  readonly binary: boolean;
-  readonly message?: string;
-  readonly unified: string;
-  readonly rows: readonly DiffRow[];
-  readonly added: number;
-  readonly removed: number;
-}
-
-export interface ChangeSet {
-  readonly id: string;
-  readonly device: string;
-  readonly title: string;
-  readonly count: number;
-  readonly openedAt: string;
-  readonly closedAt: string | null;
-}
+export type { ChangeSetRecord as ChangeSet } from '../../store/records.js';
 
 /** The impact assessment stored with a snapshot (`impact` in ImpactView). */
 export interface Impact {

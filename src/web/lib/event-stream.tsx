@@ -5,22 +5,8 @@
  * reconnects by itself and resumes from Last-Event-ID.
  */
 import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
-import type { ConfwatchEvent, EventType, WatchMode } from '../api/types.js';
-
-/** The SPEC §5 catalog: SSE delivers named events only to listeners of that name. */
-const EVENT_TYPES: readonly EventType[] = [
-  'device.connected',
-  'device.disconnected',
-  'watch.mode',
-  'file.event',
-  'config.changed',
-  'config.changeset',
-  'config.drift.detected',
-  'config.drift.resolved',
-  'validation.failed',
-  'writeback.applied',
-  'writeback.failed',
-];
+import { EVENT_TYPES } from '../../events/event-map.js';
+import type { ConfwatchEvent, WatchMode } from '../api/types.js';
 
 /** Events kept for the live feed. */
 const FEED_LENGTH = 100;
