@@ -100,10 +100,10 @@ export class Scanner {
     const tracked = new Map(allTracked.filter((t) => inScope(t.path)).map((t) => [t.path, t]));
 
     const requests: CaptureRequest[] = [];
-    const toFetch: RemotePath[] = [];
+    const toFetch: ListingEntry[] = [];
     for (const entry of entries) {
       const verdict = judge(entry, tracked.get(entry.path), listing.incremental, watchSet.maxFileBytes(entry.path));
-      if (verdict.need === 'fetch') toFetch.push(entry.path);
+      if (verdict.need === 'fetch') toFetch.push(entry);
       else if (verdict.need === 'capture') requests.push({ path: entry.path, kind: 'changed', detectedAt, observed: verdict.observed });
     }
     const listed = new Set(entries.map((e) => e.path));
@@ -115,15 +115,25 @@ export class Scanner {
     const capture = async (batch: CaptureRequest[]) => {
       stored += (await this.#deps.capture.capture(batch, source, { initial: allTracked.length === 0 })).length;
     };
-    await capture(requests);
-    const batchSize = Math.max(1, this.#deps.fetchBatch ?? 500);
-    for (let i = 0; i < toFetch.length; i += batchSize) {
-      const fetchRequests = toFetch.slice(i, i + batchSize).map((path) => ({ path, maxBytes: watchSet.maxFileBytes(path) }));
+    const fetchBatch = async (batch: readonly ListingEntry[]): Promise<CaptureRequest[]> => {
+      const fetchRequests = batch.map(({ path }) => ({ path, maxBytes: watchSet.maxFileBytes(path) }));
       const fetchScript = buildFetchScript(fetchRequests);
       const fetched = await transport.run(fetchScript, { sudo: device.sudo });
       traffic.bytes += fetchScript.bytes.length + fetched.stdout.length + fetched.stderr.length;
       traffic.commands += 1;
-      await capture(parseFetch(fetched.stdout, fetchRequests).map((f) => ({ path: f.path, kind: 'changed', detectedAt, observed: observedFromFetch(f) })));
+      return parseFetch(fetched.stdout, fetchRequests).map((f) => ({ path: f.path, kind: 'changed', detectedAt, observed: observedFromFetch(f) }));
+    };
+    await capture(requests);
+    // the next batch is fetched while the current one is stored: at most two batches of contents in memory
+    const batches = fetchBatches(toFetch, Math.max(1, this.#deps.fetchBatch ?? 500));
+    let fetching = batches[0] ? fetchBatch(batches[0]) : undefined;
+    for (let i = 0; fetching; i++) {
+      const fetched = await fetching;
+      const next = batches[i + 1];
+      fetching = next ? fetchBatch(next) : undefined;
+      // a failed fetch surfaces when its batch is reached
+      fetching?.catch(() => undefined);
+      await capture(fetched);
     }
     if (!scoped) this.#token = nextToken;
 
@@ -138,6 +148,27 @@ export class Scanner {
     this.#deps.log?.debug({ device: device.name, source, incremental: listing.incremental, ...summary }, 'scan finished');
     return summary;
   }
+}
+
+/** Listed bytes fetched in one request at most (a single larger file still gets a request of its own). */
+const MAX_FETCH_BATCH_BYTES = 32 * 1024 * 1024;
+
+/** Splits the files to fetch into requests of at most `size` files and MAX_FETCH_BATCH_BYTES listed bytes. */
+function fetchBatches(entries: readonly ListingEntry[], size: number): ListingEntry[][] {
+  const batches: ListingEntry[][] = [];
+  let batch: ListingEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    if (batch.length > 0 && (batch.length >= size || bytes + entry.size > MAX_FETCH_BATCH_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += entry.size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
 
 /** Decides what a listed file needs; exported for tests. */
