@@ -13,7 +13,7 @@ import type { InotifyEvent } from '../detect/inotify-record.js';
 import { inotifyFormatFor } from '../detect/inotify-record.js';
 import { ConfwatchError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../logging.js';
+import { createLogger, type Logger } from '../logging.js';
 import type { DeviceRecord, ProfileRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { createTransport } from '../transport/factory.js';
@@ -65,6 +65,7 @@ export interface MonitorOptions {
   readonly inotifywaitProgram?: string;
   /** Reconnect backoff per device. Default 1 s doubling to 60 s. */
   readonly backoff?: () => Backoff;
+  /** Where failed captures and scans are reported. Default: the `watch.monitor` component logger. */
   readonly log?: Logger;
 }
 
@@ -115,7 +116,9 @@ export class Monitor {
   }
 
   #supervise(device: DeviceRecord, profiles: readonly ProfileRecord[]): Supervisor {
-    const { store, bus, log } = this.#options;
+    const { store, bus } = this.#options;
+    // a failed capture or scan must never pass unnoticed
+    const log = this.#options.log ?? createLogger('watch.monitor');
     const watchSet = compileWatchSet(profiles);
     const correlator = new Correlator({ device: device.name, store, bus, log });
     this.#correlators.push(correlator);
@@ -127,7 +130,7 @@ export class Monitor {
       verifyIntervalMs: this.#options.verifyIntervalMs,
       backoff: this.#options.backoff?.(),
       connect: () => this.#connect({ device, watchSet, correlator }),
-      onError: (error) => log?.warn({ device: device.name, err: error }, 'capture or scan failed'),
+      onError: (error) => log.warn({ device: device.name, err: error }, 'capture or scan failed'),
     });
   }
 
