@@ -5,13 +5,16 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { buildApp } from '../api/app.js';
+import { depsRoutes } from '../api/routes/deps.routes.js';
+import { validationRoutes } from '../api/routes/validation.routes.js';
+import { writebackRoutes } from '../api/routes/writeback.routes.js';
 import type { Logger } from '../logging.js';
 import type { Services } from './services.js';
 
 export interface ServerOptions {
   readonly host: string;
   readonly port: number;
-  /** Route plugins of optional features (write-back…), registered inside the guard. */
+  /** Route plugins of the features, registered inside the guard. Default `featureRoutes(services)`. */
   readonly features?: readonly FastifyPluginAsync[];
   readonly log?: Logger;
 }
@@ -19,6 +22,11 @@ export interface ServerOptions {
 export interface RunningServer {
   readonly url: string;
   close(): Promise<void>;
+}
+
+/** The routes of the features built on the services: write-back, validation and the dependency graph. */
+export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store'>): FastifyPluginAsync[] {
+  return [writebackRoutes(services.writeback, services.store), validationRoutes(services.validation), depsRoutes(services.dependencies, services.store)];
 }
 
 export async function startServer(services: Services, options: ServerOptions): Promise<RunningServer> {
@@ -29,7 +37,7 @@ export async function startServer(services: Services, options: ServerOptions): P
       devices: services.devices,
       auth: services.auth,
       audit: services.audit,
-      ...(options.features ? { features: options.features } : {}),
+      features: options.features ?? featureRoutes(services),
     },
     { webUi: true },
   );

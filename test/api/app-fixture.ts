@@ -14,6 +14,11 @@ import type { Role } from '../../src/auth/scopes.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import { type AuthService, createAuthService } from '../../src/services/auth.service.js';
 import { DeviceService } from '../../src/services/device.service.js';
+import { featureRoutes } from '../../src/services/server.js';
+import { ValidationService } from '../../src/services/validation.service.js';
+import { WritebackService } from '../../src/services/writeback.service.js';
+import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
+import { validateContent } from '../../src/validate/validator.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
 import { createMasterKeyFile } from '../../src/store/keyring.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -30,7 +35,26 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-export async function openApiFixture(options: AppOptions = {}, features: readonly FastifyPluginAsync[] = []): Promise<ApiFixture> {
+/** What feature routes are built from: the fixture's own store, bus and devices. */
+export interface FixtureParts {
+  readonly store: KyselyStore;
+  readonly bus: MemoryEventBus;
+  readonly devices: DeviceService;
+}
+
+/** The product's feature routes (write-back, validation, dependency graph) over the fixture's parts, as `serve` wires them. */
+export const productFeatures = ({ store, bus, devices }: FixtureParts): FastifyPluginAsync[] =>
+  featureRoutes({
+    store,
+    writeback: new WritebackService({ store, bus, openTransport: (device) => devices.openTransport(device), validate: validateContent }),
+    validation: new ValidationService(store, devices, bus),
+    dependencies: new DependencyEdgeStore(store.db),
+  });
+
+export async function openApiFixture(
+  options: AppOptions = {},
+  features: readonly FastifyPluginAsync[] | ((parts: FixtureParts) => readonly FastifyPluginAsync[]) = [],
+): Promise<ApiFixture> {
   const home = mkdtempSync(join(tmpdir(), 'cw-api-'));
   createMasterKeyFile(home);
   const store = await openStore({ home, env: {} });
@@ -42,7 +66,9 @@ export async function openApiFixture(options: AppOptions = {}, features: readonl
     await auth.addUser(role, role, `${role}-password`);
     tokens[role] = (await auth.createToken(role)).token;
   }
-  const app = await buildApp({ store, bus, devices: new DeviceService(store), auth, audit, features }, options).catch(async (error) => {
+  const devices = new DeviceService(store);
+  const routes = typeof features === 'function' ? features({ store, bus, devices }) : features;
+  const app = await buildApp({ store, bus, devices, auth, audit, features: routes }, options).catch(async (error) => {
     await store.close();
     rmSync(home, { recursive: true, force: true });
     throw error;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyPluginAsync } from 'fastify';
 import { SCOPES, type Role, type Scope, roleHasScope } from '../../src/auth/scopes.js';
-import { type ApiFixture, openApiFixture } from './app-fixture.js';
+import { type ApiFixture, openApiFixture, productFeatures } from './app-fixture.js';
 
 interface SeenRoute {
   method: string;
@@ -18,11 +18,14 @@ const seen: SeenRoute[] = [];
 let fx: ApiFixture;
 
 beforeAll(async () => {
-  fx = await openApiFixture({
-    onRoute: (route) => {
-      for (const method of [route.method].flat()) if (method !== 'HEAD') seen.push({ method, url: route.url, scope: route.scope });
+  fx = await openApiFixture(
+    {
+      onRoute: (route) => {
+        for (const method of [route.method].flat()) if (method !== 'HEAD') seen.push({ method, url: route.url, scope: route.scope });
+      },
     },
-  });
+    productFeatures,
+  );
 });
 afterAll(() => fx.close());
 
@@ -39,6 +42,21 @@ describe('route scopes', () => {
     const undeclared = seen.filter((r) => r.scope === undefined).map((r) => `${r.method} ${r.url}`);
     expect(undeclared).toEqual([]);
     for (const route of seen) expect([...SCOPES, 'public']).toContain(route.scope);
+  });
+
+  it('includes the feature routes (write-back, validation, dependency graph) with their scopes', () => {
+    const scopes = Object.fromEntries(seen.map((r) => [`${r.method} ${r.url}`, r.scope]));
+    expect(scopes).toMatchObject({
+      'POST /api/snapshots/:id/restore': 'config:restore',
+      'GET /api/drift': 'config:view',
+      'POST /api/drift/resolve': 'config:restore',
+      'POST /api/rollback-plans': 'config:restore',
+      'GET /api/rollback-plans/:id': 'config:view',
+      'POST /api/rollback-plans/:id/apply': 'config:restore',
+      'POST /api/batches': 'config:edit',
+      'POST /api/validate': 'config:edit',
+      'GET /api/devices/:device/deps': 'config:view',
+    });
   });
 
   it('marks only login, health and the OpenAPI routes public', () => {
