@@ -3,7 +3,7 @@
  * another branch does) on an SSH device over loopback, monitored in
  * realtime by the real Monitor. Reports how many were stored, in how many
  * change sets, the time from the end of the rewrite to the last snapshot,
- * and the peak RSS of this process.
+ * and the peak RSS of this process. `--files N` scales it (default 5,000).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
