@@ -295,6 +295,18 @@ describeWith('nginx (apt-get install nginx)', nginxPresent, 'feature routes: wri
     expect(missingDevice.json().error.message).toContain('device');
   });
 
+  it('documents every feature route with its scope in the OpenAPI document', async () => {
+    const paths = (await fx.app.inject({ url: '/api/openapi.json' })).json().paths;
+    expect(paths['/api/snapshots/{id}/restore'].post['x-scope']).toBe('config:restore');
+    expect(paths['/api/drift'].get['x-scope']).toBe('config:view');
+    expect(paths['/api/drift/resolve'].post['x-scope']).toBe('config:restore');
+    expect(paths['/api/rollback-plans'].post['x-scope']).toBe('config:restore');
+    expect(paths['/api/rollback-plans/{id}/apply'].post['x-scope']).toBe('config:restore');
+    expect(paths['/api/batches'].post['x-scope']).toBe('config:edit');
+    expect(paths['/api/validate'].post['x-scope']).toBe('config:edit');
+    expect(paths['/api/devices/{device}/deps'].get['x-scope']).toBe('config:view');
+  });
+
   it('serves the dependency graph, and one service’s upstream and downstream', async () => {
     const edges = new DependencyEdgeStore(fx.store.db);
     await edges.addManual(DEVICE, 'proxy', 'app');
