@@ -4,6 +4,7 @@
  * forward (its snapshots recorded); anything else is rolled back from the
  * backups. Temp files left on hosts are removed either way.
  */
+import { transportPool } from './transport-pool.js';
 import type { DeviceRecord } from '../store/records.js';
 import type { Transport } from '../transport/transport.js';
 import { type BatchJournal, Journal, ownerIsGone } from './journal.js';
@@ -37,15 +38,8 @@ async function recoverOne(deps: WritebackDeps, journal: Journal): Promise<Recove
     const device = await deps.store.getDevice(name);
     if (device) devices.set(name, device);
   }
-  const transports = new Map<string, Transport>();
-  const transportOf = async (device: DeviceRecord) => {
-    let t = transports.get(device.name);
-    if (!t) {
-      t = await deps.transportFor(device);
-      transports.set(device.name, t);
-    }
-    return t;
-  };
+  const pool = transportPool((device) => deps.transportFor(device));
+  const { transportOf } = pool;
   try {
     if (state.phase === 'committing' && (await allRenamed(state, devices, transportOf))) {
       await recordOutcome(deps, state, {
@@ -64,7 +58,7 @@ async function recoverOne(deps: WritebackDeps, journal: Journal): Promise<Recove
     return 'pending';
   } finally {
     await removeAllTemps(state.entries, devices, transportOf);
-    await Promise.all([...transports.values()].map((t) => t.close().catch(() => undefined)));
+    await pool.closeAll();
   }
 }
 

@@ -13,6 +13,7 @@
  * - verify: live hashes re-read; any mismatch undoes the whole batch.
  * Temp files are removed in `finally` whatever happened.
  */
+import { transportPool } from './transport-pool.js';
 import { ConfwatchError, toConfwatchError } from '../errors.js';
 import type { SnapshotSource } from '../events/event-map.js';
 import type { DeviceRecord, ValidationResult } from '../store/records.js';
@@ -94,15 +95,8 @@ interface Prepared {
 export async function runBatch(deps: WritebackDeps, changes: readonly BatchChange[], options: BatchOptions): Promise<BatchResult> {
   assertDistinct(changes);
   const batchId = newId();
-  const transports = new Map<string, Transport>();
-  const transportOf = async (device: DeviceRecord) => {
-    let t = transports.get(device.name);
-    if (!t) {
-      t = await deps.transportFor(device);
-      transports.set(device.name, t);
-    }
-    return t;
-  };
+  const pool = transportPool((device) => deps.transportFor(device));
+  const { transportOf } = pool;
   try {
     if (options.dryRun) return { batchId, status: 'dry-run', files: (await inspect(deps, changes, options, transportOf)).map((p) => p.result) };
     // The lock covers the checks too: what was checked is what gets replaced.
@@ -131,7 +125,7 @@ export async function runBatch(deps: WritebackDeps, changes: readonly BatchChang
       };
     });
   } finally {
-    await Promise.all([...transports.values()].map((t) => t.close().catch(() => undefined)));
+    await pool.closeAll();
   }
 }
 
