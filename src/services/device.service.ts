@@ -39,6 +39,8 @@ export interface AddDeviceInput {
   readonly hostKey?: string;
   /** Trust whatever key the host presents now (TOFU). */
   readonly trustHostKey?: boolean;
+  /** Validate every captured version with the real tool, in the background. */
+  readonly validateOnCapture?: boolean;
   /** Store the device without a pin (imports); it cannot connect until `device trust`. */
   readonly deferHostKey?: boolean;
 }
@@ -93,6 +95,7 @@ export class DeviceService {
       throw new ConfwatchError('CW_ERR_USAGE', (error as Error).message);
     }
     if (profiles.length === 0) throw new ConfwatchError('CW_ERR_USAGE', 'give at least one --profile P or --watch GLOB');
+    if (input.validateOnCapture) profiles = profiles.map((p) => ({ ...p, validateOnCapture: true }));
 
     const host = local ? 'localhost' : (input.host as string);
     const port = input.port ?? 22;

@@ -17,7 +17,11 @@ export interface ServerOptions {
   /** Route plugins of the features, registered inside the guard. Default `featureRoutes(services)`. */
   readonly features?: readonly FastifyPluginAsync[];
   readonly log?: Logger;
+  /** How often every device is checked for drift. Default 30 min; 0 turns it off. */
+  readonly driftIntervalMs?: number;
 }
+
+export const DEFAULT_DRIFT_INTERVAL_MS = 30 * 60 * 1000;
 
 export interface RunningServer {
   readonly url: string;
@@ -51,11 +55,21 @@ export async function startServer(services: Services, options: ServerOptions): P
     await app.close();
     throw error;
   }
+  const driftIntervalMs = options.driftIntervalMs ?? DEFAULT_DRIFT_INTERVAL_MS;
+  const driftTimer =
+    driftIntervalMs > 0
+      ? setInterval(() => {
+          // Findings become config.drift.detected events and tracked-file statuses.
+          services.writeback.checkDrift().catch((error: unknown) => options.log?.warn({ err: error }, 'periodic drift check failed'));
+        }, driftIntervalMs)
+      : undefined;
+  driftTimer?.unref();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     async close() {
+      clearInterval(driftTimer);
       await app.close();
       await monitor.stop();
     },

@@ -48,8 +48,10 @@ export async function openServices(environment: Environment): Promise<Services> 
     openTransport: (device) => devices.openTransport(device),
     validate: validateContent,
   });
+  const validation = new ValidationService(store, devices, bus);
   const afterStore = (records: SnapshotRecord[]) => {
     analysis.enqueue(records);
+    void validation.enqueueCaptured(records).catch(() => undefined);
     void reconcileAutomatically(store, writeback, records);
   };
   return {
@@ -62,10 +64,11 @@ export async function openServices(environment: Environment): Promise<Services> 
     dependencies,
     auth: createAuthService(store.db, store),
     audit,
-    validation: new ValidationService(store, devices, bus),
+    validation,
     writeback,
     close: async () => {
       await analysis.idle();
+      await validation.idle();
       await store.close();
     },
   };

@@ -7,7 +7,7 @@
 import { ConfwatchError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { sha256Hex } from '../detect/hash.js';
-import type { ValidationResult } from '../store/records.js';
+import type { SnapshotRecord, ValidationResult } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import type { RemotePath } from '../transport/remote-path.js';
 import { validateContent } from '../validate/validator.js';
@@ -24,10 +24,15 @@ export interface FileValidation extends ValidationResult {
   readonly recorded: boolean;
 }
 
+/** Background validations of captured versions running at once. */
+const CAPTURE_VALIDATION_CONCURRENCY = 2;
+
 export class ValidationService {
   readonly #store: SnapshotStore;
   readonly #devices: DeviceService;
   readonly #bus: EventBus;
+  readonly #pending: SnapshotRecord[] = [];
+  #running = 0;
 
   constructor(store: SnapshotStore, devices: DeviceService, bus: EventBus) {
     this.#store = store;
@@ -60,6 +65,41 @@ export class ValidationService {
       throw new ConfwatchError('CW_ERR_REMOTE_COMMAND', `validation of ${path} on ${deviceName} failed: ${(error as Error).message}`, { cause: error });
     } finally {
       await transport.close();
+    }
+  }
+
+  /**
+   * Queues captured versions whose profile asks for validation on capture
+   * (`validateOnCapture`); at most two run at once, off the capture path.
+   */
+  async enqueueCaptured(records: readonly SnapshotRecord[]): Promise<void> {
+    for (const device of new Set(records.map((r) => r.device))) {
+      const watchSet = compileWatchSet(await this.#store.listProfiles(device));
+      if (!watchSet.profiles.some((p) => p.validateOnCapture)) continue;
+      for (const record of records) {
+        if (record.device === device && record.hasContent && watchSet.match(record.path)?.profile.validateOnCapture) this.#pending.push(record);
+      }
+    }
+    this.#drain();
+  }
+
+  /** Resolves once every queued background validation has finished. */
+  async idle(): Promise<void> {
+    while (this.#running > 0 || this.#pending.length > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  #drain(): void {
+    while (this.#running < CAPTURE_VALIDATION_CONCURRENCY && this.#pending.length > 0) {
+      const record = this.#pending.shift() as SnapshotRecord;
+      this.#running++;
+      this.#store
+        .readContent(record)
+        .then((content) => this.validate(record.device, record.path, content))
+        .catch(() => undefined)
+        .finally(() => {
+          this.#running--;
+          this.#drain();
+        });
     }
   }
 

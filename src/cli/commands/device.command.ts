@@ -22,6 +22,7 @@ interface AddOptions {
   trustHostKey?: boolean;
   hostKey?: string;
   passphraseStdin?: boolean;
+  validateOnCapture?: boolean;
   json?: boolean;
 }
 
@@ -49,6 +50,7 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
     .option('--sudo', 'read and write through sudo -n')
     .option('--jump <device>', 'connect through another device')
     .option('--tag <tag>', 'tag; repeatable', collect)
+    .option('--validate-on-capture', 'validate every captured version with the real tool (nginx -t, sshd -t, …) in the background')
     .option('--trust-host-key', 'pin the host key the host presents now')
     .option('--host-key <fingerprint>', 'pin this host key (SHA256:…)')
     .option('--json', 'machine-readable output')
@@ -79,6 +81,7 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
         tags: opts.tag ?? [],
         ...(opts.hostKey ? { hostKey: opts.hostKey } : {}),
         trustHostKey: opts.trustHostKey === true,
+        validateOnCapture: opts.validateOnCapture === true,
       });
       out.result({ ...added, profiles }, (d) => `added ${describe(d)}\n${d.profiles.map(describeProfile).join('\n')}`);
     });

@@ -12,9 +12,10 @@ export function registerServeCommand(program: Command, { ctx, output }: CommandE
     .description('run the API, the web UI and monitoring of every device')
     .option('--host <address>', 'listen address', '127.0.0.1')
     .option('--port <n>', 'listen port', intOption('--port'), 7474)
+    .option('--drift-interval <seconds>', 'check every device for drift this often (0: never)', intOption('--drift-interval'), 1800)
     .option('--embedded', 'first run on this machine: init if needed and watch this host as the `local` device')
     .option('--json', 'NDJSON status lines on stdout')
-    .action(async (opts: { host: string; port: number; embedded?: boolean; json?: boolean }) => {
+    .action(async (opts: { host: string; port: number; driftInterval: number; embedded?: boolean; json?: boolean }) => {
       const out = output(opts);
       if (opts.port < 1 || opts.port > 65535) throw new ConfwatchError('CW_ERR_USAGE', '--port must be 1–65535');
       if (opts.embedded) {
@@ -31,7 +32,7 @@ export function registerServeCommand(program: Command, { ctx, output }: CommandE
         if (event.type === 'watch.mode') out.line(event, `${event.device}: ${event.mode} (${event.reason})`);
         else if (event.type === 'device.disconnected') out.line(event, `${event.device}: disconnected (${event.reason})`);
       });
-      const server = await startServer(services, { host: opts.host, port: opts.port });
+      const server = await startServer(services, { host: opts.host, port: opts.port, driftIntervalMs: opts.driftInterval * 1000 });
       out.line({ type: 'serve.listening', url: server.url }, `confwatch listening on ${server.url}`);
       await waitForSignal();
       out.note('stopping…');
