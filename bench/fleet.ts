@@ -20,11 +20,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryEventBus } from '../src/events/memory.bus.js';
-import { createMasterKeyFile } from '../src/store/keyring.js';
 import { openStore } from '../src/store/open-store.js';
 import { defaultMonitorParts, Monitor } from '../src/watch/monitor.js';
-import { resolveProfiles } from '../src/watch/profiles.js';
+import { sleep } from '../test/helpers/monitor.js';
 import { type RunningSshd, startSshd } from '../test/helpers/sshd.js';
+import { openStoreWithKey, sshDevice, watching } from '../test/helpers/store.js';
 
 const CHILD_FLAG = '--fleet-monitor-child';
 const USER_PREFIX = 'cwfleet';
@@ -55,7 +55,6 @@ interface ChildInput {
   readonly dirs: Record<string, string>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const numbered = (prefix: string, i: number) => `${prefix}${String(i).padStart(3, '0')}`;
@@ -109,27 +108,10 @@ function createFleetUser(i: number, publicKey: Buffer): FleetUser {
 }
 
 async function registerDevices(home: string, sshd: RunningSshd, users: readonly FleetUser[]): Promise<void> {
-  createMasterKeyFile(home);
-  const store = await openStore({ home });
+  const store = await openStoreWithKey(home);
   try {
     for (const user of users) {
-      await store.addDevice(
-        {
-          name: user.device,
-          transport: 'ssh',
-          host: sshd.host,
-          port: sshd.port,
-          user: user.name,
-          identityFile: sshd.clientKeyPath,
-          hostKey: sshd.hostKeyFingerprint,
-          mode: 'realtime',
-          pollIntervalSec: null,
-          sudo: false,
-          jump: null,
-          tags: ['fleet'],
-        },
-        resolveProfiles(user.device, { profiles: [], watch: [`${user.dir}/**/*.conf`], exclude: [] }),
-      );
+      await store.addDevice(sshDevice(user.device, sshd, { user: user.name, tags: ['fleet'] }), watching(user.device, `${user.dir}/**/*.conf`));
     }
   } finally {
     await store.close();

@@ -9,17 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryEventBus } from '../src/events/memory.bus.js';
-import { createMasterKeyFile } from '../src/store/keyring.js';
-import { openStore } from '../src/store/open-store.js';
 import { defaultMonitorParts, Monitor } from '../src/watch/monitor.js';
-import { resolveProfiles } from '../src/watch/profiles.js';
+import { sleep } from '../test/helpers/monitor.js';
 import { startSshd } from '../test/helpers/sshd.js';
+import { openTempStore, sshDevice, watching } from '../test/helpers/store.js';
 
 const EDITS = 200;
 const INTERVAL_MS = 300;
 const FILE_BYTES = 2_048;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -29,29 +26,12 @@ function percentile(sorted: readonly number[], p: number): number {
 
 export async function run(): Promise<object> {
   const sshd = await startSshd();
-  const home = mkdtempSync(join(tmpdir(), 'cw-bench-home-'));
+  const temp = await openTempStore('cw-bench-home-');
+  const store = temp.store;
   const dir = mkdtempSync(join(tmpdir(), 'cw-bench-data-'));
-  createMasterKeyFile(home);
-  const store = await openStore({ home });
   const bus = new MemoryEventBus();
   const device = 'bench-latency';
-  await store.addDevice(
-    {
-      name: device,
-      transport: 'ssh',
-      host: sshd.host,
-      port: sshd.port,
-      user: sshd.user,
-      identityFile: sshd.clientKeyPath,
-      hostKey: sshd.hostKeyFingerprint,
-      mode: 'realtime',
-      pollIntervalSec: null,
-      sudo: false,
-      jump: null,
-      tags: [],
-    },
-    resolveProfiles(device, { profiles: [], watch: [`${dir}/*.conf`], exclude: [] }),
-  );
+  await store.addDevice(sshDevice(device, sshd), watching(device, `${dir}/*.conf`));
 
   const closedAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -81,9 +61,8 @@ export async function run(): Promise<object> {
     await sleep(2_000);
   } finally {
     await monitor.stop();
-    await store.close();
+    await temp.close();
     await sshd.stop();
-    rmSync(home, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   }
 

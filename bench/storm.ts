@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfwatchEvent } from '../src/events/event-map.js';
 import { MemoryEventBus } from '../src/events/memory.bus.js';
-import { createMasterKeyFile } from '../src/store/keyring.js';
-import { openStore } from '../src/store/open-store.js';
-import type { ProfileRecord } from '../src/store/records.js';
 import { defaultMonitorParts, Monitor } from '../src/watch/monitor.js';
+import { sleep, until as waitUntil } from '../test/helpers/monitor.js';
 import { startSshd } from '../test/helpers/sshd.js';
+import { customProfile, openTempStore, sshDevice } from '../test/helpers/store.js';
 
 const FILES_PER_DIR = 100;
 const TIMEOUT_MS = 180_000;
@@ -30,22 +29,15 @@ function filesFrom(args: readonly string[]): number {
 const fileText = (d: number, f: number, branch: string) =>
   `# branch ${branch}\nservice:\n  name: svc-${d}-${f}\n  image: example/app:${branch}\n  port: ${8000 + f}\n`;
 
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (condition: () => boolean, timeoutMs: number, what: string) => waitUntil(condition, what, timeoutMs, 50);
 
 export async function run(args: readonly string[] = []): Promise<object> {
   const DIRS = Math.ceil(filesFrom(args) / FILES_PER_DIR);
   const FILES = DIRS * FILES_PER_DIR;
   const sshd = await startSshd();
-  const home = mkdtempSync(join(tmpdir(), 'cw-bench-storm-home-'));
+  const temp = await openTempStore('cw-bench-storm-home-');
+  const store = temp.store;
   const root = mkdtempSync(join(tmpdir(), 'cw-bench-storm-'));
-  createMasterKeyFile(home);
-  const store = await openStore({ home });
   const bus = new MemoryEventBus({ replaySize: 100 });
   const changed: { event: ConfwatchEvent<'config.changed'>; at: number }[] = [];
   const changeSets: ConfwatchEvent<'config.changeset'>[] = [];
@@ -65,23 +57,7 @@ export async function run(args: readonly string[] = []): Promise<object> {
       mkdirSync(join(root, `stack${d}`));
       for (let f = 0; f < FILES_PER_DIR; f++) writeFileSync(join(root, `stack${d}`, `svc${f}.conf`), fileText(d, f, 'main'));
     }
-    const profile: ProfileRecord = {
-      device: 'storm',
-      name: 'custom',
-      configType: null,
-      paths: [`${root}/**/*.conf`],
-      exclude: [],
-      pollIntervalSec: 300,
-      maxFileBytes: 1024 * 1024,
-      validateCommand: null,
-      reloadCommand: null,
-      validateOnCapture: false,
-      autoReconcile: 'off',
-    };
-    await store.addDevice(
-      { name: 'storm', transport: 'ssh', host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.clientKeyPath, hostKey: sshd.hostKeyFingerprint, mode: 'realtime', pollIntervalSec: null, sudo: false, jump: null, tags: [], passphrase: null },
-      [profile],
-    );
+    await store.addDevice(sshDevice('storm', sshd, { passphrase: null }), [customProfile('storm', [`${root}/**/*.conf`])]);
     monitor = new Monitor({ store, bus, parts: defaultMonitorParts(), devices: ['storm'] });
     const startedAt = performance.now();
     await monitor.start();
@@ -106,7 +82,7 @@ export async function run(args: readonly string[] = []): Promise<object> {
     const last = changed.at(-1)?.at ?? rewriteEnd;
     // let the change set close (quiet gap 2 s)
     await until(() => changeSets.length > 0, 10_000, 'the change set to close').catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 2_500));
+    await sleep(2_500);
 
     return {
       scenario: 'storm',
@@ -126,9 +102,8 @@ export async function run(args: readonly string[] = []): Promise<object> {
   } finally {
     clearInterval(sampler);
     await monitor?.stop();
-    await store.close();
+    await temp.close();
     await sshd.stop();
     rmSync(root, { recursive: true, force: true });
-    rmSync(home, { recursive: true, force: true });
   }
 }

@@ -12,6 +12,7 @@ import type { Role } from '../../src/auth/scopes.js';
 import type { ConfigType } from '../../src/parsers/parser.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
 import { commandExists, describeWith } from '../helpers/components.js';
+import { customProfile } from '../helpers/store.js';
 import { type ApiFixture, openApiFixture, productFeatures } from './app-fixture.js';
 
 const nginxPresent = commandExists('nginx') || existsSync('/usr/sbin/nginx');
@@ -35,21 +36,7 @@ describeWith('nginx (apt-get install nginx)', nginxPresent, 'feature routes: wri
     writeFileSync(join(nginx, 'nginx.conf'), `error_log stderr;\npid ${join(nginx, 'nginx.pid')};\nevents {}\nhttp {\n  access_log off;\n  include ${nginx}/conf.d/*.conf;\n}\n`);
     await fx.store.addDevice(
       { name: DEVICE, transport: 'local', host: 'localhost', port: 22, user: 'root', identityFile: null, hostKey: null, mode: 'polling', pollIntervalSec: null, sudo: false, jump: null, tags: [] },
-      [
-        {
-          device: DEVICE,
-          name: 'custom',
-          configType: null,
-          paths: [`${dir}/**`],
-          exclude: [],
-          pollIntervalSec: 300,
-          maxFileBytes: 1024 * 1024,
-          validateCommand: null,
-          reloadCommand: null,
-          validateOnCapture: false,
-          autoReconcile: 'off',
-        },
-      ],
+      [customProfile(DEVICE, [`${dir}/**`])],
     );
   });
   afterAll(async () => {

@@ -12,13 +12,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConfwatchEvent } from '../../src/events/event-map.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
-import { createMasterKeyFile } from '../../src/store/keyring.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
-import { openStore } from '../../src/store/open-store.js';
-import type { DeviceRecord } from '../../src/store/records.js';
 import { defaultMonitorParts, Monitor } from '../../src/watch/monitor.js';
-import { resolveProfiles } from '../../src/watch/profiles.js';
+import { recordEvents, until as waitUntil } from '../helpers/monitor.js';
 import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
+import { type Endpoint, openTempStore, sshEndpoint, type TempStore, watching } from '../helpers/store.js';
 
 const DIRS = 10;
 const FILES_PER_DIR = 100;
@@ -26,15 +24,7 @@ const FILES = DIRS * FILES_PER_DIR;
 /** A deadline for the pipeline to finish, not a performance assertion. */
 const SETTLE_TIMEOUT_MS = 150_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string, timeoutMs = SETTLE_TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const until = (check: () => boolean, what: string) => waitUntil(check, what, SETTLE_TIMEOUT_MS, 50);
 
 const inotifywaitInstalled = (() => {
   try {
@@ -50,11 +40,9 @@ const describeWithInotify = inotifywaitInstalled || process.env.CI === 'true' ? 
 
 const fileText = (d: number, f: number, branch: string) => `# branch ${branch}\nservice: svc-${d}-${f}\nimage: app:${branch}\n`;
 
-type Endpoint = Pick<DeviceRecord, 'transport' | 'host' | 'port' | 'user' | 'identityFile' | 'hostKey'>;
-
 /** The burst scenario against one device endpoint. */
 function burstSuite(endpoint: () => Endpoint): void {
-  let home: string;
+  let temp: TempStore | undefined;
   let dir: string;
   let store: KyselyStore;
   let events: ConfwatchEvent[];
@@ -72,18 +60,16 @@ function burstSuite(endpoint: () => Endpoint): void {
 
   beforeEach(async () => {
     if (!inotifywaitInstalled) throw new Error('inotifywait is not installed but CI=true: install inotify-tools');
-    home = mkdtempSync(join(tmpdir(), 'cw-burst-home-'));
     dir = mkdtempSync(join(tmpdir(), 'cw-burst-data-'));
     for (let d = 0; d < DIRS; d++) mkdirSync(join(dir, `stack${d}`));
     writeAll('main');
-    createMasterKeyFile(home);
-    store = await openStore({ home });
+    temp = await openTempStore('cw-burst-home-');
+    store = temp.store;
     const bus = new MemoryEventBus();
-    events = [];
-    bus.subscribe((e) => events.push(e));
+    events = recordEvents(bus);
     await store.addDevice(
       { name: device, ...endpoint(), mode: 'realtime', pollIntervalSec: null, sudo: false, jump: null, tags: [] },
-      resolveProfiles(device, { profiles: [], watch: [`${dir}/**/*.conf`], exclude: [] }),
+      watching(device, `${dir}/**/*.conf`),
     );
     monitor = new Monitor({ store, bus, parts: defaultMonitorParts(), devices: [device] });
     await monitor.start();
@@ -94,8 +80,8 @@ function burstSuite(endpoint: () => Endpoint): void {
   afterEach(async () => {
     await monitor?.stop();
     monitor = undefined;
-    await store?.close();
-    rmSync(home, { recursive: true, force: true });
+    await temp?.close();
+    temp = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -136,12 +122,5 @@ describeWithSshd('A burst over SSH', () => {
   afterAll(async () => {
     await sshd?.stop();
   });
-  burstSuite(() => ({
-    transport: 'ssh',
-    host: sshd.host,
-    port: sshd.port,
-    user: sshd.user,
-    identityFile: sshd.clientKeyPath,
-    hostKey: sshd.hostKeyFingerprint,
-  }));
+  burstSuite(() => sshEndpoint(sshd));
 });

@@ -10,25 +10,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { ConfwatchEvent } from '../../src/events/event-map.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
-import { createMasterKeyFile } from '../../src/store/keyring.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
-import { openStore } from '../../src/store/open-store.js';
-import { Backoff } from '../../src/watch/backoff.js';
 import { defaultMonitorParts, Monitor } from '../../src/watch/monitor.js';
-import { resolveProfiles } from '../../src/watch/profiles.js';
+import { recordEvents, shortBackoff, sleep, until } from '../helpers/monitor.js';
 import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { openTempStore, sshDevice, type TempStore, watching } from '../helpers/store.js';
 
 const markerProcesses = (device: string): string => {
   try {
@@ -40,7 +26,7 @@ const markerProcesses = (device: string): string => {
 
 describeWithSshd('Monitor over SSH with inotifywait and SQLite', () => {
   let sshd: RunningSshd;
-  let home: string;
+  let temp: TempStore;
   let dir: string;
   let store: KyselyStore;
   let bus: MemoryEventBus;
@@ -57,38 +43,19 @@ describeWithSshd('Monitor over SSH with inotifywait and SQLite', () => {
   });
 
   beforeEach(async () => {
-    home = mkdtempSync(join(tmpdir(), 'cw-mon-home-'));
+    temp = await openTempStore('cw-mon-home-');
+    store = temp.store;
     dir = mkdtempSync(join(tmpdir(), 'cw-mon-data-'));
-    createMasterKeyFile(home);
-    store = await openStore({ home });
     bus = new MemoryEventBus();
-    events = [];
-    bus.subscribe((e) => events.push(e));
+    events = recordEvents(bus);
     device = `mon${process.pid}x${++counter}`;
-    await store.addDevice(
-      {
-        name: device,
-        transport: 'ssh',
-        host: sshd.host,
-        port: sshd.port,
-        user: sshd.user,
-        identityFile: sshd.clientKeyPath,
-        hostKey: sshd.hostKeyFingerprint,
-        mode: 'auto',
-        pollIntervalSec: 5,
-        sudo: false,
-        jump: null,
-        tags: [],
-      },
-      resolveProfiles(device, { profiles: [], watch: [`${dir}/**/*.conf`], exclude: [] }),
-    );
+    await store.addDevice(sshDevice(device, sshd, { mode: 'auto', pollIntervalSec: 5 }), watching(device, `${dir}/**/*.conf`));
   });
 
   afterEach(async () => {
     await monitor?.stop();
     monitor = undefined;
-    await store.close();
-    rmSync(home, { recursive: true, force: true });
+    await temp.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -98,7 +65,7 @@ describeWithSshd('Monitor over SSH with inotifywait and SQLite', () => {
       bus,
       parts: defaultMonitorParts(),
       devices: [device],
-      backoff: () => new Backoff({ baseMs: 200, capMs: 1_000 }),
+      backoff: shortBackoff,
       ...options,
     });
     await monitor.start();

@@ -12,30 +12,19 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { ConfwatchEvent } from '../../src/events/event-map.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
-import { createMasterKeyFile } from '../../src/store/keyring.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
-import { openStore } from '../../src/store/open-store.js';
 import type { DeviceRecord } from '../../src/store/records.js';
 import { SshTransport } from '../../src/transport/ssh/ssh.transport.js';
-import { Backoff } from '../../src/watch/backoff.js';
 import { defaultMonitorParts, Monitor, type MonitorParts } from '../../src/watch/monitor.js';
-import { resolveProfiles } from '../../src/watch/profiles.js';
+import { recordEvents, shortBackoff, sleep, until as waitUntil } from '../helpers/monitor.js';
 import { describeWithNetns, type NetnsHost, startNetnsHost } from '../helpers/netns.js';
+import { openTempStore, sshDevice, type TempStore, watching } from '../helpers/store.js';
 
 const FILES = 20;
 const KEEPALIVE_MS = 500;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+/** Noticing a cut link and reconnecting take longer than the helper's default wait. */
+const until: typeof waitUntil = (probe, what, timeoutMs = 30_000, intervalMs) => waitUntil(probe, what, timeoutMs, intervalMs);
 
 /** Instance ids of the device's inotifywait processes on the host (the namespace shares the process table). */
 function watcherInstances(device: string): Set<string> {
@@ -82,7 +71,7 @@ function partsWithShortKeepalive(): MonitorParts {
 
 describeWithNetns('Monitor across a network partition (network namespace, real sshd, SQLite)', () => {
   let host: NetnsHost;
-  let home: string;
+  let temp: TempStore;
   let dir: string;
   let store: KyselyStore;
   let events: ConfwatchEvent[];
@@ -97,18 +86,16 @@ describeWithNetns('Monitor across a network partition (network namespace, real s
   });
 
   beforeEach(async () => {
-    home = mkdtempSync(join(tmpdir(), 'cw-part-home-'));
+    temp = await openTempStore('cw-part-home-');
+    store = temp.store;
     dir = mkdtempSync(join(tmpdir(), 'cw-part-data-'));
-    createMasterKeyFile(home);
-    store = await openStore({ home });
     events = [];
   });
   afterEach(async () => {
     host?.heal();
     await monitor?.stop();
     monitor = undefined;
-    await store.close();
-    rmSync(home, { recursive: true, force: true });
+    await temp.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -123,31 +110,16 @@ describeWithNetns('Monitor across a network partition (network namespace, real s
     events.findIndex((e, i) => i > after && predicate(e));
 
   it('records every edit made during the partition after it heals, and stops the stale watcher', async () => {
-    await store.addDevice(
-      {
-        name: device,
-        transport: 'ssh',
-        host: host.address,
-        port: host.sshd.port,
-        user: host.sshd.user,
-        identityFile: host.sshd.clientKeyPath,
-        hostKey: host.sshd.hostKeyFingerprint,
-        mode: 'realtime',
-        pollIntervalSec: null,
-        sudo: false,
-        jump: null,
-        tags: [],
-      },
-      resolveProfiles(device, { profiles: [], watch: [`${dir}/**/*.conf`], exclude: [] }),
-    );
+    // the namespace's sshd listens on host.address
+    await store.addDevice(sshDevice(device, host.sshd), watching(device, `${dir}/**/*.conf`));
     const bus = new MemoryEventBus();
-    bus.subscribe((e) => events.push(e));
+    events = recordEvents(bus);
     monitor = new Monitor({
       store,
       bus,
       parts: partsWithShortKeepalive(),
       devices: [device],
-      backoff: () => new Backoff({ baseMs: 200, capMs: 1_000 }),
+      backoff: shortBackoff,
     });
     await monitor.start();
     await until(() => eventIndex((e) => e.type === 'watch.mode' && e.mode === 'realtime') >= 0, 'realtime');

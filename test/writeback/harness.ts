@@ -20,6 +20,7 @@ import { remoteOnlyValidate } from './remote-only-validate.js';
 import type { WritebackDeps } from '../../src/writeback/writeback-deps.js';
 import { describe } from 'vitest';
 import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
+import { customProfile, sshDevice } from '../helpers/store.js';
 import { createTarget, postgresUnavailable, type TargetInstance } from '../store/store-targets.js';
 
 export interface Host {
@@ -44,20 +45,7 @@ export const transportFor = (sshd: RunningSshd) => async (): Promise<Transport> 
   new SshTransport({ host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.clientKeyPath, hostKey: { pinned: sshd.hostKeyFingerprint } });
 
 export function profileFor(device: string, root: string, extra: Partial<ProfileRecord> = {}): ProfileRecord {
-  return {
-    device,
-    name: 'custom',
-    configType: null,
-    paths: [`${root}/**`],
-    exclude: [],
-    pollIntervalSec: 300,
-    maxFileBytes: 1024 * 1024,
-    validateCommand: null,
-    reloadCommand: null,
-    validateOnCapture: false,
-    autoReconcile: 'off',
-    ...extra,
-  };
+  return customProfile(device, [`${root}/**`], extra);
 }
 
 export async function createBed(options: { hosts: number; dialect?: DialectName; profile?: Partial<ProfileRecord> }): Promise<Bed> {
@@ -71,7 +59,7 @@ export async function createBed(options: { hosts: number; dialect?: DialectName;
     chmodSync(root, 0o755);
     const name = `host${i}`;
     const device = await store.addDevice(
-      { name, transport: 'ssh', host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.clientKeyPath, hostKey: sshd.hostKeyFingerprint, mode: 'polling', pollIntervalSec: null, sudo: false, jump: null, tags: [], passphrase: null },
+      sshDevice(name, sshd, { mode: 'polling', passphrase: null }),
       [profileFor(name, root, options.profile)],
     );
     transports.set(name, transportFor(sshd));
