@@ -6,15 +6,13 @@ import { isUnder, judge } from './scanner.js';
 const HASH = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
 
+/** The stat both the listing entry and the tracked record start from, so that by default they match. */
+const STAT = { size: 10, mtimeMs: 1_000, ino: 5, mode: 0o644, uid: 0, gid: 0 };
+
 const entry = (extra: Partial<ListingEntry> = {}): ListingEntry => ({
   path: '/srv/a.conf',
   type: 'file',
-  size: 10,
-  mtimeMs: 1_000,
-  ino: 5,
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
+  ...STAT,
   hash: null,
   ...extra,
 });
@@ -32,12 +30,7 @@ const tracked = (extra: Partial<TrackedFileRecord> = {}): TrackedFileRecord => (
   validationStatus: 'pending',
   lastError: null,
   lastCheckedAt: null,
-  size: 10,
-  mtimeMs: 1_000,
-  ino: 5,
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
+  ...STAT,
   ...extra,
 });
 
