@@ -8,6 +8,7 @@ import { type ApiError, apiPost, withQuery } from '../api/client.js';
 import type { TrackedFile } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { Badge } from '../components/badge.js';
+import { DeviceCrumbs } from '../components/device-crumbs.js';
 import { useLiveEvent } from '../lib/event-stream.js';
 import { formatAgo } from '../lib/format.js';
 import { Link, paths } from '../lib/router.js';
@@ -42,9 +43,7 @@ export function DriftPage({ device }: { device: string }) {
   const drifted = (files.data?.files ?? []).filter((f) => DRIFTED.has(f.syncStatus));
   return (
     <div className="stack">
-      <nav aria-label="Breadcrumb" className="crumbs">
-        <Link href={paths.dashboard()}>Dashboard</Link> / <Link href={paths.device(device)}>{device}</Link> / <span aria-current="page">drift</span>
-      </nav>
+      <DeviceCrumbs device={device} current="drift" />
       <section className="panel" aria-labelledby="drift-title">
         <h1 id="drift-title">Drift on {device}</h1>
         {message ? (

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import { apiGet, withQuery } from '../api/client.js';
 import type { DiffResult, HistoryPage, ImpactView, ParsedView, Version } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
+import { DeviceCrumbs } from '../components/device-crumbs.js';
 import { DiffView } from '../components/diff-view.js';
 import { ImpactPanel } from '../components/impact-panel.js';
 import { JsonTree } from '../components/json-tree.js';
@@ -15,7 +16,6 @@ import { RestoreDialog } from '../components/restore-dialog.js';
 import { Timeline } from '../components/timeline.js';
 import { useLiveEvent } from '../lib/event-stream.js';
 import { formatTime } from '../lib/format.js';
-import { Link, paths } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
 
 const snapshotPath = (id: string, part: string) => `/api/snapshots/${encodeURIComponent(id)}/${part}`;
@@ -55,9 +55,7 @@ export function FilePage({ device, path }: { device: string; path: string }) {
   if (first.error) return <p className="error">{first.error.message}</p>;
   return (
     <div className="stack">
-      <nav aria-label="Breadcrumb" className="crumbs">
-        <Link href={paths.dashboard()}>Dashboard</Link> / <Link href={paths.device(device)}>{device}</Link> / <span aria-current="page">{path}</span>
-      </nav>
+      <DeviceCrumbs device={device} current={path} />
       <section className="panel" aria-labelledby="timeline-title">
         <h1 id="timeline-title" className="path-title">
           {path}

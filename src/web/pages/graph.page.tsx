@@ -6,8 +6,8 @@
 import { useMemo, useState } from 'react';
 import type { GraphData } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
+import { DeviceCrumbs } from '../components/device-crumbs.js';
 import { layoutGraph } from '../lib/graph-layout.js';
-import { Link, paths } from '../lib/router.js';
 
 const NODE_WIDTH = 150;
 const NODE_HEIGHT = 42;
@@ -27,9 +27,7 @@ export function GraphPage({ device }: { device: string }) {
 
   return (
     <div className="stack">
-      <nav aria-label="Breadcrumb" className="crumbs">
-        <Link href={paths.dashboard()}>Dashboard</Link> / <Link href={paths.device(device)}>{device}</Link> / <span aria-current="page">dependencies</span>
-      </nav>
+      <DeviceCrumbs device={device} current="dependencies" />
       <section className="panel" aria-labelledby="graph-title">
         <h1 id="graph-title">Dependencies of {device}</h1>
         {graph.error ? <p className="error">{graph.error.message}</p> : null}
