@@ -31,10 +31,19 @@ export class LocalTransport implements Transport {
     lostError: () => new ConfwatchError('CW_ERR_REMOTE_COMMAND', 'the local command shell ended unexpectedly'),
   });
   #closed = false;
+  /** Commands and streams still running: close() ends them, as closing an SSH connection ends its channels. */
+  readonly #children = new Set<ChildProcess>();
+
+  #launch(script: ShellScript, sudo: boolean): ChildProcess {
+    const child = launch(script, sudo);
+    this.#children.add(child);
+    child.once('close', () => this.#children.delete(child));
+    return child;
+  }
 
   exec(command: Command, options: ExecOptions = {}): Promise<ExecResult> {
     this.#assertOpen();
-    const child = launch(toScript(command), options.sudo === true);
+    const child = this.#launch(toScript(command), options.sudo === true);
     return collect(child, options);
   }
 
@@ -45,7 +54,7 @@ export class LocalTransport implements Transport {
 
   stream(command: Command, options: StreamOptions = {}): RecordStream {
     this.#assertOpen();
-    const child = launch(toScript(command), options.sudo === true);
+    const child = this.#launch(toScript(command), options.sudo === true);
     child.stdin?.end();
     const exited = new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
@@ -136,6 +145,7 @@ export class LocalTransport implements Transport {
   async close(): Promise<void> {
     this.#closed = true;
     this.#shell.close();
+    for (const child of this.#children) killGroup(child, 'SIGTERM');
   }
 
   #assertOpen(): void {

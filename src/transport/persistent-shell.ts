@@ -47,6 +47,8 @@ export class PersistentShell {
   readonly #lostError: () => Error;
   readonly #serial = new Semaphore(1);
   #shell: LiveShell | null = null;
+  /** Bumped by close(), so a shell still starting when close() ran is ended at once. */
+  #generation = 0;
   #nextId = 1;
 
   constructor(options: { start: () => Promise<ShellProcess>; log: Logger; lostError: () => Error }) {
@@ -69,6 +71,7 @@ export class PersistentShell {
 
   /** Ends the shell; a later `run` starts a new one. */
   close(): void {
+    this.#generation++;
     const shell = this.#shell;
     this.#shell = null;
     if (shell && !shell.ended) {
@@ -120,7 +123,14 @@ export class PersistentShell {
   async #ensure(): Promise<LiveShell> {
     if (this.#shell && !this.#shell.ended) return this.#shell;
     const token = randomBytes(12).toString('hex');
+    const generation = this.#generation;
     const process = await this.#start();
+    if (generation !== this.#generation) {
+      // close() ran while this shell was starting: it must not outlive the close.
+      process.stdin.end();
+      process.kill();
+      throw this.#lostError();
+    }
     const shell: LiveShell = { process, parser: new ResponseParser(token), pending: null, ended: false };
     this.#shell = shell;
     const ready = new Promise<void>((resolve, reject) => {
