@@ -22,6 +22,7 @@ const home = join(dir, 'home');
 beforeAll(() => createMasterKeyFile(home));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary command output
 async function run(args: string[]): Promise<{ code: number; stdout: string; json: () => Record<string, any> }> {
   let stdout = '';
   let code = 0;

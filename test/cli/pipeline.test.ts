@@ -184,7 +184,13 @@ function start(args: string[], env: Record<string, string>) {
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`)), timeoutMs);
-        waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+        waiters.push({
+          test,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
       });
     },
     async stop(): Promise<void> {

@@ -7,7 +7,6 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { AuditRecorder } from '../../auth/audit-recorder.js';
 import { ROLES } from '../../auth/scopes.js';
-import { ConfwatchError } from '../../errors.js';
 import type { AuthService } from '../../services/auth.service.js';
 import type { Services } from '../../services/services.js';
 import type { AuditRecord } from '../../store/records.js';

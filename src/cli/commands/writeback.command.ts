@@ -1,8 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { ConfwatchError } from '../../errors.js';
-import { MemoryEventBus } from '../../events/memory.bus.js';
-import { KyselyStore } from '../../store/kysely.store.js';
 import type { WritebackService } from '../../services/writeback.service.js';
 import { displayPath } from '../../transport/remote-path.js';
 import type { BatchResult } from '../../writeback/batch.js';
