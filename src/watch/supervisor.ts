@@ -80,6 +80,9 @@ export interface SupervisorOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** How long a scan waits for earlier work before it runs anyway. */
+const STALE_WORK_GRACE_MS = 5_000;
+
 export const DEFAULT_VERIFY_INTERVAL_MS = 30 * 60_000;
 export const MIN_POLL_INTERVAL_SEC = 5;
 
@@ -195,7 +198,7 @@ export class Supervisor {
     try {
       this.#throwIfStopped();
       // The reconcile scan runs once the watches exist, so no change can fall between the two.
-      await this.#scan(session, 'rescan');
+      await this.#scan(session, 'rescan', true);
       this.#backoff.reset();
       this.#setMode('realtime', 'watches established');
       verify = setInterval(
@@ -213,7 +216,7 @@ export class Supervisor {
   }
 
   async #poll(session: DeviceSession, reason: string): Promise<void> {
-    await this.#scan(session, 'rescan');
+    await this.#scan(session, 'rescan', true);
     this.#backoff.reset();
     this.#setMode('polling', reason);
     for (;;) {
@@ -222,9 +225,19 @@ export class Supervisor {
     }
   }
 
-  /** Reconcile and poll scans run in line with other work on the session; a failure means the link is gone. */
-  async #scan(session: DeviceSession, source: 'poll' | 'rescan'): Promise<void> {
-    const done = this.#work.then(() => session.scan(source));
+  /**
+   * Reconcile and poll scans run in line with other work on the session; a
+   * failure means the link is gone. Work left by a replaced session (a read
+   * on a connection that died under it) may never finish: a session's first
+   * scan waits for it only so long, so a reconnect always gets its reconcile.
+   */
+  async #scan(session: DeviceSession, source: 'poll' | 'rescan', sessionStart = false): Promise<void> {
+    const prior = this.#work;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = sessionStart
+      ? Promise.race([prior, new Promise<void>((resolve) => (timer = setTimeout(resolve, STALE_WORK_GRACE_MS)))]).finally(() => clearTimeout(timer))
+      : prior;
+    const done = waited.then(() => session.scan(source));
     this.#work = done.catch(() => {});
     await done;
     this.#throwIfStopped();
