@@ -5,11 +5,19 @@
  * device's derived dependency graph is rebuilt once the burst settles.
  * Work is queued per process and never blocks `config.changed`.
  */
+import picomatch from 'picomatch';
 import { analyzeSnapshot } from '../analysis/analyze-snapshot.js';
+import type { ConfigType, ParseContext } from '../parsers/parser.js';
 import type { Logger } from '../logging.js';
 import type { DependencyEdgeStore } from '../store/dependency-edges.js';
 import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
+
+/** Config types whose parsers read other files of the device. */
+const CONTEXT_TYPES: ReadonlySet<ConfigType> = new Set(['nginx', 'compose', 'systemd', 'sshd']);
+/** Bounds on what is loaded to give parsers the device's other files. */
+const MAX_CONTEXT_FILES = 2_000;
+const MAX_CONTEXT_BYTES = 64 * 1024 * 1024;
 
 /** Quiet time before a device's graph is rebuilt after changes. */
 const GRAPH_REBUILD_DELAY_MS = 1_000;
@@ -32,8 +40,11 @@ export class AnalysisService {
   enqueue(records: readonly SnapshotRecord[]): void {
     const batch = [...records];
     this.#queue = this.#queue.then(async () => {
+      const contexts = new Map<string, Promise<ParseContext | undefined>>();
       for (const record of batch) {
-        await this.analyze(record).catch((error: unknown) => this.#log?.warn({ err: error, snapshot: record.id }, 'analysis failed'));
+        if (!contexts.has(record.device)) contexts.set(record.device, this.#deviceContext(record.device, batch));
+        const context = await contexts.get(record.device);
+        await this.analyze(record, context).catch((error: unknown) => this.#log?.warn({ err: error, snapshot: record.id }, 'analysis failed'));
       }
       for (const device of new Set(batch.map((r) => r.device))) this.#scheduleRebuild(device);
     });
@@ -50,7 +61,7 @@ export class AnalysisService {
     await Promise.all(this.#pendingRebuilds);
   }
 
-  async analyze(record: SnapshotRecord): Promise<void> {
+  async analyze(record: SnapshotRecord, context?: ParseContext): Promise<void> {
     const content = record.hasContent && record.contentHash ? await this.#store.readContent(record) : undefined;
     const previous = record.previousId ? await this.#store.getSnapshot(record.previousId) : undefined;
     const previousContent = previous?.hasContent && previous.contentHash ? await this.#store.readContent(previous) : undefined;
@@ -61,6 +72,7 @@ export class AnalysisService {
       ...(content ? { content } : {}),
       ...(previousContent ? { previousContent } : {}),
       ...(previous?.parsed ? { previousParsed: previous.parsed } : {}),
+      ...(context ? { context } : {}),
       graph,
     });
     await this.#store.annotateSnapshot(record.id, {
@@ -68,6 +80,35 @@ export class AnalysisService {
       parseErrors: result.parseErrors.map((e) => ({ message: e.message, ...(e.line ? { line: e.line } : {}), ...(e.column ? { column: e.column } : {}) })),
       impact: { ...result.impact, changes: result.changes },
     });
+  }
+
+  /**
+   * The device's other files as the parsers need them (nginx includes,
+   * compose `.env` and extended files, systemd drop-ins), from the latest
+   * stored versions. Parsers read synchronously, so the contents are loaded
+   * up front — only when the batch has such files, and only up to a bound.
+   */
+  async #deviceContext(device: string, batch: readonly SnapshotRecord[]): Promise<ParseContext | undefined> {
+    if (!batch.some((r) => r.device === device && CONTEXT_TYPES.has(r.configType))) return undefined;
+    const tracked = (await this.#store.listTrackedFiles(device)).filter((t) => !t.deleted && t.contentHash && t.latestSnapshotId);
+    if (tracked.length > MAX_CONTEXT_FILES) return undefined;
+    const files = new Map<string, Buffer>();
+    let bytes = 0;
+    for (const t of tracked) {
+      const content = await this.#store.readContent({ contentHash: t.contentHash }).catch(() => undefined);
+      if (!content) continue;
+      bytes += content.length;
+      if (bytes > MAX_CONTEXT_BYTES) return undefined;
+      files.set(t.path, content);
+    }
+    const paths = [...files.keys()];
+    return {
+      readFile: (path) => files.get(path),
+      glob: (pattern) => {
+        const matches = picomatch(pattern, { dot: true });
+        return paths.filter((path) => matches(path)).sort();
+      },
+    };
   }
 
   /** Rebuilds a device's derived graph from the latest parsed snapshot of each tracked file. */

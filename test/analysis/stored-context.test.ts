@@ -1,0 +1,46 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEnvironment } from '../../src/config/environment.js';
+import { initHome } from '../../src/services/init.service.js';
+import { openServices, type Services } from '../../src/services/services.js';
+import { tempHome } from '../helpers/cli.js';
+
+/** Stored versions are analysed with the device's other stored files: nginx includes, compose .env. */
+describe('analysis with the device files from the store', () => {
+  const t = tempHome();
+  const root = join(t.home, '..', 'host');
+  let services: Services;
+
+  beforeAll(async () => {
+    mkdirSync(join(root, 'nginx', 'conf.d'), { recursive: true });
+    mkdirSync(join(root, 'stack'), { recursive: true });
+    writeFileSync(join(root, 'nginx', 'nginx.conf'), `events {}\nhttp {\n  include ${root}/nginx/conf.d/*.conf;\n}\n`);
+    writeFileSync(join(root, 'nginx', 'conf.d', 'app.conf'), 'server {\n  listen 8443 ssl;\n  server_name app.example.com;\n  location / { proxy_pass http://127.0.0.1:8080; }\n}\n');
+    writeFileSync(join(root, 'stack', 'compose.yaml'), 'services:\n  web:\n    image: nginx:${TAG}\n');
+    writeFileSync(join(root, 'stack', '.env'), 'TAG=1.27\n');
+    const environment = readEnvironment({ CONFWATCH_HOME: t.home });
+    await initHome(environment);
+    services = await openServices(environment);
+    await services.devices.add({ name: 'h', local: true, watch: [`${root}/nginx/**/*.conf`], type: 'nginx' });
+    await services.devices.add({ name: 'c', local: true, profiles: [`compose:${root}`] });
+    await services.monitoring.scan('h');
+    await services.monitoring.scan('c');
+    await services.analysis.idle();
+  });
+  afterAll(async () => {
+    await services?.close();
+    t.remove();
+  });
+
+  it('follows nginx includes through the stored versions of the included files', async () => {
+    const [latest] = (await services.store.history('h', join(root, 'nginx', 'nginx.conf'))).items;
+    const parsed = latest?.parsed as { summary: { servers: { serverName: string[]; file: string }[] } };
+    expect(parsed.summary.servers).toEqual([expect.objectContaining({ file: join(root, 'nginx', 'conf.d', 'app.conf') })]);
+  });
+
+  it('interpolates compose files with the stored sibling .env', async () => {
+    const [latest] = (await services.store.history('c', join(root, 'stack', 'compose.yaml'))).items;
+    expect(JSON.stringify(latest?.parsed)).toContain('nginx:1.27');
+  });
+});
