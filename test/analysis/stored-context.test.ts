@@ -17,6 +17,7 @@ describe('analysis with the device files from the store', () => {
     mkdirSync(join(root, 'stack'), { recursive: true });
     writeFileSync(join(root, 'nginx', 'nginx.conf'), `events {}\nhttp {\n  include ${root}/nginx/conf.d/*.conf;\n}\n`);
     writeFileSync(join(root, 'nginx', 'conf.d', 'app.conf'), 'server {\n  listen 8443 ssl;\n  server_name app.example.com;\n  location / { proxy_pass http://127.0.0.1:8080; }\n}\n');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a JS template
     writeFileSync(join(root, 'stack', 'compose.yaml'), 'services:\n  web:\n    image: nginx:${TAG}\n');
     writeFileSync(join(root, 'stack', '.env'), 'TAG=1.27\n');
     const environment = readEnvironment({ CONFWATCH_HOME: t.home });
