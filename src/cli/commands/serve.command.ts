@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { ConfwatchError } from '../../errors.js';
 import { ensureLocalDevice } from '../../services/embedded.service.js';
@@ -18,13 +19,19 @@ export function registerServeCommand(program: Command, { ctx, output }: CommandE
     .action(async (opts: { host: string; port: number; driftInterval: number; embedded?: boolean; json?: boolean }) => {
       const out = output(opts);
       if (opts.port < 1 || opts.port > 65535) throw new ConfwatchError('CW_ERR_USAGE', '--port must be 1–65535');
-      if (opts.embedded) {
-        const init = await initHome(ctx.environment);
+      const init = opts.embedded ? await initHome(ctx.environment) : undefined;
+      if (init) {
         if (init.created) out.note(`created ${init.home}`);
         if (init.adminToken) out.note(`admin API token (shown once, store it now): ${init.adminToken}`);
       }
       const services = await ctx.services();
       if (opts.embedded) {
+        if (init?.adminToken) {
+          // First run: a password too, so the web UI can be opened at once.
+          const password = randomBytes(12).toString('base64url');
+          await services.auth.updateUser('admin', { password });
+          out.note(`web UI login (shown once): admin / ${password}`);
+        }
         const local = await ensureLocalDevice(services);
         if (local?.created) out.note(`watching this host as device "local": ${local.profiles.map((p) => p.name).join(', ')}`);
       }
