@@ -14,7 +14,7 @@ import type { Role } from '../../src/auth/scopes.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import { type AuthService, createAuthService } from '../../src/services/auth.service.js';
 import { DeviceService } from '../../src/services/device.service.js';
-import { featureRoutes } from '../../src/services/server.js';
+import { featureRoutes } from '../../src/api/server.js';
 import { ValidationService } from '../../src/services/validation.service.js';
 import { WritebackService } from '../../src/services/writeback.service.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ConfwatchError } from '../../errors.js';
 import { ensureLocalDevice } from '../../services/embedded.service.js';
 import { initHome } from '../../services/init.service.js';
-import { startServer } from '../../services/server.js';
+import { startServer } from '../../api/server.js';
 import { type CommandEnv, intOption } from '../main.js';
 import { waitForSignal } from './monitor.command.js';
 

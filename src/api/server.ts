@@ -4,12 +4,12 @@
  * monitor (so no watcher is left on any host), then the store.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { buildApp } from '../api/app.js';
-import { depsRoutes } from '../api/routes/deps.routes.js';
-import { validationRoutes } from '../api/routes/validation.routes.js';
-import { writebackRoutes } from '../api/routes/writeback.routes.js';
+import { buildApp } from './app.js';
+import { depsRoutes } from './routes/deps.routes.js';
+import { validationRoutes } from './routes/validation.routes.js';
+import { writebackRoutes } from './routes/writeback.routes.js';
 import type { Logger } from '../logging.js';
-import type { Services } from './services.js';
+import type { Services } from '../services/services.js';
 
 export interface ServerOptions {
   readonly host: string;
