@@ -1,7 +1,7 @@
 /**
- * Integration tests need real components (SPEC §8). `describeWith` runs a
- * suite when its component is present; otherwise it fails under CI=true and
- * skips with a visible reason elsewhere.
+ * Integration tests need real components (SPEC §8). A suite whose
+ * component is missing fails under CI=true and skips elsewhere, with the
+ * reason in its title: `describeUnless` is the one place that decides.
  */
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'vitest';
@@ -15,13 +15,22 @@ export function commandExists(command: string): boolean {
   }
 }
 
-export function describeWith(component: string, present: boolean, name: string, body: () => void): void {
-  if (present) describe(name, body);
+/** Runs the suite when `problem` is null; otherwise fails it under CI=true and skips it elsewhere, naming the problem. */
+export function describeUnless(problem: string | null, name: string, body: () => void): void {
+  if (problem === null) describe(name, body);
   else if (process.env.CI === 'true') {
     describe(name, () => {
-      it(`needs ${component}`, () => {
-        throw new Error(`${component} is not installed but CI=true`);
+      it(`needs: ${problem}`, () => {
+        throw new Error(`${problem}, but CI=true`);
       });
     });
-  } else describe.skip(`${name} [skipped: ${component} not installed]`, body);
+  } else describe.skip(`${name} [skipped: ${problem}]`, body);
 }
+
+/** `describeUnless` for a component that is either installed or not. */
+export function describeWith(component: string, present: boolean, name: string, body: () => void): void {
+  describeUnless(present ? null : `${component} is not installed`, name, body);
+}
+
+/** For a single test's `it.skipIf`: skip only outside CI; under CI=true the test runs (and fails without its component). */
+export const missingOutsideCi = (present: boolean): boolean => !present && process.env.CI !== 'true';

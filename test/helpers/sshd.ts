@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createConnection, createServer } from 'node:net';
 import { userInfo, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { describeUnless } from './components.js';
 
 const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/local/sbin/sshd'];
 
@@ -28,22 +28,9 @@ export function sshdAvailable(): boolean {
   return true;
 }
 
-/**
- * `describe` for suites that need sshd: runs them when it is installed;
- * otherwise fails under CI=true and skips with a visible reason elsewhere.
- */
+/** `describe` for suites that need sshd (see describeUnless). */
 export function describeWithSshd(name: string, body: () => void): void {
-  if (sshdAvailable()) {
-    describe(name, body);
-  } else if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs OpenSSH sshd (apt-get install openssh-server)', () => {
-        throw new Error('sshd is not installed but CI=true: install openssh-server');
-      });
-    });
-  } else {
-    describe.skip(`${name} [skipped: OpenSSH sshd not installed]`, body);
-  }
+  describeUnless(sshdAvailable() ? null : 'OpenSSH sshd is not installed (apt-get install openssh-server)', name, body);
 }
 
 export interface SshdOptions {

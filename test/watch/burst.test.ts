@@ -5,11 +5,12 @@
  * final content, in exactly one change set, by one reconcile scan of the
  * touched directories instead of a read per file.
  */
+import { describeWith } from '../helpers/components.js';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { ConfwatchEvent } from '../../src/events/event-map.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
@@ -36,7 +37,6 @@ const inotifywaitInstalled = (() => {
   }
 })();
 
-const describeWithInotify = inotifywaitInstalled || process.env.CI === 'true' ? describe : describe.skip;
 
 const fileText = (d: number, f: number, branch: string) => `# branch ${branch}\nservice: svc-${d}-${f}\nimage: app:${branch}\n`;
 
@@ -110,7 +110,7 @@ function burstSuite(endpoint: () => Endpoint): void {
   );
 }
 
-describeWithInotify(`A burst over the local transport${inotifywaitInstalled ? '' : ' [skipped: inotify-tools not installed]'}`, () => {
+describeWith('inotifywait (inotify-tools)', inotifywaitInstalled, 'A burst over the local transport', () => {
   burstSuite(() => ({ transport: 'local', host: 'localhost', port: 22, user: 'root', identityFile: null, hostKey: null }));
 });
 

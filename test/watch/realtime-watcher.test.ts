@@ -2,11 +2,12 @@
  * InotifyWatcher against a real inotifywait, on this host through the local
  * transport (the SSH path is covered by the monitor suite).
  */
+import { describeWith } from '../helpers/components.js';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { CaptureRequest } from '../../src/detect/capture.js';
 import { inotifyFormatFor } from '../../src/detect/inotify-record.js';
 import { LocalTransport } from '../../src/transport/local.transport.js';
@@ -24,8 +25,6 @@ function inotifywaitVersion(): string | null {
 }
 
 const version = inotifywaitVersion();
-const describeWithInotify =
-  version !== null ? describe : process.env.CI === 'true' ? describe : describe.skip;
 
 const until = async (check: () => boolean, what: string, timeoutMs = 15_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -43,7 +42,7 @@ const pgrepMarker = (device: string) => {
   }
 };
 
-describeWithInotify(`InotifyWatcher on a real inotifywait${version ? '' : ' [skipped: inotify-tools not installed]'}`, () => {
+describeWith('inotifywait (inotify-tools)', version !== null, 'InotifyWatcher on a real inotifywait', () => {
   let dir: string;
   let transport: LocalTransport;
   let requests: CaptureRequest[];

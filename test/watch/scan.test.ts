@@ -12,6 +12,7 @@ import { sha256Hex } from '../../src/detect/hash.js';
 import { LocalTransport } from '../../src/transport/local.transport.js';
 import { remotePathFromBytes } from '../../src/transport/remote-path.js';
 import { SshTransport } from '../../src/transport/ssh/ssh.transport.js';
+import { describeUnless } from '../helpers/components.js';
 import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
 import { postgresUnavailable } from '../store/store-targets.js';
 import { CaptureService } from '../../src/detect/capture.js';
@@ -289,31 +290,18 @@ const local = async (): Promise<TransportCase> => {
 
 scanSuite('scan over the local transport (SQLite)', 'sqlite', local);
 
-const pgReason = await postgresUnavailable();
-if (pgReason && process.env.CI === 'true') {
-  it('scan on PostgreSQL needs PostgreSQL', () => {
-    throw new Error(`${pgReason} but CI=true`);
-  });
-} else if (pgReason) {
-  describe.skip(`scan over the local transport (PostgreSQL) [skipped: ${pgReason}]`, () => {});
-} else {
-  scanSuite('scan over the local transport (PostgreSQL)', 'postgres', local);
-}
+describeUnless((await postgresUnavailable()) ?? null, 'scan over the local transport on PostgreSQL', () =>
+  scanSuite('scan over the local transport (PostgreSQL)', 'postgres', local),
+);
 
 const busyboxProbe = underBusybox(new LocalTransport());
-if (busyboxProbe) {
-  await busyboxProbe.close();
+await busyboxProbe?.close();
+describeUnless(busyboxProbe ? null : 'busybox is not installed (apt-get install busybox)', 'scan with busybox alone', () =>
   scanSuite('scan with busybox alone (SQLite)', 'sqlite', async () => {
     const inner = new LocalTransport();
     return { transport: underBusybox(inner) as Transport, cleanup: () => inner.close() };
-  });
-} else if (process.env.CI === 'true') {
-  it('busybox scan needs busybox', () => {
-    throw new Error('busybox is not installed but CI=true: apt-get install busybox');
-  });
-} else {
-  describe.skip('scan with busybox alone [skipped: busybox not installed]', () => {});
-}
+  }),
+);
 
 describeWithSshd('scan over real sshd', () => {
   let sshd: RunningSshd;

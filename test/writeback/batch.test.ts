@@ -11,7 +11,7 @@ import { sha256Hex } from '../../src/detect/hash.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { runBatch } from '../../src/writeback/batch.js';
 import { recoverBatches } from '../../src/writeback/batch-recovery.js';
-import { commandExists } from '../helpers/components.js';
+import { commandExists, missingOutsideCi } from '../helpers/components.js';
 import { type Bed, createBed, describeOnDialects, transportFor } from './harness.js';
 
 describeOnDialects('atomic batches over two hosts', (dialect) => {
@@ -70,7 +70,7 @@ describeOnDialects('atomic batches over two hosts', (dialect) => {
     expect(leftovers()).toEqual([]);
   });
 
-  it.skipIf(!commandExists('chattr'))('third write fails (directory made immutable at commit): all three files stay as they were', async () => {
+  it.skipIf(missingOutsideCi(commandExists('chattr')))('third write fails (directory made immutable at commit): all three files stay as they were', async () => {
     const a = await seed('f1.conf', 0, 'f1\n');
     const b = await seed('f2.conf', 0, 'f2\n');
     const c = await seed('f3.conf', 1, 'f3\n');

@@ -18,7 +18,7 @@ import { SshTransport } from '../../src/transport/ssh/ssh.transport.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { remoteOnlyValidate } from './remote-only-validate.js';
 import type { WritebackDeps } from '../../src/writeback/writeback-deps.js';
-import { describe } from 'vitest';
+import { describeUnless } from '../helpers/components.js';
 import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
 import { customProfile, sshDevice } from '../helpers/store.js';
 import { createTarget, postgresUnavailable, type TargetInstance } from '../store/store-targets.js';
@@ -129,6 +129,5 @@ const pgProblem = await postgresProblem();
  */
 export function describeOnDialects(name: string, body: (dialect: DialectName) => void): void {
   describeWithSshd(`${name} (sqlite)`, () => body('sqlite'));
-  if (pgProblem && process.env.CI !== 'true') describe.skip(`${name} (postgres) [skipped: ${pgProblem}]`, () => body('postgres'));
-  else describeWithSshd(`${name} (postgres)`, () => body('postgres'));
+  describeUnless(pgProblem ?? null, `${name} on PostgreSQL`, () => describeWithSshd(`${name} (postgres)`, () => body('postgres')));
 }

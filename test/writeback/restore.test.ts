@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { restoreSnapshot } from '../../src/writeback/restore.js';
-import { commandExists } from '../helpers/components.js';
+import { commandExists, missingOutsideCi } from '../helpers/components.js';
 import { type Bed, createBed, describeOnDialects, type Host } from './harness.js';
 
 const nginxPresent = commandExists('nginx') || existsSync('/usr/sbin/nginx');
@@ -98,7 +98,7 @@ describeOnDialects('restore over ssh', (dialect) => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it.skipIf(!nginxPresent)('refuses a candidate nginx conf that nginx -t rejects, and writes nothing', async () => {
+  it.skipIf(missingOutsideCi(nginxPresent))('refuses a candidate nginx conf that nginx -t rejects, and writes nothing', async () => {
     const root = join(host.root, 'nginx');
     mkdirSync(join(root, 'conf.d'), { recursive: true });
     writeFileSync(join(root, 'nginx.conf'), `error_log stderr;\npid ${join(root, 'nginx.pid')};\nevents {}\nhttp {\n  access_log off;\n  include ${root}/conf.d/*.conf;\n}\n`);
