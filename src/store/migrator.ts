@@ -8,8 +8,28 @@ import { ConfwatchError } from '../errors.js';
 import { migrationsFor } from './migrations/index.js';
 import type { Database, DialectName } from './tables.js';
 
+/**
+ * Key of the PostgreSQL advisory lock held while migrating. Kysely's own lock
+ * lives in a table that has to be created first, and finding out whether it
+ * exists reads the catalog of every schema; a schema dropped meanwhile (by
+ * anyone holding this lock, e.g. a cleanup) would fail that read.
+ */
+export const MIGRATION_ADVISORY_LOCK = 0x636f6e66; // 'conf'
+
 /** Applies pending migrations; CW_ERR_DB_MIGRATION names the one that failed. */
 export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName): Promise<void> {
+  if (dialect !== 'postgres') return await runMigrator(db, dialect);
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${MIGRATION_ADVISORY_LOCK})`.execute(conn);
+    try {
+      await runMigrator(conn, dialect);
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_ADVISORY_LOCK})`.execute(conn);
+    }
+  });
+}
+
+async function runMigrator(db: Kysely<Database>, dialect: DialectName): Promise<void> {
   const migrations = migrationsFor(dialect);
   // Kysely looks for its bookkeeping tables in any schema unless told which; with several
   // confwatch databases in one PostgreSQL database (one schema each) it would find another's.

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createMasterKeyFile } from '../../src/store/keyring.js';
+import { MIGRATION_ADVISORY_LOCK } from '../../src/store/migrator.js';
 import type { DialectName } from '../../src/store/tables.js';
 
 export const POSTGRES_URL = process.env.CONFWATCH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -46,6 +47,18 @@ async function adminQuery(text: string): Promise<void> {
   }
 }
 
+/** Drops `schema` while no migration runs: a migration reads every schema's catalog. */
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_ADVISORY_LOCK]);
+    await client.query(`drop schema ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A fresh home (and schema) for one test. */
 export async function createTarget(dialect: DialectName): Promise<TargetInstance> {
   const home = mkdtempSync(join(tmpdir(), 'cw-store-'));
@@ -61,7 +74,7 @@ export async function createTarget(dialect: DialectName): Promise<TargetInstance
     databaseUrl: url.toString(),
     schema,
     async dispose() {
-      await adminQuery(`drop schema ${schema} cascade`);
+      await dropSchema(schema);
       await removeHome();
     },
   };
