@@ -19,6 +19,8 @@ export interface MonitoringOptions {
   readonly afterStore?: (records: SnapshotRecord[]) => void;
   /** Realtime verification scan interval. Default 30 min. */
   readonly verifyIntervalMs?: number;
+  /** First wait before retrying realtime after a fallback to polling. Default 10 min, doubling per failure up to 1 h. */
+  readonly realtimeRetryMs?: number;
   readonly log?: Logger;
 }
 
@@ -78,6 +80,7 @@ export class MonitoringService {
       parts: this.#parts,
       ...(devices && devices.length > 0 ? { devices } : {}),
       ...(this.#options.verifyIntervalMs ? { verifyIntervalMs: this.#options.verifyIntervalMs } : {}),
+      ...(this.#options.realtimeRetryMs ? { realtimeRetryMs: this.#options.realtimeRetryMs } : {}),
       ...(this.#options.log ? { log: this.#options.log } : {}),
     });
   }

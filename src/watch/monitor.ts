@@ -61,6 +61,10 @@ export interface MonitorOptions {
   readonly devices?: readonly string[];
   /** Realtime verification scan interval. Default 30 min. */
   readonly verifyIntervalMs?: number;
+  /** First wait before retrying realtime after a fallback to polling. Default 10 min, doubling per failure. */
+  readonly realtimeRetryMs?: number;
+  /** Longest wait between realtime retries. Default 1 h. */
+  readonly realtimeRetryCapMs?: number;
   /** The inotifywait program on the hosts. Default `inotifywait` from the PATH. */
   readonly inotifywaitProgram?: string;
   /** Reconnect backoff per device. Default 1 s doubling to 60 s. */
@@ -128,6 +132,8 @@ export class Monitor {
       bus,
       pollIntervalMs: pollIntervalMs(device, profiles),
       verifyIntervalMs: this.#options.verifyIntervalMs,
+      realtimeRetryMs: this.#options.realtimeRetryMs,
+      realtimeRetryCapMs: this.#options.realtimeRetryCapMs,
       backoff: this.#options.backoff?.(),
       connect: () => this.#connect({ device, watchSet, correlator }),
       onError: (error) => log.warn({ device: device.name, err: error }, 'capture or scan failed'),
@@ -139,7 +145,7 @@ export class Monitor {
     const { device, watchSet, correlator } = base;
     const transport = await parts.openTransport(device, store);
     try {
-      const version = await parts.inotifywaitVersion(transport, device);
+      let version = await parts.inotifywaitVersion(transport, device);
       const context: SessionContext = { ...base, transport, store, bus };
       const capture = parts.createCapture(context);
       const scanner = parts.createScanner(context, capture);
@@ -147,6 +153,10 @@ export class Monitor {
       return {
         target: transport.info.target,
         inotifywaitVersion: version,
+        probeInotifywait: async () => {
+          version = await parts.inotifywaitVersion(transport, device);
+          return version;
+        },
         // a scan is one piece of work: the change set its stores open does not close between its batches
         scan: async (source, dirs) => {
           await correlator.whileBusy(() => scanner.scan(source, dirs ? { dirs } : undefined));

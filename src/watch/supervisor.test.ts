@@ -14,26 +14,41 @@ import {
   type WatcherHooks,
 } from './supervisor.js';
 
+/** How a fake watcher's start goes: at once, or (`pending`) when the test calls establish(). */
+type StartOutcome = WatchEnd | 'established' | 'pending';
+
 /** A watcher whose start outcome each test decides. */
 class FakeWatcher implements RealtimeWatcher {
   readonly hooks: WatcherHooks;
-  readonly #startOutcome: WatchEnd | 'established';
+  readonly #startOutcome: StartOutcome;
   #resolveEnd!: (end: WatchEnd) => void;
   readonly ended = new Promise<WatchEnd>((resolve) => {
     this.#resolveEnd = resolve;
   });
+  #establish: (() => void) | undefined;
   stopped = false;
 
-  constructor(hooks: WatcherHooks, startOutcome: WatchEnd | 'established') {
+  constructor(hooks: WatcherHooks, startOutcome: StartOutcome) {
     this.hooks = hooks;
     this.#startOutcome = startOutcome;
   }
 
   async start(): Promise<void> {
-    if (this.#startOutcome !== 'established') {
+    if (this.#startOutcome === 'pending') {
+      await Promise.race([
+        new Promise<void>((resolve) => (this.#establish = resolve)),
+        this.ended.then((end) => Promise.reject(end)),
+      ]);
+    } else if (this.#startOutcome !== 'established') {
       this.#resolveEnd(this.#startOutcome);
       throw this.#startOutcome;
     }
+  }
+
+  /** "Watches established" for a pending start. */
+  establish(): void {
+    if (!this.#establish) throw new Error('no pending start');
+    this.#establish();
   }
 
   async stop(): Promise<void> {
@@ -48,10 +63,13 @@ class FakeWatcher implements RealtimeWatcher {
 
 interface Script {
   version?: string | null;
-  watcherStarts?: (WatchEnd | 'established')[];
+  watcherStarts?: StartOutcome[];
 }
 
 function harness(mode: DeviceMode, script: Script, connectFailures = 0) {
+  /** What a probe of the host finds now; tests change it (inotify-tools installed). */
+  const host = { version: script.version === undefined ? '3.22.6.0' : script.version, linkDown: false };
+  const errors: unknown[] = [];
   const bus = new MemoryEventBus();
   const events: ConfwatchEvent[] = [];
   bus.subscribe((e) => events.push(e));
@@ -60,14 +78,19 @@ function harness(mode: DeviceMode, script: Script, connectFailures = 0) {
   const sessions: DeviceSession[] = [];
   const captured: CaptureRequest[][] = [];
   let failuresLeft = connectFailures;
-  const starts = [...(script.watcherStarts ?? [])];
+  const starts: StartOutcome[] = [...(script.watcherStarts ?? [])];
   const connect = async (): Promise<DeviceSession> => {
     log.push('connect');
     if (failuresLeft-- > 0) throw new Error('connection refused');
     const session: DeviceSession = {
       target: 'root@host:22',
-      inotifywaitVersion: script.version === undefined ? '3.22.6.0' : script.version,
+      inotifywaitVersion: host.version,
+      probeInotifywait: async () => {
+        log.push('probe');
+        return host.version;
+      },
       scan: async (source, dirs) => {
+        if (host.linkDown) throw new Error('connection lost');
         log.push(dirs ? `scan:${source}:${dirs.join(',')}` : `scan:${source}`);
       },
       capture: async (requests) => {
@@ -96,10 +119,11 @@ function harness(mode: DeviceMode, script: Script, connectFailures = 0) {
     pollIntervalMs: 10_000,
     verifyIntervalMs: 60_000,
     backoff: new Backoff({ random: () => 0.5 }),
+    onError: (error) => errors.push(error),
   });
   const modes = () =>
     events.filter((e) => e.type === 'watch.mode').map((e) => (e.type === 'watch.mode' ? `${e.mode}: ${e.reason}` : ''));
-  return { supervisor, bus, events, log, watchers, captured, modes };
+  return { supervisor, bus, events, log, watchers, captured, modes, host, starts, errors };
 }
 
 const settle = () => vi.advanceTimersByTimeAsync(0);
@@ -226,6 +250,165 @@ describe('Supervisor', () => {
     expect(h.watchers[0]?.stopped).toBe(true);
     expect(h.log.at(-1)).toBe('close');
     expect(h.supervisor.state).toBe('stopped');
+  });
+});
+
+const LIMIT = 'inotify limit reached: upper limit on inotify watches reached!';
+const MINUTE = 60_000;
+
+describe('Supervisor: back to realtime after a fallback', () => {
+  /** Log entries from index `from` on, without the poll scans. */
+  const since = (log: string[], from: number) => log.slice(from).filter((entry) => entry !== 'scan:poll');
+
+  it('retries realtime after 10 minutes of polling, reconciles and stops polling', async () => {
+    const h = harness('auto', { watcherStarts: [{ kind: 'fallback', reason: LIMIT }, 'established'] });
+    h.supervisor.start();
+    await settle();
+    expect(h.modes()).toEqual([`polling: ${LIMIT}`]);
+    await vi.advanceTimersByTimeAsync(10 * MINUTE - 1);
+    expect(h.log.filter((entry) => entry === 'probe')).toEqual([]);
+    const before = h.log.length;
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.supervisor.state).toBe('realtime');
+    expect(since(h.log, before)).toEqual(['probe', 'watch', 'scan:rescan']);
+    expect(h.modes()).toEqual([`polling: ${LIMIT}`, `realtime: realtime restored after ${LIMIT}`]);
+    const afterHandover = h.log.length;
+    await vi.advanceTimersByTimeAsync(2 * MINUTE);
+    expect(h.log.slice(afterHandover)).toEqual(['scan:rescan', 'scan:rescan']);
+    expect(h.errors).toEqual([]);
+    await h.supervisor.stop();
+  });
+
+  it('keeps polling while the retry starts its watcher, and hands over only once watches are established', async () => {
+    const h = harness('auto', { watcherStarts: [{ kind: 'fallback', reason: LIMIT }, 'pending'] });
+    h.supervisor.start();
+    await vi.advanceTimersByTimeAsync(10 * MINUTE);
+    expect(h.watchers).toHaveLength(2);
+    const attemptStarted = h.log.length;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(h.log.slice(attemptStarted)).toEqual(['scan:poll', 'scan:poll', 'scan:poll']);
+    expect(h.supervisor.state).toBe('polling');
+    h.watchers[1]?.establish();
+    await settle();
+    expect(h.log.at(-1)).toBe('scan:rescan');
+    expect(h.supervisor.state).toBe('realtime');
+    const afterHandover = h.log.length;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(h.log.slice(afterHandover)).toEqual([]);
+    await h.supervisor.stop();
+  });
+
+  it('backs off after failed retries, doubling up to an hour, without repeating the same reason', async () => {
+    const fallback: WatchEnd = { kind: 'fallback', reason: LIMIT };
+    const h = harness('auto', { watcherStarts: Array.from({ length: 6 }, () => fallback) });
+    h.supervisor.start();
+    await settle();
+    const retriesAt: number[] = [];
+    let watchers = h.watchers.length;
+    for (let minute = 1; minute <= 10 + 20 + 40 + 60 + 60; minute++) {
+      await vi.advanceTimersByTimeAsync(MINUTE);
+      if (h.watchers.length > watchers) retriesAt.push(minute);
+      watchers = h.watchers.length;
+    }
+    expect(retriesAt).toEqual([10, 30, 70, 130, 190]);
+    expect(h.supervisor.state).toBe('polling');
+    expect(h.modes()).toEqual([`polling: ${LIMIT}`]);
+    await h.supervisor.stop();
+  });
+
+  it('announces a new reason when a retry fails differently, and names it once realtime is back', async () => {
+    const h = harness('auto', {
+      watcherStarts: [{ kind: 'fallback', reason: LIMIT }, { kind: 'failed', reason: 'inotifywait exited with code 1' }, 'established'],
+    });
+    h.supervisor.start();
+    await vi.advanceTimersByTimeAsync(10 * MINUTE);
+    expect(h.supervisor.state).toBe('polling');
+    await vi.advanceTimersByTimeAsync(20 * MINUTE);
+    expect(h.modes()).toEqual([
+      `polling: ${LIMIT}`,
+      'polling: inotifywait exited with code 1',
+      'realtime: realtime restored after inotifywait exited with code 1',
+    ]);
+    await h.supervisor.stop();
+  });
+
+  it('probes again for an installed inotifywait and starts no watcher while it is missing', async () => {
+    const h = harness('auto', { version: null, watcherStarts: ['established'] });
+    h.supervisor.start();
+    await vi.advanceTimersByTimeAsync(10 * MINUTE);
+    expect(h.log.filter((entry) => entry === 'probe' || entry === 'watch')).toEqual(['probe']);
+    h.host.version = '3.22.6.0';
+    await vi.advanceTimersByTimeAsync(20 * MINUTE - 1);
+    expect(h.supervisor.state).toBe('polling');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.log.filter((entry) => entry === 'probe' || entry === 'watch')).toEqual(['probe', 'probe', 'watch']);
+    expect(h.modes()).toEqual([
+      'polling: inotifywait not installed on host',
+      'realtime: realtime restored after inotifywait not installed on host',
+    ]);
+    await h.supervisor.stop();
+  });
+
+  it('starts again from 10 minutes when realtime falls back once more after being restored', async () => {
+    const h = harness('auto', {
+      watcherStarts: [{ kind: 'fallback', reason: LIMIT }, { kind: 'fallback', reason: LIMIT }, 'established', 'established'],
+    });
+    h.supervisor.start();
+    await vi.advanceTimersByTimeAsync(30 * MINUTE);
+    expect(h.supervisor.state).toBe('realtime');
+    h.watchers[2]?.end({ kind: 'fallback', reason: LIMIT });
+    await settle();
+    expect(h.supervisor.state).toBe('polling');
+    await vi.advanceTimersByTimeAsync(10 * MINUTE);
+    expect(h.supervisor.state).toBe('realtime');
+    expect(h.modes()).toEqual([
+      `polling: ${LIMIT}`,
+      `realtime: realtime restored after ${LIMIT}`,
+      `polling: ${LIMIT}`,
+      `realtime: realtime restored after ${LIMIT}`,
+    ]);
+    await h.supervisor.stop();
+  });
+
+  it('never retries realtime on a device configured to poll', async () => {
+    const h = harness('polling', {});
+    h.supervisor.start();
+    await vi.advanceTimersByTimeAsync(3 * 60 * MINUTE);
+    expect(h.log.filter((entry) => entry === 'probe' || entry === 'watch')).toEqual([]);
+    expect(h.modes()).toEqual(['polling: polling forced by device configuration']);
+    await h.supervisor.stop();
+  });
+
+  it('stop ends a retry whose watcher is still starting', async () => {
+    const h = harness('auto', { watcherStarts: [{ kind: 'fallback', reason: LIMIT }, 'pending'] });
+    h.supervisor.start();
+    await vi.advanceTimersByTimeAsync(10 * MINUTE);
+    await h.supervisor.stop();
+    expect(h.watchers[1]?.stopped).toBe(true);
+    expect(h.log.at(-1)).toBe('close');
+    expect(h.supervisor.state).toBe('stopped');
+    expect(h.errors).toEqual([]);
+  });
+
+  it('after a reconnect keeps polling with the reason and retries on the new session', async () => {
+    const h = harness('auto', { watcherStarts: [{ kind: 'fallback', reason: LIMIT }, 'established'] });
+    h.supervisor.start();
+    await settle();
+    h.host.linkDown = true;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(h.supervisor.state).toBe('degraded');
+    h.host.linkDown = false;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(h.supervisor.state).toBe('polling');
+    await vi.advanceTimersByTimeAsync(10 * MINUTE);
+    expect(h.supervisor.state).toBe('realtime');
+    expect(h.modes()).toEqual([
+      `polling: ${LIMIT}`,
+      'degraded: connection lost',
+      `polling: ${LIMIT}`,
+      `realtime: realtime restored after ${LIMIT}`,
+    ]);
+    await h.supervisor.stop();
   });
 });
 

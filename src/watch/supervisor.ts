@@ -11,9 +11,17 @@
  * the watch would leave a gap between its listing and the watch, and two
  * scans would double the start-up cost of a large fleet. In realtime mode a
  * periodic verification scan catches anything inotify missed; in polling
- * mode the device is polled every interval. Realtime falls back to polling,
- * for the rest of the supervisor's life, when inotifywait is missing, the
- * host's inotify limits are exhausted, or the stream fails repeatedly.
+ * mode the device is polled every interval. Realtime falls back to polling
+ * when inotifywait is missing, the host's inotify limits are exhausted, or
+ * the stream fails repeatedly.
+ *
+ * A fallback is not for ever: the admin may raise fs.inotify.max_user_watches
+ * or install inotify-tools. While a device polls for any reason other than
+ * its configuration, realtime is retried (probe, then a watcher) every
+ * retry interval, doubling after each failed retry up to a cap. Polling goes
+ * on during the attempt, and stops only once the new watch is established;
+ * the handover runs the reconcile scan like any other start, so a change
+ * made between the last poll and the watch is still recorded.
  */
 import type { CaptureRequest } from '../detect/capture.js';
 import type { InotifyEvent } from '../detect/inotify-record.js';
@@ -47,8 +55,14 @@ export interface RealtimeWatcher {
 export interface DeviceSession {
   /** `user@host:port` or `local`. */
   readonly target: string;
-  /** inotifywait's version on the host; null when it is not installed. */
+  /** inotifywait's version on the host when the session opened; null when it is not installed. */
   readonly inotifywaitVersion: string | null;
+  /**
+   * Probes the host again (inotify-tools may have been installed since) and
+   * returns inotifywait's version, null when absent; watchers created
+   * afterwards use it. Rejects when the link is gone.
+   */
+  probeInotifywait(): Promise<string | null>;
   /** Lists and stores changed files (Scanner.scan); rejects when the link is gone. */
   scan(source: 'poll' | 'rescan', dirs?: readonly RemotePath[]): Promise<void>;
   /** Reads and stores the requested files (CaptureService.capture, source realtime). */
@@ -74,6 +88,14 @@ export interface SupervisorOptions {
   /** Stream failures within `failureWindowMs` that switch the device to polling. Default 3 within 60 s. */
   readonly failureLimit?: number;
   readonly failureWindowMs?: number;
+  /**
+   * Wait before retrying realtime after a fallback to polling; doubles after
+   * each failed retry up to `realtimeRetryCapMs`, back to this after realtime
+   * is restored. Default 10 min.
+   */
+  readonly realtimeRetryMs?: number;
+  /** Longest wait between realtime retries. Default 1 h, never under `realtimeRetryMs`. */
+  readonly realtimeRetryCapMs?: number;
   /** Unique watcher instance ids (part of the remote marker). Default: time + counter. */
   readonly newInstanceId?: () => string;
   /** Called with errors that do not change the state (a failed capture or dir scan). */
@@ -84,6 +106,8 @@ export interface SupervisorOptions {
 const STALE_WORK_GRACE_MS = 5_000;
 
 export const DEFAULT_VERIFY_INTERVAL_MS = 30 * 60_000;
+export const DEFAULT_REALTIME_RETRY_MS = 10 * 60_000;
+export const DEFAULT_REALTIME_RETRY_CAP_MS = 60 * 60_000;
 export const MIN_POLL_INTERVAL_SEC = 5;
 
 /** The device's poll interval: its own override, else the shortest of its profiles; never under 5 s. */
@@ -106,6 +130,15 @@ export function chooseMode(
 
 class Stopped extends Error {}
 
+/** A watcher that reached "Watches established" during a retry, and the reason polling had. */
+interface Restored {
+  readonly watcher: RealtimeWatcher;
+  readonly after: string;
+}
+
+/** A started watcher, or how it ended before events flowed. */
+type Started = { readonly watcher: RealtimeWatcher } | { readonly end: WatchEnd };
+
 export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #backoff: Backoff;
@@ -115,13 +148,19 @@ export class Supervisor {
   #fallbackReason: string | null = null;
   #failures: number[] = [];
   #work: Promise<void> = Promise.resolve();
-  #wakeSleep: (() => void) | undefined;
+  readonly #sleepers = new Set<() => void>();
   #loop: Promise<void> | undefined;
   #instances = 0;
+  readonly #retryBaseMs: number;
+  readonly #retryCapMs: number;
+  #retryMs: number;
 
   constructor(options: SupervisorOptions) {
     this.#options = Object.freeze({ ...options });
     this.#backoff = options.backoff ?? new Backoff();
+    this.#retryBaseMs = options.realtimeRetryMs ?? DEFAULT_REALTIME_RETRY_MS;
+    this.#retryCapMs = Math.max(this.#retryBaseMs, options.realtimeRetryCapMs ?? DEFAULT_REALTIME_RETRY_CAP_MS);
+    this.#retryMs = this.#retryBaseMs;
   }
 
   get state(): SupervisorState {
@@ -138,7 +177,7 @@ export class Supervisor {
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
-    this.#wakeSleep?.();
+    for (const wake of this.#sleepers) wake();
     await this.#watcher?.stop();
     await this.#loop;
     await this.#work.catch(() => {});
@@ -165,17 +204,29 @@ export class Supervisor {
 
   /** Watches until stopped (returns) or until the session must be replaced (throws). */
   async #watch(session: DeviceSession): Promise<void> {
+    let restored: Restored | undefined;
     for (;;) {
-      const choice = chooseMode(this.#options.mode, session.inotifywaitVersion, this.#fallbackReason);
-      if (choice.mode === 'polling') return await this.#poll(session, choice.reason);
-      const end = await this.#realtime(session);
+      let end: WatchEnd;
+      if (restored) {
+        end = await this.#realtime(session, restored.watcher, `realtime restored after ${restored.after}`, false);
+        restored = undefined;
+      } else {
+        const choice = chooseMode(this.#options.mode, session.inotifywaitVersion, this.#fallbackReason);
+        if (choice.mode === 'polling') {
+          restored = await this.#poll(session, choice.reason);
+          continue;
+        }
+        const started = await this.#startWatcher(session);
+        end = 'end' in started ? started.end : await this.#realtime(session, started.watcher, 'watches established', true);
+      }
       if (end.kind === 'stopped') return;
       if (end.kind === 'fallback') this.#fallbackReason = end.reason;
       if (end.kind === 'failed') this.#noteFailure(end.reason);
     }
   }
 
-  async #realtime(session: DeviceSession): Promise<WatchEnd> {
+  /** Starts a watcher on the session; resolves once events flow, or with how it ended before. */
+  async #startWatcher(session: DeviceSession): Promise<Started> {
     const watcher = session.createWatcher({
       instanceId: this.#options.newInstanceId?.() ?? `${Date.now().toString(36)}-${++this.#instances}`,
       onRequests: (requests) => this.#serial(() => (this.#isCurrent(session) ? session.capture(requests) : undefined)),
@@ -190,17 +241,25 @@ export class Supervisor {
     this.#watcher = watcher;
     try {
       await watcher.start();
+      return { watcher };
     } catch (end) {
-      if (isWatchEnd(end)) return end;
+      if (this.#watcher === watcher) this.#watcher = undefined;
+      if (isWatchEnd(end)) return { end };
       throw end;
     }
+  }
+
+  /** Reconciles, announces realtime and runs verification scans until the watcher ends. */
+  async #realtime(session: DeviceSession, watcher: RealtimeWatcher, reason: string, sessionStart: boolean): Promise<WatchEnd> {
     let verify: ReturnType<typeof setInterval> | undefined;
     try {
       this.#throwIfStopped();
       // The reconcile scan runs once the watches exist, so no change can fall between the two.
-      await this.#scan(session, 'rescan', true);
+      await this.#scan(session, 'rescan', sessionStart);
       this.#backoff.reset();
-      this.#setMode('realtime', 'watches established');
+      this.#fallbackReason = null;
+      this.#retryMs = this.#retryBaseMs;
+      this.#setMode('realtime', reason);
       verify = setInterval(
         () => this.#serial(() => session.scan('rescan')),
         this.#options.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS,
@@ -211,17 +270,91 @@ export class Supervisor {
       throw error;
     } finally {
       clearInterval(verify);
-      this.#watcher = undefined;
+      if (this.#watcher === watcher) this.#watcher = undefined;
     }
   }
 
-  async #poll(session: DeviceSession, reason: string): Promise<void> {
+  /**
+   * Polls until stopped or the link fails (throws). Unless the device is
+   * configured to poll, realtime is retried meanwhile: resolves with the
+   * watcher once a retry established it, after polling has stopped.
+   */
+  async #poll(session: DeviceSession, reason: string): Promise<Restored> {
     await this.#scan(session, 'rescan', true);
     this.#backoff.reset();
     this.#setMode('polling', reason);
+    const handover = new AbortController();
+    const polling = this.#pollLoop(session, handover.signal);
+    if (this.#options.mode === 'polling') return await polling;
+    const retrying = this.#retryRealtime(session, reason, handover.signal);
+    try {
+      return await Promise.race([polling, retrying]);
+    } finally {
+      handover.abort();
+      // A poll scan in flight at the handover may still fail with the link; the watcher's end reports that.
+      polling.catch(() => {});
+      retrying.catch(() => {});
+    }
+  }
+
+  async #pollLoop(session: DeviceSession, signal: AbortSignal): Promise<never> {
     for (;;) {
-      await this.#sleep(this.#options.pollIntervalMs);
+      await this.#sleep(this.#options.pollIntervalMs, signal);
+      signal.throwIfAborted();
       await this.#scan(session, 'poll');
+    }
+  }
+
+  /**
+   * Tries realtime again every retry interval, doubling the interval after
+   * each failure up to the cap. A failure with a new reason is announced
+   * (still polling); the same reason again is not.
+   */
+  async #retryRealtime(session: DeviceSession, reason: string, signal: AbortSignal): Promise<Restored> {
+    let current = reason;
+    for (;;) {
+      await this.#sleep(this.#retryMs, signal);
+      signal.throwIfAborted();
+      const attempt = await this.#attemptRealtime(session, signal);
+      this.#throwIfStopped();
+      if ('watcher' in attempt) {
+        if (!signal.aborted) return { watcher: attempt.watcher, after: current };
+        await attempt.watcher.stop();
+        if (this.#watcher === attempt.watcher) this.#watcher = undefined;
+      }
+      signal.throwIfAborted();
+      this.#retryMs = Math.min(this.#retryCapMs, this.#retryMs * 2);
+      if ('reason' in attempt && attempt.reason !== current) {
+        current = attempt.reason;
+        this.#setMode('polling', current);
+      }
+    }
+  }
+
+  /**
+   * One retry: probe for inotifywait, then start a watcher. Resolves with
+   * the established watcher, the reason realtime still fails, or nothing
+   * when the link failed (the polling scans notice that and reconnect).
+   */
+  async #attemptRealtime(
+    session: DeviceSession,
+    signal: AbortSignal,
+  ): Promise<{ readonly watcher: RealtimeWatcher } | { readonly reason: string } | Record<string, never>> {
+    try {
+      const version = await session.probeInotifywait();
+      const choice = chooseMode(this.#options.mode, version, null);
+      if (choice.mode === 'polling') return { reason: choice.reason };
+      // the loop that owns the handover gave up (link gone, stopped): let the attempt end with it
+      const abandon = () => void this.#watcher?.stop();
+      signal.addEventListener('abort', abandon, { once: true });
+      const started = await this.#startWatcher(session).finally(() => signal.removeEventListener('abort', abandon));
+      if ('watcher' in started) return started;
+      if (started.end.kind === 'stopped') return {};
+      if (started.end.kind === 'fallback') this.#fallbackReason = started.end.reason;
+      return { reason: started.end.reason };
+    } catch (error) {
+      this.#options.onError?.(error);
+      return {};
     }
   }
 
@@ -288,17 +421,22 @@ export class Supervisor {
     this.#options.bus.publish('watch.mode', this.#options.device, { mode, reason });
   }
 
-  /** Waits, or rejects with Stopped as soon as stop() is called. */
-  #sleep(ms: number): Promise<void> {
+  /** Waits, or less when `signal` aborts; rejects with Stopped as soon as stop() is called. */
+  #sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#wakeSleep = undefined;
-        resolve();
-      }, ms);
-      this.#wakeSleep = () => {
+      if (this.#stopped()) return reject(new Stopped());
+      const finish = (outcome: () => void) => () => {
         clearTimeout(timer);
-        reject(new Stopped());
+        this.#sleepers.delete(wake);
+        signal?.removeEventListener('abort', done);
+        outcome();
       };
+      const done = finish(resolve);
+      const wake = finish(() => reject(new Stopped()));
+      const timer = setTimeout(done, ms);
+      this.#sleepers.add(wake);
+      signal?.addEventListener('abort', done, { once: true });
+      if (signal?.aborted) done();
     });
   }
 
