@@ -59,7 +59,9 @@ describeWithSshd('Monitor over SSH with inotifywait and SQLite', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const startMonitor = async (options: { inotifywaitProgram?: string } = {}) => {
+  const startMonitor = async (
+    options: { inotifywaitProgram?: string; realtimeRetryMs?: number; realtimeRetryCapMs?: number } = {},
+  ) => {
     monitor = new Monitor({
       store,
       bus,
@@ -160,6 +162,57 @@ describeWithSshd('Monitor over SSH with inotifywait and SQLite', () => {
       await settledTo(file, 'polled\n');
       const latest = await store.latestSnapshot(device, file);
       expect(latest?.source).toBe('poll');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  /** Puts a program in place in one step, so a start never runs a half-written script. */
+  const install = (path: string, script: string) => {
+    writeFileSync(`${path}.new`, script, { mode: 0o755 });
+    renameSync(`${path}.new`, path);
+  };
+  const limitScript = "#!/bin/sh\necho 'Failed to watch /x; upper limit on inotify watches reached!' >&2\nexit 1\n";
+
+  it.each([
+    { fixed: 'the watch limit is raised', before: limitScript, reason: 'upper limit on inotify watches' },
+    { fixed: 'inotifywait is installed', before: null, reason: 'inotifywait not installed on host' },
+  ])('goes back to realtime by itself once $fixed, losing no change made while polling', async ({ before, reason }) => {
+    const bin = mkdtempSync(join(tmpdir(), 'cw-mon-bin-'));
+    const program = join(bin, 'inotifywait');
+    if (before !== null) install(program, before);
+    const real = execFileSync('sh', ['-c', 'command -v inotifywait'], { encoding: 'utf8' }).trim();
+    try {
+      const mode = await startMonitor({ inotifywaitProgram: program, realtimeRetryMs: 200, realtimeRetryCapMs: 1_000 });
+      expect(mode).toMatchObject({ mode: 'polling', reason: expect.stringContaining(reason) });
+
+      const polled = join(dir, 'polled.conf');
+      writeFileSync(polled, 'polled\n');
+      await settledTo(polled, 'polled\n');
+      expect((await store.latestSnapshot(device, polled))?.source).toBe('poll');
+
+      // written while still polling, right before realtime can work again: the poll or the handover's reconcile records it
+      const handover = join(dir, 'handover.conf');
+      writeFileSync(handover, 'handover\n');
+      install(program, `#!/bin/sh\nexec ${real} "$@"\n`);
+      const restored = await until(
+        () => events.find((e) => e.type === 'watch.mode' && e.mode === 'realtime'),
+        'realtime to be restored',
+      );
+      expect(restored).toMatchObject({ reason: expect.stringMatching(new RegExp(`^realtime restored after .*${reason}`)) });
+      await settledTo(handover, 'handover\n');
+
+      const live = join(dir, 'live.conf');
+      writeFileSync(live, 'live\n');
+      await settledTo(live, 'live\n');
+      expect((await store.latestSnapshot(device, live))?.source).toBe('realtime');
+      writeFileSync(polled, 'edited in realtime\n');
+      await settledTo(polled, 'edited in realtime\n');
+      expect((await store.latestSnapshot(device, polled))?.source).toBe('realtime');
+
+      const modes = events.filter((e) => e.type === 'watch.mode').map((e) => (e.type === 'watch.mode' ? e.mode : ''));
+      expect(modes).toEqual(['polling', 'realtime']);
+      expect(markerProcesses(device)).toMatch(/inotifywait/);
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
