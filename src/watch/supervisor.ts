@@ -3,6 +3,8 @@
  * machine:
  *
  *   connecting ─▶ realtime | polling ─(failure)─▶ degraded ─(backoff)─▶ reconnecting ─▶ realtime | polling
+ *                     ▲          │
+ *                     └─(retry)──┘   after a fallback, not when polling is configured
  *
  * Every (re)start of a watch runs a reconcile scan before the mode is
  * announced, so whatever changed while nobody was looking is recorded
