@@ -8,7 +8,7 @@ import type { ConfigType, ParseContext, ParseIssue } from '../parsers/parser.js'
 import type { SnapshotRecord } from '../store/records.js';
 import type { Change } from './change.js';
 import { parserFor } from './config-parsers.js';
-import type { DependencyGraph } from './graph-queries.js';
+import type { DependencyGraph } from '../store/graph-queries.js';
 import { assessImpact, type Impact } from './impact.js';
 import { semanticDiff } from './semantic-diff.js';
 

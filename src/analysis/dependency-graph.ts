@@ -1,13 +1,14 @@
 /**
  * Builds a device's dependency graph from the latest parsed version of its
- * files (pure). Edge direction and query semantics: see graph-model.ts.
+ * files (pure). Edge direction and query semantics: see store/graph-model.ts.
  */
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import type { ConfigType } from '../parsers/parser.js';
 import { composeFacts } from './facts/compose-facts.js';
 import { nginxFacts, passHost } from './facts/nginx-facts.js';
-import { composeServiceId, type GraphData, type GraphEdge, type GraphNode, type NodeKind, nodeId } from './graph-model.js';
+import { type GraphData, type GraphEdge, type GraphNode, type NodeKind, nodeId } from '../store/graph-model.js';
+import { composeServiceId } from './node-naming.js';
 import { asRecord, asStrings, asText } from './loose-data.js';
 
 export interface ParsedFile {

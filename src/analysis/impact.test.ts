@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { change } from './change.js';
-import type { GraphEdge } from './graph-model.js';
-import { DependencyGraph } from './graph-queries.js';
+import type { GraphEdge } from '../store/graph-model.js';
+import { DependencyGraph } from '../store/graph-queries.js';
 import { assessImpact } from './impact.js';
 
 const edge = (from: string, to: string, kind = 'depends_on'): GraphEdge => ({ from, to, kind, source: 'derived', sourcePath: null });

@@ -4,8 +4,9 @@
  */
 import type { ConfigType } from '../parsers/parser.js';
 import type { Change } from './change.js';
-import { composeServiceId, nodeId } from './graph-model.js';
-import { type DependencyGraph, namesOf } from './graph-queries.js';
+import { nodeId } from '../store/graph-model.js';
+import { composeServiceId } from './node-naming.js';
+import { type DependencyGraph, namesOf } from '../store/graph-queries.js';
 import { rulesFor } from './impact-rules.js';
 import { recommendedActions } from './recommended-actions.js';
 import { maxLevel, raiseLevel, type RiskLevel } from './risk-level.js';

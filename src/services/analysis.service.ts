@@ -7,6 +7,7 @@
  */
 import picomatch from 'picomatch';
 import { analyzeSnapshot } from '../analysis/analyze-snapshot.js';
+import { buildDependencyGraph } from '../analysis/dependency-graph.js';
 import type { ConfigType, ParseContext } from '../parsers/parser.js';
 import type { Logger } from '../logging.js';
 import type { DependencyEdgeStore } from '../store/dependency-edges.js';
@@ -116,7 +117,7 @@ export class AnalysisService {
     const tracked = await this.#store.listTrackedFiles(device);
     const latest = await Promise.all(tracked.filter((t) => t.latestSnapshotId && !t.deleted).map((t) => this.#store.getSnapshot(t.latestSnapshotId as string)));
     const files = latest.flatMap((s) => (s && s.changeType !== 'deleted' ? [{ path: s.path, type: s.configType, parsed: s.parsed }] : []));
-    await this.#edges.rebuildDevice(device, files);
+    await this.#edges.replaceDerived(device, buildDependencyGraph(files));
   }
 
   #scheduleRebuild(device: string): void {

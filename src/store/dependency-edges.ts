@@ -3,13 +3,13 @@
  * `dependency_nodes` tables (SQLite and PostgreSQL alike). Derived edges
  * and nodes are replaced wholesale per device on each rebuild; manual ones
  * (`confwatch deps add`) survive. Queries load one device's graph and walk
- * it in memory (see analysis/graph-queries.ts for why).
+ * it in memory (see graph-queries.ts for why). Deriving the graph from
+ * parsed files is analysis's work; this repository only persists it.
  */
 import type { Kysely } from 'kysely';
-import { buildDependencyGraph, type ParsedFile } from '../analysis/dependency-graph.js';
-import { type EdgeSource, type GraphData, type GraphEdge, type GraphNode, kindOfId, nodeId } from '../analysis/graph-model.js';
-import { DependencyGraph } from '../analysis/graph-queries.js';
 import { ConfwatchError } from '../errors.js';
+import { type EdgeSource, type GraphData, type GraphEdge, type GraphNode, kindOfId, nodeId } from './graph-model.js';
+import { DependencyGraph } from './graph-queries.js';
 import type { Database, IsoTime } from './tables.js';
 
 /** Columns added by migration 0003, not yet in tables.ts. */
@@ -31,12 +31,10 @@ export class DependencyEdgeStore {
   }
 
   /**
-   * Rebuilds a device's derived graph from the latest parsed version of its
-   * files, in one transaction; manual edges and nodes are kept (a manual
-   * edge that is also derived stays manual). Returns the derived graph.
+   * Replaces a device's derived graph in one transaction; manual edges and
+   * nodes are kept (a manual edge that is also derived stays manual).
    */
-  async rebuildDevice(device: string, files: readonly ParsedFile[]): Promise<GraphData> {
-    const graph = buildDependencyGraph(files);
+  async replaceDerived(device: string, graph: GraphData): Promise<void> {
     const at = this.#now().toISOString();
     await this.#db.transaction().execute(async (trx) => {
       await trx.deleteFrom('dependency_edges').where('device', '=', device).where('source', '=', 'derived').execute();
@@ -62,7 +60,6 @@ export class DependencyEdgeStore {
           .execute();
       }
     });
-    return graph;
   }
 
   /** The device's whole graph (derived and manual). */

@@ -14,6 +14,7 @@ import { isConfwatchError } from '../../src/errors.js';
 import { createMasterKeyFile } from '../../src/store/keyring.js';
 import { parsedFixture } from './deps-fixture.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
+import { buildDependencyGraph } from '../../src/analysis/dependency-graph.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cw-analysis-cli-'));
@@ -111,7 +112,7 @@ describe('confwatch impact SNAPSHOT and deps', () => {
       { name: 'nas', transport: 'local', host: 'localhost', port: 22, user: 'root', identityFile: null, hostKey: null, mode: 'polling', pollIntervalSec: null, sudo: false, jump: null, tags: [] },
       [],
     );
-    await new DependencyEdgeStore((store as KyselyStore).db).rebuildDevice('nas', parsedFixture());
+    await new DependencyEdgeStore((store as KyselyStore).db).replaceDerived('nas', buildDependencyGraph(parsedFixture()));
     await ctx.close();
 
     const r = await run(['deps', '--device', 'nas', '--service', 'db', '--json']);

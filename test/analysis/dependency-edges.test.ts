@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { namesOf } from '../../src/analysis/graph-queries.js';
+import { buildDependencyGraph } from '../../src/analysis/dependency-graph.js';
+import { namesOf } from '../../src/store/graph-queries.js';
 import { openDatabase, type OpenedDatabase } from '../../src/store/database.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
 import type { DialectName } from '../../src/store/tables.js';
@@ -29,7 +30,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('stores the derived graph and answers transitive downstream from it', async () => {
-      await edges.rebuildDevice('nas', parsedFixture());
+      await edges.replaceDerived('nas', buildDependencyGraph(parsedFixture()));
       const graph = await edges.load('nas');
       expect(namesOf(graph.downstream('db')).sort()).toEqual(['api.example.com', 'api_backend', 'app-web', 'app.example.com', 'web', 'worker']);
       expect(namesOf(graph.downstream('docker.service')).sort()).toEqual(['app-stack.service', 'backup.service']);
@@ -37,9 +38,9 @@ for (const dialect of DIALECTS) {
     });
 
     it('keeps manual edges across rebuilds and drops derived edges of files that are gone', async () => {
-      await edges.rebuildDevice('nas', parsedFixture());
+      await edges.replaceDerived('nas', buildDependencyGraph(parsedFixture()));
       await edges.addManual('nas', 'backup.service', 'db', 'reads');
-      await edges.rebuildDevice('nas', parsedFixture().filter((f) => f.type !== 'nginx'));
+      await edges.replaceDerived('nas', buildDependencyGraph(parsedFixture().filter((f) => f.type !== 'nginx')));
       const graph = await edges.load('nas');
       expect(namesOf(graph.downstream('db')).sort()).toEqual(['app-web', 'backup.service', 'web', 'worker']);
       expect(graph.edges.filter((e) => e.source === 'manual')).toEqual([
@@ -48,7 +49,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('adds edges to unknown names as manual nodes and removes only manual edges', async () => {
-      await edges.rebuildDevice('nas', parsedFixture());
+      await edges.replaceDerived('nas', buildDependencyGraph(parsedFixture()));
       const added = await edges.addManual('nas', 'nas-backup', 'web');
       expect(added).toMatchObject({ from: 'service:nas-backup', to: 'compose:app/web' });
       expect(namesOf((await edges.load('nas')).downstream('web'))).toContain('nas-backup');
@@ -61,7 +62,7 @@ for (const dialect of DIALECTS) {
 
     it('refuses an ambiguous name', async () => {
       const otherStack = { path: '/opt/stacks/other/compose.yaml', type: 'compose' as const, parsed: { services: { db: { image: 'x:1' } } } };
-      await edges.rebuildDevice('nas', [...parsedFixture(), otherStack]);
+      await edges.replaceDerived('nas', buildDependencyGraph([...parsedFixture(), otherStack]));
       await expect(edges.addManual('nas', 'db', 'y')).rejects.toMatchObject({ code: 'CW_ERR_USAGE' });
       await expect(edges.addManual('nas', 'compose:other/db', 'y')).resolves.toMatchObject({ from: 'compose:other/db' });
     });

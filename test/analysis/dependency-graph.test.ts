@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDependencyGraph } from '../../src/analysis/dependency-graph.js';
-import { DependencyGraph, namesOf } from '../../src/analysis/graph-queries.js';
+import { DependencyGraph, namesOf } from '../../src/store/graph-queries.js';
 import { parsedFixture } from './deps-fixture.js';
 
 const graph = new DependencyGraph(buildDependencyGraph(parsedFixture()));

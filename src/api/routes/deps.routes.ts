@@ -4,7 +4,7 @@
  * (transitive), as `confwatch deps` answers.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { namesOf } from '../../analysis/graph-queries.js';
+import { namesOf } from '../../store/graph-queries.js';
 import type { DependencyEdgeStore } from '../../store/dependency-edges.js';
 import type { SnapshotStore } from '../../store/snapshot-store.js';
 import { notFound } from '../plugins/error-handler.js';

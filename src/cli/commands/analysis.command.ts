@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import picomatch from 'picomatch';
 import { parserFor } from '../../analysis/config-parsers.js';
-import { namesOf } from '../../analysis/graph-queries.js';
+import { namesOf } from '../../store/graph-queries.js';
 import { assessImpact, type Impact } from '../../analysis/impact.js';
 import { atLeast, isRiskLevel, RISK_LEVELS, type RiskLevel } from '../../analysis/risk-level.js';
 import { semanticDiff } from '../../analysis/semantic-diff.js';

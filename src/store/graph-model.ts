@@ -63,12 +63,3 @@ export function kindOfId(id: string): NodeKind {
   const prefix = id.slice(0, id.indexOf(':'));
   return (Object.keys(PREFIX) as NodeKind[]).find((k) => PREFIX[k] === prefix) ?? 'manual';
 }
-
-/** The compose project of a file: its directory's name, as `docker compose` defaults it. */
-export function composeProject(path: string): string {
-  const dir = path.slice(0, Math.max(path.lastIndexOf('/'), 0));
-  return dir.slice(dir.lastIndexOf('/') + 1) || 'default';
-}
-
-/** Node id of a compose service: project-qualified, so two stacks' `db` stay apart. */
-export const composeServiceId = (composePath: string, service: string): string => nodeId('compose-service', `${composeProject(composePath)}/${service}`);
