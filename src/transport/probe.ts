@@ -2,7 +2,6 @@
  * What a host can do, found in one round trip through the persistent shell,
  * and the watch mode that follows from it. Parsing is pure and tested apart.
  */
-import type { DeviceMode } from '../store/records.js';
 import { raw, sh } from './quote.js';
 import type { Transport } from './transport.js';
 
@@ -86,8 +85,11 @@ export interface ModeChoice {
   readonly reason: string;
 }
 
+/** The watch mode a device is set to (the store's DeviceMode). */
+export type ModePreference = 'auto' | 'realtime' | 'polling';
+
 /** The watch mode for a device: `auto` prefers realtime when inotifywait exists. */
-export function chooseMode(caps: Capabilities, deviceMode: DeviceMode): ModeChoice {
+export function chooseMode(caps: Capabilities, deviceMode: ModePreference): ModeChoice {
   if (deviceMode === 'polling') return { mode: 'polling', reason: 'the device is set to polling' };
   if (!caps.inotifywait.present) {
     return {
