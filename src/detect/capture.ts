@@ -12,10 +12,9 @@ import type { DeviceRecord, SnapshotRecord, TrackedFileRecord } from '../store/r
 import type { NewSnapshot, SnapshotStore } from '../store/snapshot-store.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import type { FileStat, Transport } from '../transport/transport.js';
-import { buildFetchScript, type FetchResult, parseFetch } from '../watch/poll-script.js';
-import type { WatchSet } from '../watch/watch-set.js';
 import type { Correlator } from './correlator.js';
 import { sha256Hex } from './hash.js';
+import { buildFetchScript, type FetchResult, parseFetch } from './poll-script.js';
 
 /** What is known about a file on the host at capture time. */
 export type ObservedFile =
@@ -40,9 +39,22 @@ export interface CaptureOptions {
   readonly initial?: boolean;
 }
 
+/**
+ * What capture asks of the device's compiled watch set. Declared here
+ * because watch/ drives capture (watch-set.ts implements it as is).
+ */
+export interface CaptureScope {
+  /** The profile a path belongs to, or null when no profile watches it. */
+  match(path: RemotePath): { readonly profile: { readonly name: string } } | null;
+  /** The config type to record: the profile's forced type, else detected. */
+  configTypeFor(path: RemotePath, content: Buffer | null): ConfigType;
+  /** The size limit of the matching profile. */
+  maxFileBytes(path: RemotePath): number;
+}
+
 export interface CaptureServiceDeps {
   readonly device: DeviceRecord;
-  readonly watchSet: WatchSet;
+  readonly watchSet: CaptureScope;
   readonly transport: Pick<Transport, 'readFile' | 'stat' | 'run'>;
   readonly store: SnapshotStore;
   readonly bus: EventBus;

@@ -12,7 +12,7 @@ import type { DeviceRecord, TrackedFileRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { type RemotePath, remotePathToBytes } from '../transport/remote-path.js';
 import type { Transport } from '../transport/transport.js';
-import { buildFetchScript, buildListingScript, type ListingEntry, parseFetch, parseListing, type ScriptFlavour } from './poll-script.js';
+import { buildFetchScript, buildListingScript, type ListingEntry, parseFetch, parseListing, type ScriptFlavour } from '../detect/poll-script.js';
 import { collapseRoots, type WatchSet } from './watch-set.js';
 
 export interface ScanOptions {

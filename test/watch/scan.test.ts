@@ -25,7 +25,7 @@ import type { DeviceRecord, ProfileRecord } from '../../src/store/records.js';
 import type { DialectName } from '../../src/store/tables.js';
 import { sh } from '../../src/transport/quote.js';
 import type { Transport } from '../../src/transport/transport.js';
-import type { ScriptFlavour } from '../../src/watch/poll-script.js';
+import type { ScriptFlavour } from '../../src/detect/poll-script.js';
 import { Scanner } from '../../src/watch/scanner.js';
 import { compileWatchSet } from '../../src/watch/watch-set.js';
 import { createTarget, type TargetInstance } from '../store/store-targets.js';
