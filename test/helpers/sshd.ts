@@ -44,6 +44,8 @@ export interface SshdOptions {
   readonly launcher?: readonly string[];
   /** sshd's AuthorizedKeysFile (relative paths are per user home). Default a generated file holding the client key. */
   readonly authorizedKeysFile?: string;
+  /** More public keys (`.pub` file contents) the generated authorized_keys accepts besides the client key. */
+  readonly authorizedKeys?: readonly string[];
 }
 
 export interface RunningSshd {
@@ -134,7 +136,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<RunningSshd>
   if (!options.hostKey) keygen(hostKeyPath);
   const clientKeyPath = join(dir, 'client_key');
   keygen(clientKeyPath);
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKeyPath}.pub`), { mode: 0o600 });
+  const accepted = [readFileSync(`${clientKeyPath}.pub`, 'utf8'), ...(options.authorizedKeys ?? [])].map((k) => `${k.trim()}\n`);
+  writeFileSync(join(dir, 'authorized_keys'), accepted.join(''), { mode: 0o600 });
   const port = options.port ?? (await freePort());
   const host = options.listenAddress ?? '127.0.0.1';
   const config = join(dir, 'sshd_config');

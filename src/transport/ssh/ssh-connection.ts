@@ -4,13 +4,13 @@
  * keeps the link alive, and reconnects cleanly on the next use after a drop
  * (telling its `onDisconnect` listeners, so the watch supervisor can react).
  */
-import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { ConfwatchError } from '../../errors.js';
 import { createLogger } from '../../logging.js';
 import { Semaphore } from '../semaphore.js';
 import { type HostKeyPolicy, type HostKeyVerdict, judgeHostKey } from './host-key.js';
+import { resolveAuth } from './ssh-auth.js';
 import { disconnected, translateConnectError } from './ssh-errors.js';
 
 const log = createLogger('transport.ssh');
@@ -169,29 +169,26 @@ export class SshConnection {
     const e = this.#endpoint;
     const connectTimeoutMs = e.connectTimeoutMs ?? 10_000;
     let refusedKey: HostKeyVerdict | null = null;
-    const context = () => ({ target: this.target, connectTimeoutMs, refusedKey, pinned: e.hostKey.pinned });
-    let config: ConnectConfig;
-    try {
-      config = {
-        host: e.host,
-        port: e.port ?? 22,
-        username: e.user,
-        readyTimeout: connectTimeoutMs,
-        keepaliveInterval: e.keepaliveIntervalMs ?? 15_000,
-        keepaliveCountMax: 3,
-        hostVerifier: (key: Buffer) => {
-          const verdict = judgeHostKey(e.hostKey, key);
-          this.#presentedHostKey = verdict.presented;
-          if (!verdict.ok) refusedKey = verdict;
-          return verdict.ok;
-        },
-        ...(e.identityFile ? { privateKey: readFileSync(e.identityFile), passphrase: e.passphrase } : { agent: process.env.SSH_AUTH_SOCK }),
-        ...(e.jump ? { sock: await e.jump.forwardOut(e.host, e.port ?? 22) } : {}),
-      };
-    } catch (err) {
-      if (err instanceof ConfwatchError) throw err;
-      throw new ConfwatchError('CW_ERR_SSH_AUTH', `authentication failed for ${this.target}: cannot read identity file ${e.identityFile}`, { cause: err });
-    }
+    const auth = resolveAuth({ target: this.target, identityFile: e.identityFile, passphrase: e.passphrase, agentSocket: process.env.SSH_AUTH_SOCK });
+    const agent = 'agent' in auth ? auth.agent : null;
+    const identityFile = 'agent' in auth ? null : (e.identityFile ?? null);
+    const context = () => ({ target: this.target, connectTimeoutMs, refusedKey, pinned: e.hostKey.pinned, agent, identityFile });
+    const config: ConnectConfig = {
+      host: e.host,
+      port: e.port ?? 22,
+      username: e.user,
+      readyTimeout: connectTimeoutMs,
+      keepaliveInterval: e.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer) => {
+        const verdict = judgeHostKey(e.hostKey, key);
+        this.#presentedHostKey = verdict.presented;
+        if (!verdict.ok) refusedKey = verdict;
+        return verdict.ok;
+      },
+      ...auth,
+      ...(e.jump ? { sock: await e.jump.forwardOut(e.host, e.port ?? 22) } : {}),
+    };
     const client = new Client();
     return await new Promise<Client>((resolve, reject) => {
       let ready = false;

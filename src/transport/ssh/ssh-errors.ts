@@ -4,6 +4,7 @@
  */
 import { ConfwatchError } from '../../errors.js';
 import type { HostKeyVerdict } from './host-key.js';
+import { keyError } from './ssh-auth.js';
 
 export interface ConnectContext {
   /** `user@host:port`. */
@@ -13,6 +14,10 @@ export interface ConnectContext {
   readonly refusedKey: HostKeyVerdict | null;
   /** The pinned fingerprint, to name it in a mismatch. */
   readonly pinned: string | null;
+  /** The ssh-agent socket, when authenticating through the agent. */
+  readonly agent?: string | null;
+  /** The identity file, when authenticating with one. */
+  readonly identityFile?: string | null;
 }
 
 export function translateConnectError(e: unknown, ctx: ConnectContext): ConfwatchError {
@@ -33,8 +38,15 @@ export function translateConnectError(e: unknown, ctx: ConnectContext): Confwatc
     );
   }
   const err = e as { level?: string; code?: string; message?: string };
+  if (ctx.identityFile && /Cannot parse privateKey|does not contain a \(valid\) private key/.test(err.message ?? '')) {
+    return keyError(ctx.target, ctx.identityFile, e as Error);
+  }
+  if (err.level === 'agent') {
+    return new ConfwatchError('CW_ERR_SSH_AUTH', `authentication failed for ${ctx.target}: cannot use the ssh-agent at ${ctx.agent ?? 'SSH_AUTH_SOCK'} (${err.message ?? 'agent error'})`, { cause: e });
+  }
   if (err.level === 'client-authentication' || /passphrase|private key|Cannot parse privateKey/i.test(err.message ?? '')) {
-    return new ConfwatchError('CW_ERR_SSH_AUTH', `authentication failed for ${ctx.target}`, { cause: e });
+    const hint = ctx.agent ? `: the ssh-agent at ${ctx.agent} offered no key the host accepts` : '';
+    return new ConfwatchError('CW_ERR_SSH_AUTH', `authentication failed for ${ctx.target}${hint}`, { cause: e });
   }
   if (err.level === 'client-timeout' || err.code === 'ETIMEDOUT') {
     return new ConfwatchError('CW_ERR_SSH_CONNECT', `cannot connect to ${ctx.target}: timed out after ${ctx.connectTimeoutMs} ms`, { cause: e });
