@@ -10,7 +10,11 @@
  * The script runs in a subshell (`cd`/`exit` do not leak), its output goes
  * to temp files, and the answer is
  *
- *   CW <id> <exit code> <stdout bytes> <stderr bytes>\n<stdout><stderr>
+ *   CW <id> <exit code> <stdout bytes> <stderr bytes> <sudo refused>\n<stdout><stderr>
+ *
+ * A sudo request has the root shell create a marker file before the script
+ * runs: without it sudo itself refused (no NOPASSWD entry, a password or tty
+ * wanted), which a script's own exit status and stderr cannot tell apart.
  *
  * The shell announces itself with `CWREADY <token>\n` after its prelude, so
  * anything a login shell prints first is skipped.
@@ -26,13 +30,17 @@ trap 'exit 129' HUP
 trap 'exit 143' TERM
 __cw_run() {
   if [ -n "$3" ]; then printf '%s' "$3" | base64 -d > "$__cw_d/i"; else : > "$__cw_d/i"; fi
+  __cw_r=0
   if [ "$4" = 1 ]; then
-    sudo -n sh -c "$2" < "$__cw_d/i" > "$__cw_d/o" 2> "$__cw_d/e"
+    rm -f "$__cw_d/s"
+    sudo -n sh -c ': > "$1" || exit 1; __cw_s=$2; set --; eval "$__cw_s"' sh "$__cw_d/s" "$2" < "$__cw_d/i" > "$__cw_d/o" 2> "$__cw_d/e"
+    __cw_c=$?
+    [ -e "$__cw_d/s" ] || __cw_r=1
   else
     (eval "$2") < "$__cw_d/i" > "$__cw_d/o" 2> "$__cw_d/e"
+    __cw_c=$?
   fi
-  __cw_c=$?
-  printf 'CW %s %s %s %s\\n' "$1" "$__cw_c" $(wc -c < "$__cw_d/o") $(wc -c < "$__cw_d/e")
+  printf 'CW %s %s %s %s %s\\n' "$1" "$__cw_c" $(wc -c < "$__cw_d/o") $(wc -c < "$__cw_d/e") "$__cw_r"
   cat "$__cw_d/o" "$__cw_d/e"
 }
 printf 'CWREADY %s\\n' '${readyToken}'
@@ -56,6 +64,8 @@ export interface FramedResponse {
   readonly code: number;
   readonly stdout: Buffer;
   readonly stderr: Buffer;
+  /** sudo -n refused to run the script at all (stderr holds sudo's reason). */
+  readonly sudoRefused: boolean;
 }
 
 interface Header {
@@ -63,6 +73,7 @@ interface Header {
   readonly code: number;
   readonly outLen: number;
   readonly errLen: number;
+  readonly sudoRefused: boolean;
 }
 
 /** Reassembles responses from the shell's stdout, whatever the chunking. */
@@ -100,6 +111,7 @@ export class ResponseParser {
         code: this.#header.code,
         stdout: Buffer.from(this.#buffer.subarray(0, outLen)),
         stderr: Buffer.from(this.#buffer.subarray(outLen, outLen + errLen)),
+        sudoRefused: this.#header.sudoRefused,
       });
       this.#buffer = this.#buffer.subarray(outLen + errLen);
       this.#header = null;
@@ -117,7 +129,7 @@ export class ResponseParser {
 }
 
 function parseHeader(line: string): Header {
-  const m = /^CW (\d+) (\d+) (\d+) (\d+)$/.exec(line);
+  const m = /^CW (\d+) (\d+) (\d+) (\d+) ([01])$/.exec(line);
   if (!m) throw new Error(`malformed response header from the remote shell: ${JSON.stringify(line.slice(0, 80))}`);
-  return { id: Number(m[1]), code: Number(m[2]), outLen: Number(m[3]), errLen: Number(m[4]) };
+  return { id: Number(m[1]), code: Number(m[2]), outLen: Number(m[3]), errLen: Number(m[4]), sudoRefused: m[5] === '1' };
 }

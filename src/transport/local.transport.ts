@@ -6,12 +6,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
+import { userInfo } from 'node:os';
 import { ConfwatchError } from '../errors.js';
 import { createLogger } from '../logging.js';
 import { fileNotFound, filePermission, fileTooLarge, DEFAULT_MAX_FILE_BYTES } from './file-errors.js';
 import { DEFAULT_TIMEOUT_MS, PersistentShell, type ShellProcess } from './persistent-shell.js';
 import { argvToScript, isShellScript, type ShellScript } from './quote.js';
 import { toRecordStream } from './record-stream.js';
+import { SUDO_PRECHECK, sudoRefusalOf, sudoRefused } from './sudo.js';
 import { remoteDirname, remoteJoin, remotePathToBytes, type RemotePath } from './remote-path.js';
 import { fileTypeOfMode, resolveWriteTarget, shellReadFile, shellStat, shellWriteFileAtomic } from './shell-file-ops.js';
 import type { Command, ExecOptions, ExecResult, FileStat, RecordStream, StreamOptions, Transport, TransportInfo, WriteOptions } from './transport.js';
@@ -19,7 +21,16 @@ import type { Command, ExecOptions, ExecResult, FileStat, RecordStream, StreamOp
 const log = createLogger('transport.local');
 
 /** Reads the script from fd 3 (argv cannot carry bytes that are not UTF-8), then runs it, via `sudo -n` when $1 is 1. */
-const LAUNCHER = 's=$(cat <&3) || exit 126; exec 3<&-; if [ "$1" = 1 ]; then exec sudo -n sh -c "$s"; fi; eval "$s"';
+const LAUNCHER = `s=$(cat <&3) || exit 126; exec 3<&-; if [ "$1" = 1 ]; then ${SUDO_PRECHECK}; exec sudo -n sh -c "$s"; fi; eval "$s"`;
+
+/** Names this machine's user in errors (a uid without a passwd entry has no name). */
+function localTarget(): string {
+  try {
+    return `${userInfo().username} on this machine`;
+  } catch {
+    return 'this machine';
+  }
+}
 
 export const toScript = (command: Command): ShellScript => (isShellScript(command) ? command : argvToScript(command));
 
@@ -29,6 +40,7 @@ export class LocalTransport implements Transport {
     start: async () => startLocalShell(),
     log,
     lostError: () => new ConfwatchError('CW_ERR_REMOTE_COMMAND', 'the local command shell ended unexpectedly'),
+    sudoRefused: (stderr) => sudoRefused(localTarget(), stderr),
   });
   #closed = false;
   /** Commands and streams still running: close() ends them, as closing an SSH connection ends its channels. */
@@ -41,10 +53,13 @@ export class LocalTransport implements Transport {
     return child;
   }
 
-  exec(command: Command, options: ExecOptions = {}): Promise<ExecResult> {
+  async exec(command: Command, options: ExecOptions = {}): Promise<ExecResult> {
     this.#assertOpen();
     const child = this.#launch(toScript(command), options.sudo === true);
-    return collect(child, options);
+    const result = await collect(child, options);
+    const refusal = options.sudo ? sudoRefusalOf(result) : null;
+    if (refusal !== null) throw sudoRefused(localTarget(), refusal);
+    return result;
   }
 
   run(script: ShellScript, options: ExecOptions = {}): Promise<ExecResult> {

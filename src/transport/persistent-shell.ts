@@ -45,19 +45,25 @@ export class PersistentShell {
   readonly #log: Logger;
   /** Builds the error a pending request rejects with when the shell ends under it. */
   readonly #lostError: () => Error;
+  /** Builds the error a sudo request rejects with when sudo itself refused (sudo's stderr given). */
+  readonly #sudoRefused: (stderr: string) => Error;
   readonly #serial = new Semaphore(1);
   #shell: LiveShell | null = null;
   /** Bumped by close(), so a shell still starting when close() ran is ended at once. */
   #generation = 0;
   #nextId = 1;
 
-  constructor(options: { start: () => Promise<ShellProcess>; log: Logger; lostError: () => Error }) {
+  constructor(options: { start: () => Promise<ShellProcess>; log: Logger; lostError: () => Error; sudoRefused: (stderr: string) => Error }) {
     this.#start = options.start;
     this.#log = options.log;
     this.#lostError = options.lostError;
+    this.#sudoRefused = options.sudoRefused;
   }
 
-  /** Runs a script in the shell; a non-zero exit is a result, not an error. */
+  /**
+   * Runs a script in the shell; a non-zero exit is a result, not an error.
+   * With `sudo`, a refusal by sudo itself rejects: the script never ran.
+   */
   run(script: ShellScript, options: ExecOptions = {}): Promise<ExecResult> {
     return this.#serial.use(async () => {
       options.signal?.throwIfAborted();
@@ -65,6 +71,7 @@ export class PersistentShell {
       const id = this.#nextId++;
       const stdin = options.stdin === undefined ? null : Buffer.from(options.stdin);
       const response = await this.#request(shell, id, encodeRequest(id, script, stdin, options.sudo === true), options);
+      if (response.sudoRefused) throw this.#sudoRefused(response.stderr.toString('utf8'));
       return { code: response.code, stdout: response.stdout, stderr: response.stderr };
     });
   }

@@ -5,11 +5,12 @@
  * the same way, and is decoded and run by `sh`.
  */
 import { type ShellScript, sh } from '../quote.js';
+import { SUDO_PRECHECK } from '../sudo.js';
 
-/** Runs the script under `sh`, through `sudo -n` when asked. */
+/** Runs the script under `sh`, through `sudo -n` when asked (a refusal reported as sudo.ts says). */
 export function execCommandLine(script: ShellScript, sudo: boolean): string {
   const b64 = script.bytes.toString('base64');
-  const run = sudo ? 'exec sudo -n sh -c "$s"' : 'eval "$s"';
+  const run = sudo ? `${SUDO_PRECHECK}; exec sudo -n sh -c "$s"` : 'eval "$s"';
   return `sh -c 's=$(echo ${b64} | base64 -d) || exit 126; ${run}'`;
 }
 

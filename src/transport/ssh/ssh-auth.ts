@@ -1,9 +1,9 @@
 /**
  * How a connection authenticates: the device's identity file with its
- * stored passphrase, or else the ssh-agent at SSH_AUTH_SOCK. Each way it
- * can fail before the server is asked (unreadable file, encrypted key
- * without a passphrase, wrong passphrase, no agent) gets a message naming
- * the file or socket and what to do, not a bare "authentication failed".
+ * stored passphrase, or else the ssh-agent at SSH_AUTH_SOCK. Each local
+ * cause of a failed login (unreadable file, encrypted key without a
+ * passphrase, wrong passphrase, no agent) gets a message naming the file or
+ * socket and what to do, not a bare "authentication failed".
  */
 import { readFileSync } from 'node:fs';
 import { ConfwatchError } from '../../errors.js';
@@ -19,16 +19,14 @@ export interface AuthSource {
   readonly agentSocket: string | undefined;
 }
 
-export function resolveAuth(source: AuthSource): SshAuth {
+/**
+ * The credentials to offer; null when there are none (no identity file, no
+ * agent). Then the connection is still made, as ssh does, so an unreachable
+ * host is reported as such, and the server's refusal becomes noCredentials().
+ */
+export function resolveAuth(source: AuthSource): SshAuth | null {
   const { target, identityFile, passphrase, agentSocket } = source;
-  if (!identityFile) {
-    if (!agentSocket) {
-      throw authError(
-        `no identity file for ${target} and no ssh-agent (SSH_AUTH_SOCK is not set): give the device an --identity FILE, or run confwatch with SSH_AUTH_SOCK pointing to a running ssh-agent`,
-      );
-    }
-    return { agent: agentSocket };
-  }
+  if (!identityFile) return agentSocket ? { agent: agentSocket } : null;
   let bytes: Buffer;
   try {
     bytes = readFileSync(identityFile);
@@ -39,6 +37,12 @@ export function resolveAuth(source: AuthSource): SshAuth {
   // an empty passphrase is no passphrase: ssh2 would otherwise try it on an encrypted key
   return passphrase ? { privateKey: bytes, passphrase } : { privateKey: bytes };
 }
+
+export const noCredentials = (target: string, cause?: unknown): ConfwatchError =>
+  authError(
+    `authentication failed for ${target}: no identity file and no ssh-agent (SSH_AUTH_SOCK is not set); give the device an --identity FILE, or run confwatch with SSH_AUTH_SOCK pointing to a running ssh-agent`,
+    cause,
+  );
 
 /**
  * The error for an identity file ssh2 cannot use (it decrypts the key when

@@ -170,9 +170,9 @@ export class SshConnection {
     const connectTimeoutMs = e.connectTimeoutMs ?? 10_000;
     let refusedKey: HostKeyVerdict | null = null;
     const auth = resolveAuth({ target: this.target, identityFile: e.identityFile, passphrase: e.passphrase, agentSocket: process.env.SSH_AUTH_SOCK });
-    const agent = 'agent' in auth ? auth.agent : null;
-    const identityFile = 'agent' in auth ? null : (e.identityFile ?? null);
-    const context = () => ({ target: this.target, connectTimeoutMs, refusedKey, pinned: e.hostKey.pinned, agent, identityFile });
+    const agent = auth && 'agent' in auth ? auth.agent : null;
+    const identityFile = auth && 'privateKey' in auth ? (e.identityFile ?? null) : null;
+    const context = () => ({ target: this.target, connectTimeoutMs, refusedKey, pinned: e.hostKey.pinned, agent, identityFile, noCredentials: auth === null });
     const config: ConnectConfig = {
       host: e.host,
       port: e.port ?? 22,
@@ -186,7 +186,7 @@ export class SshConnection {
         if (!verdict.ok) refusedKey = verdict;
         return verdict.ok;
       },
-      ...auth,
+      ...(auth ?? {}),
       ...(e.jump ? { sock: await e.jump.forwardOut(e.host, e.port ?? 22) } : {}),
     };
     const client = new Client();

@@ -4,7 +4,7 @@
  */
 import { ConfwatchError } from '../../errors.js';
 import type { HostKeyVerdict } from './host-key.js';
-import { keyError } from './ssh-auth.js';
+import { keyError, noCredentials } from './ssh-auth.js';
 
 export interface ConnectContext {
   /** `user@host:port`. */
@@ -18,6 +18,8 @@ export interface ConnectContext {
   readonly agent?: string | null;
   /** The identity file, when authenticating with one. */
   readonly identityFile?: string | null;
+  /** True when there was neither an identity file nor an agent to offer. */
+  readonly noCredentials?: boolean;
 }
 
 export function translateConnectError(e: unknown, ctx: ConnectContext): ConfwatchError {
@@ -44,6 +46,7 @@ export function translateConnectError(e: unknown, ctx: ConnectContext): Confwatc
   if (err.level === 'agent') {
     return new ConfwatchError('CW_ERR_SSH_AUTH', `authentication failed for ${ctx.target}: cannot use the ssh-agent at ${ctx.agent ?? 'SSH_AUTH_SOCK'} (${err.message ?? 'agent error'})`, { cause: e });
   }
+  if (err.level === 'client-authentication' && ctx.noCredentials) return noCredentials(ctx.target, e);
   if (err.level === 'client-authentication' || /passphrase|private key|Cannot parse privateKey/i.test(err.message ?? '')) {
     const hint = ctx.agent ? `: the ssh-agent at ${ctx.agent} offered no key the host accepts` : '';
     return new ConfwatchError('CW_ERR_SSH_AUTH', `authentication failed for ${ctx.target}${hint}`, { cause: e });

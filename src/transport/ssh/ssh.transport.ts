@@ -20,6 +20,7 @@ import { execCommandLine, stoppableScript } from './remote-command.js';
 import { sftpReadFile, sftpWriteFileAtomic } from './sftp-files.js';
 import { type DisconnectListener, SshConnection, type SshEndpoint } from './ssh-connection.js';
 import { disconnected } from './ssh-errors.js';
+import { sudoRefusalOf, sudoRefused } from '../sudo.js';
 
 const log = createLogger('transport.ssh');
 
@@ -51,6 +52,7 @@ export class SshTransport implements Transport {
       start: () => this.#startShell(),
       log,
       lostError: () => disconnected(this.connection.target),
+      sudoRefused: (stderr) => sudoRefused(this.connection.target, stderr),
     });
   }
 
@@ -71,7 +73,10 @@ export class SshTransport implements Transport {
 
   async exec(command: Command, options: ExecOptions = {}): Promise<ExecResult> {
     const channel = await this.connection.exec(execCommandLine(toScript(command), options.sudo === true));
-    return collect(channel, options, this.connection.target);
+    const result = await collect(channel, options, this.connection.target);
+    const refusal = options.sudo ? sudoRefusalOf(result) : null;
+    if (refusal !== null) throw sudoRefused(this.connection.target, refusal);
+    return result;
   }
 
   run(script: ShellScript, options: ExecOptions = {}): Promise<ExecResult> {
