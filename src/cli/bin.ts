@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+import { main, oneLine } from './main.js';
 
 /**
  * Once a command has finished and closed what it opened, nothing should be
@@ -14,7 +14,7 @@ main(process.argv).then(
     setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
   },
   (error) => {
-    process.stderr.write(`confwatch: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`confwatch: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
     process.exit(1);
   },
 );

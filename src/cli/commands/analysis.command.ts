@@ -17,7 +17,7 @@ import type { NginxData } from '../../parsers/nginx/nginx.parser.js';
 import { CONFIG_TYPES, type ConfigType, type ParseContext, type ParseResult } from '../../parsers/parser.js';
 import type { Services } from '../../services/services.js';
 import type { DependencyEdgeStore } from '../../store/dependency-edges.js';
-import type { CommandEnv } from '../main.js';
+import type { CommandEnv, SetExit } from '../main.js';
 
 const usage = (message: string) => new ConfwatchError('CW_ERR_USAGE', message);
 
@@ -76,7 +76,7 @@ async function dependencyStore(services: Services, device: string): Promise<Depe
 }
 
 /** Adds parse, impact and deps. `setExit` records a non-zero outcome that is not an error (no parse, risk over --fail-on). */
-export function registerAnalysisCommands(program: Command, { ctx, output }: CommandEnv, setExit: (code: number) => void): void {
+export function registerAnalysisCommands(program: Command, { ctx, output }: CommandEnv, setExit: SetExit): void {
   program
     .command('parse')
     .argument('<file>', 'local config file')
@@ -91,7 +91,7 @@ export function registerAnalysisCommands(program: Command, { ctx, output }: Comm
       const context = opts.include ? localContext(path) : { path };
       const { output: result, ok } = parseOutput(type, parserFor(type).parse(bytes, context), path);
       output(opts).result(result, (r) => JSON.stringify(r, null, 2));
-      if (!ok) setExit(1);
+      if (!ok) setExit(1, `${file} does not parse as ${type}; the errors are in the output`);
     });
 
   program
@@ -136,7 +136,7 @@ export function registerAnalysisCommands(program: Command, { ctx, output }: Comm
         level = impact.riskLevel;
         out.result({ ...impact, changes }, describeImpact);
       }
-      if (failOn !== undefined && atLeast(level, failOn as RiskLevel)) setExit(1);
+      if (failOn !== undefined && atLeast(level, failOn as RiskLevel)) setExit(1, `risk ${level} is at or above --fail-on ${failOn}`);
     });
 
   const deps = program
@@ -169,9 +169,11 @@ export function registerAnalysisCommands(program: Command, { ctx, output }: Comm
       .argument('<from>', 'the dependent (service, unit, server name or node id)')
       .argument('<to>', 'what it depends on')
       .description(`${verb === 'add' ? 'add a manual edge: FROM depends on TO' : 'remove a manual edge'} (deps ${verb} --device NAME FROM TO)`)
+      .option('--device <name>', 'device name')
       .option('--type <kind>', 'edge kind (default depends_on for add, any for remove)')
+      .option('--json', 'machine-readable output')
       .action(async (from: string, to: string, _opts: unknown, cmd: Command) => {
-        // --device and --json belong to `deps` and are parsed there wherever they appear.
+        // --device and --json may also come before the verb (`deps --device D add …`), where `deps` parses them.
         const opts = cmd.optsWithGlobals<{ device?: string; type?: string; json?: boolean }>();
         if (!opts.device) throw usage('--device is required');
         const edges = await dependencyStore(await ctx.services(), opts.device);

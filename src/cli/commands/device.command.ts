@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfwatchError } from '../../errors.js';
 import { CONFIG_TYPES, type ConfigType } from '../../parsers/parser.js';
 import type { DeviceMode, DeviceRecord, ProfileRecord } from '../../store/records.js';
-import { collect, intOption, type CommandEnv } from '../main.js';
+import { collect, intOption, type CommandEnv, type SetExit } from '../main.js';
 
 interface AddOptions {
   host?: string;
@@ -28,7 +28,7 @@ interface AddOptions {
 
 const MODES: readonly DeviceMode[] = ['auto', 'realtime', 'polling'];
 
-export function registerDeviceCommands(program: Command, { ctx, output }: CommandEnv, setExit: (code: number) => void): void {
+export function registerDeviceCommands(program: Command, { ctx, output }: CommandEnv, setExit: SetExit): void {
   const device = program.command('device').description('manage watched hosts');
 
   device
@@ -175,10 +175,7 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
         }
         return lines.join('\n');
       });
-      if (!check.reachable) {
-        if (!opts.json) process.stderr.write(`confwatch: ${check.error?.message ?? 'device unreachable'}\n`);
-        setExit(1);
-      }
+      if (!check.reachable) setExit(1, check.error?.message ?? `${name} is unreachable`);
     });
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandEnv } from '../main.js';
+import type { CommandEnv, SetExit } from '../main.js';
 import { registerAnalysisCommands } from './analysis.command.js';
 import { registerAuthCommands } from './auth.command.js';
 import { registerDeviceCommands } from './device.command.js';
@@ -11,8 +11,8 @@ import { registerServeCommand } from './serve.command.js';
 import { registerValidateCommand } from './validate.command.js';
 import { registerWritebackCommands } from './writeback.command.js';
 
-/** Adds every command to the program. `setExit` records a non-zero outcome that is not an error. */
-export function registerCommands(program: Command, env: CommandEnv, setExit: (code: number) => void): void {
+/** Adds every command to the program. `setExit` records a non-zero outcome that is not an error, with its stderr line. */
+export function registerCommands(program: Command, env: CommandEnv, setExit: SetExit): void {
   registerInitCommand(program, env);
   registerDeviceCommands(program, env, setExit);
   registerHistoryCommands(program, env);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfwatchError } from '../../errors.js';
-import type { CommandEnv } from '../main.js';
+import type { CommandEnv, SetExit } from '../main.js';
 
-export function registerValidateCommand(program: Command, { ctx, output }: CommandEnv, setExit: (code: number) => void): void {
+export function registerValidateCommand(program: Command, { ctx, output }: CommandEnv, setExit: SetExit): void {
   program
     .command('validate')
     .argument('<path>', 'file path on the device')
@@ -23,6 +23,6 @@ export function registerValidateCommand(program: Command, { ctx, output }: Comma
       const { validation } = await ctx.services();
       const result = await validation.validate(opts.device, path, content);
       output(opts).result(result, (r) => `${r.status} (${r.tool}, ${r.durationMs} ms)${r.output ? `\n${r.output}` : ''}`);
-      if (result.status === 'invalid') setExit(1);
+      if (result.status === 'invalid') setExit(1, `${path} on ${opts.device} is invalid according to ${result.tool}`);
     });
 }
