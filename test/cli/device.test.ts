@@ -121,6 +121,7 @@ describe('confwatch device (local)', () => {
     const check = await runCli(['device', 'check', 'web1', '--json'], { env: t.env });
     expect(check.code).toBe(1);
     expect(check.json().error.message).toMatch(/confwatch device trust web1/);
+    expect(check.stderr).toMatch(/^confwatch: .*confwatch device trust web1.*\n$/);
   });
 });
 
