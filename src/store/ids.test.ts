@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createIdGenerator, idTime, newId } from './ids.js';
+import { createIdGenerator, idTime, isId, newId } from './ids.js';
 
 const CROCKFORD = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -41,5 +41,10 @@ describe('ids', () => {
 
   it('differ between calls of the shared generator', () => {
     expect(newId()).not.toBe(newId());
+  });
+
+  it('are recognised by shape, and text that is not one is not', () => {
+    expect(isId(newId())).toBe(true);
+    for (const text of ['', 'x', `${newId()}0`, newId().toLowerCase(), `${newId().slice(0, 25)}U`, "' or 1=1 --"]) expect(isId(text)).toBe(false);
   });
 });

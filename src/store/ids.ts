@@ -63,3 +63,8 @@ export function idTime(id: string): number {
   for (const ch of id.slice(0, TIME_CHARS)) ms = ms * 32 + ALPHABET.indexOf(ch);
   return ms;
 }
+
+const ID_PATTERN = new RegExp(`^[${ALPHABET}]{${TIME_CHARS + RANDOM_CHARS}}$`);
+
+/** Whether `text` has the shape of an id made here (input from outside is checked before it reaches a query). */
+export const isId = (text: string): boolean => ID_PATTERN.test(text);

@@ -9,7 +9,7 @@ import type { RemotePath } from '../transport/remote-path.js';
 import { BlobStore } from './blob-store.js';
 import { open, seal } from './cipher.js';
 import { ContentCache } from './content-cache.js';
-import { newId } from './ids.js';
+import { isId, newId } from './ids.js';
 import type { KeyRing, MasterKey } from './keyring.js';
 import {
   auditFromRow,
@@ -47,7 +47,11 @@ const MAX_PAGE = 1000;
 
 const passphraseSecretId = (device: string): string => `device:${device}:passphrase`;
 const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
-const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!isId(id)) throw new ConfwatchError('CW_ERR_USAGE', 'invalid cursor: pass back the nextCursor of the previous page');
+  return id;
+}
 const now = (): string => new Date().toISOString();
 const pageSize = (limit: number | undefined): number => Math.min(Math.max(1, limit ?? DEFAULT_PAGE), MAX_PAGE);
 

@@ -175,6 +175,12 @@ describe('JSON shapes and exit codes on a local device', () => {
       expect(v.detectedAt).toMatch(ISO);
     }
     expect(history.map((v: { detectedAt: string }) => v.detectedAt)).toEqual([...history.map((v: { detectedAt: string }) => v.detectedAt)].sort().reverse());
+    const paged = await cli('history', '--device', 'box', compose, '--limit', '1', '--json');
+    expect(paged.json()).toHaveLength(1);
+    const mangled = await cli('history', '--device', 'box', compose, '--cursor', 'not-a-cursor', '--json');
+    expect(mangled.code).toBe(2);
+    expect(mangled.stdout).toBe('');
+    expect(mangled.stderr.trim().split('\n')).toEqual([expect.stringContaining('invalid cursor')]);
 
     const show = await cli('show', latest.id, '--json');
     expect(show.code, show.stderr).toBe(0);
