@@ -131,9 +131,12 @@ export function nginxRoot(path: RemotePath): RemotePath {
   return remoteDirname(path);
 }
 
-/** Replaces temp-copy paths in the tool output with the real file's directory. */
+/**
+ * Replaces temp-copy paths in the tool output with the real file's directory,
+ * and ends lines with LF (OpenSSH logs to stderr with CR LF).
+ */
 function cleanOutput(output: string, marker: string, path: RemotePath): string {
   const re = new RegExp(`/[^\\s"']*${marker.replace('.', '\\.')}[A-Za-z0-9]{6}`, 'g');
   const root = nginxRoot(path);
-  return output.replace(re, root).trim().slice(0, 64 * 1024);
+  return output.replace(re, root).replace(/\r\n/g, '\n').trim().slice(0, 64 * 1024);
 }

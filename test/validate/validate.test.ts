@@ -74,9 +74,11 @@ describeWith('nginx', commandExists('nginx') || commandExists('/usr/sbin/nginx')
   it('validates sshd_config with sshd -t', async () => {
     const ok = await validateContent(transport, { type: 'sshd', path: '/etc/ssh/sshd_config', content: Buffer.from('PermitRootLogin no\nPort 2222\n') });
     expect(ok.status, ok.output).toBe('valid');
-    const bad = await validateContent(transport, { type: 'sshd', path: '/etc/ssh/sshd_config', content: Buffer.from('PermitRootLogin maybe\n') });
+    const bad = await validateContent(transport, { type: 'sshd', path: '/etc/ssh/sshd_config', content: Buffer.from('BogusOption 1\nPermitRootLogin maybe\n') });
     expect(bad.status).toBe('invalid');
-    expect(bad.output).toMatch(/sshd_config line 1: unsupported option "maybe"/);
+    expect(bad.output).toMatch(/sshd_config line 2: unsupported option "maybe"/);
+    expect(bad.output).toMatch(/Bad configuration option: BogusOption\n/);
+    expect(bad.output).not.toContain('\r');
   });
 
   it('says unavailable (not valid) when the tool is missing, and invalid when local checks fail', async () => {
