@@ -6,29 +6,19 @@
  */
 import type { ChangeType, SnapshotSource, WatchMode } from '../events/event-map.js';
 import type { ConfigType } from '../parsers/parser.js';
+import type { TransportTarget } from '../transport/factory.js';
+import type { ModePreference } from '../transport/probe.js';
 import type { RemotePath } from '../transport/remote-path.js';
 
-export type DeviceMode = 'auto' | 'realtime' | 'polling';
-export type TransportKind = 'ssh' | 'local';
+export type DeviceMode = ModePreference;
+export type TransportKind = TransportTarget['transport'];
 
-export interface DeviceRecord {
-  readonly name: string;
-  readonly transport: TransportKind;
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  /** Path of the private key on this machine; null = ssh-agent. */
-  readonly identityFile: string | null;
-  /** True when an identity passphrase is stored (encrypted; never returned here). */
-  readonly hasPassphrase: boolean;
-  /** Pinned host key fingerprint `SHA256:…`; null for local devices. */
-  readonly hostKey: string | null;
+/** A device: how to reach it (TransportTarget) and how to watch it. */
+export interface DeviceRecord extends TransportTarget {
   readonly mode: DeviceMode;
   /** Overrides every profile's poll interval when set. */
   readonly pollIntervalSec: number | null;
   readonly sudo: boolean;
-  /** Name of the device to jump through. */
-  readonly jump: string | null;
   readonly tags: readonly string[];
   readonly createdAt: string;
   readonly updatedAt: string;

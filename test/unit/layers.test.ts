@@ -18,6 +18,8 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
  * import. Lowest first; a folder never appears in the list of anything
  * below it, so the table is acyclic (checked).
  */
+const BELOW_SERVICES = ['errors', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'auth', 'detect', 'validate', 'watch', 'writeback'];
+
 const ALLOWED: Record<string, readonly string[]> = {
   errors: [],
   logging: [],
@@ -34,54 +36,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   // the supervisor and monitor drive detection, so watch sits above detect
   watch: ['errors', 'logging', 'transport', 'parsers', 'events', 'store', 'detect'],
   writeback: ['errors', 'logging', 'transport', 'parsers', 'events', 'store', 'detect', 'validate', 'watch'],
-  services: [
-    'errors',
-    'logging',
-    'transport',
-    'parsers',
-    'config',
-    'events',
-    'store',
-    'analysis',
-    'auth',
-    'detect',
-    'validate',
-    'watch',
-    'writeback',
-  ],
-  api: [
-    'errors',
-    'logging',
-    'transport',
-    'parsers',
-    'config',
-    'events',
-    'store',
-    'analysis',
-    'auth',
-    'detect',
-    'validate',
-    'watch',
-    'writeback',
-    'services',
-  ],
-  cli: [
-    'errors',
-    'logging',
-    'transport',
-    'parsers',
-    'config',
-    'events',
-    'store',
-    'analysis',
-    'auth',
-    'detect',
-    'validate',
-    'watch',
-    'writeback',
-    'services',
-    'api',
-  ],
+  services: BELOW_SERVICES,
+  api: [...BELOW_SERVICES, 'services'],
+  cli: [...BELOW_SERVICES, 'services', 'api'],
   // the browser bundle: server code only as types (see WEB_VALUE_IMPORTS)
   web: ['transport', 'parsers', 'events', 'store', 'services', 'api'],
 };
