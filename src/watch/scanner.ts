@@ -2,11 +2,14 @@
  * Polling and reconcile scans: one remote listing per scan (metadata and
  * hashes), compared with the store's tracked files; the contents of new and
  * changed files are fetched in batches and handed to the CaptureService,
- * which stores them. Scans of one device never overlap.
+ * which stores them. A vanished file whose inode and bytes turn up under a
+ * new path is recorded as a move (detect/scan-moves.ts). Scans of one device
+ * never overlap.
  */
 import { randomBytes } from 'node:crypto';
 import type { CaptureRequest, CaptureService, ObservedFile } from '../detect/capture.js';
 import { observedFromFetch } from '../detect/capture.js';
+import { confirmsMove, pairScanMoves } from '../detect/scan-moves.js';
 import type { Logger } from '../logging.js';
 import type { DeviceRecord, TrackedFileRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
@@ -99,16 +102,27 @@ export class Scanner {
     const inScope = (path: RemotePath) => roots.some((root) => isUnder(path, root));
     const tracked = new Map(allTracked.filter((t) => inScope(t.path)).map((t) => [t.path, t]));
 
+    const listed = new Set(entries.map((e) => e.path));
+    const vanished = [...tracked.values()].filter((t) => !t.deleted && !listed.has(t.path));
+    const moves = pairScanMoves({ listed: entries, tracked: allTracked, vanished });
+    const movedAway = new Set([...moves.values()].map((from) => from.path));
+    // a paired file is recorded as a move only once its bytes confirm it; otherwise as a change plus the delete
+    const toRequests = (path: RemotePath, observed: ObservedFile): CaptureRequest[] => {
+      const from = moves.get(path);
+      if (from === undefined) return [{ path, kind: 'changed', detectedAt, observed }];
+      if (confirmsMove(observed, from)) return [{ path, kind: 'moved', movedFrom: from.path, detectedAt, observed }];
+      return [{ path: from.path, kind: 'deleted', detectedAt }, { path, kind: 'changed', detectedAt, observed }];
+    };
+
     const requests: CaptureRequest[] = [];
     const toFetch: ListingEntry[] = [];
     for (const entry of entries) {
       const verdict = judge(entry, tracked.get(entry.path), listing.incremental, watchSet.maxFileBytes(entry.path));
       if (verdict.need === 'fetch') toFetch.push(entry);
-      else if (verdict.need === 'capture') requests.push({ path: entry.path, kind: 'changed', detectedAt, observed: verdict.observed });
+      else if (verdict.need === 'capture') requests.push(...toRequests(entry.path, verdict.observed));
     }
-    const listed = new Set(entries.map((e) => e.path));
-    for (const t of tracked.values()) {
-      if (!t.deleted && !listed.has(t.path)) requests.push({ path: t.path, kind: 'deleted', detectedAt });
+    for (const t of vanished) {
+      if (!movedAway.has(t.path)) requests.push({ path: t.path, kind: 'deleted', detectedAt });
     }
 
     let stored = 0;
@@ -121,7 +135,7 @@ export class Scanner {
       const fetched = await transport.run(fetchScript, { sudo: device.sudo });
       traffic.bytes += fetchScript.bytes.length + fetched.stdout.length + fetched.stderr.length;
       traffic.commands += 1;
-      return parseFetch(fetched.stdout, fetchRequests).map((f) => ({ path: f.path, kind: 'changed', detectedAt, observed: observedFromFetch(f) }));
+      return parseFetch(fetched.stdout, fetchRequests).flatMap((f) => toRequests(f.path, observedFromFetch(f)));
     };
     await capture(requests);
     // the next batch is fetched while the current one is stored: at most two batches of contents in memory
