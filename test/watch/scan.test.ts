@@ -4,7 +4,7 @@
  * and a real sshd on loopback.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,6 +232,42 @@ function scanSuite(label: string, dialect: DialectName, open: () => Promise<Tran
         expect(await latest('sneaky')).toMatchObject({ changeType: 'modified', contentHash: sha256Hex(Buffer.from('bbbb')) });
         await h.correlator.flush();
         expect(h.events.filter((e) => e.type === 'config.changeset').at(-1)).toMatchObject({ count: 5 });
+
+        expect((await h.scanner.scan('poll')).stored).toBe(0);
+      } finally {
+        await done();
+      }
+    });
+
+    it('records a rename between polls as a move linked to the old path; a copy or an edited rename stays delete + create', async () => {
+      await fresh();
+      try {
+        mkdirSync(join(h.root, 'sub'));
+        writeFileSync(join(h.root, 'a.conf'), 'listen 80;\n');
+        writeFileSync(join(h.root, 'orig.conf'), 'copied\n');
+        writeFileSync(join(h.root, 'edit.conf'), 'edited\n');
+        await h.scanner.scan('poll');
+
+        renameSync(join(h.root, 'a.conf'), join(h.root, 'sub', 'b.conf'));
+        // a copy has its own inode: the original's removal is a delete, the copy a create
+        copyFileSync(join(h.root, 'orig.conf'), join(h.root, 'copy.conf'));
+        rmSync(join(h.root, 'orig.conf'));
+        renameSync(join(h.root, 'edit.conf'), join(h.root, 'edited.conf'));
+        writeFileSync(join(h.root, 'edited.conf'), 'edited twice\n', { flag: 'a' });
+
+        const result = await h.scanner.scan('poll');
+        expect(result).toMatchObject({ stored: 6, remoteCommands: 2 });
+        const [moved] = (await h.store.history(h.device.name, `${h.root}/sub/b.conf`)).items;
+        expect(moved).toMatchObject({ changeType: 'moved', source: 'poll', movedFromPath: `${h.root}/a.conf`, contentHash: sha256Hex(Buffer.from('listen 80;\n')), hasContent: true });
+        expect(await h.store.readContent(moved!)).toEqual(Buffer.from('listen 80;\n'));
+        const oldHistory = (await h.store.history(h.device.name, `${h.root}/a.conf`)).items;
+        expect(oldHistory.map((s) => s.changeType)).toEqual(['deleted', 'initial']);
+        expect(oldHistory[0]?.changeSetId).toBe(moved?.changeSetId);
+        const latest = async (n: string) => h.store.latestSnapshot(h.device.name, `${h.root}/${n}.conf`);
+        expect(await latest('orig')).toMatchObject({ changeType: 'deleted' });
+        expect(await latest('copy')).toMatchObject({ changeType: 'created', movedFromPath: null });
+        expect(await latest('edit')).toMatchObject({ changeType: 'deleted' });
+        expect(await latest('edited')).toMatchObject({ changeType: 'created', movedFromPath: null });
 
         expect((await h.scanner.scan('poll')).stored).toBe(0);
       } finally {
