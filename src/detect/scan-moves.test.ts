@@ -29,6 +29,10 @@ describe('pairScanMoves', () => {
     expect(pairs([listedAt('/srv/b.conf')], [known('/srv/a.conf')])).toEqual({ '/srv/b.conf': '/srv/a.conf' });
   });
 
+  it('pairs a new hard link whose old name was removed (a rename in two steps)', () => {
+    expect(pairs([listedAt('/srv/link.conf')], [known('/srv/a.conf')])).toEqual({ '/srv/link.conf': '/srv/a.conf' });
+  });
+
   it('pairs on size and mtime when the listing did not hash the new path', () => {
     expect(pairs([listedAt('/srv/b.conf', { hash: null })], [known('/srv/a.conf')])).toEqual({ '/srv/b.conf': '/srv/a.conf' });
     expect(pairs([listedAt('/srv/b.conf', { hash: null, mtimeMs: 2_000 })], [known('/srv/a.conf')])).toEqual({});

@@ -246,9 +246,12 @@ function scanSuite(label: string, dialect: DialectName, open: () => Promise<Tran
         writeFileSync(join(h.root, 'a.conf'), 'listen 80;\n');
         writeFileSync(join(h.root, 'orig.conf'), 'copied\n');
         writeFileSync(join(h.root, 'edit.conf'), 'edited\n');
+        writeFileSync(join(h.root, 'big.bin'), Buffer.alloc(MAX_FILE_BYTES + 10, 3));
         await h.scanner.scan('poll');
 
         renameSync(join(h.root, 'a.conf'), join(h.root, 'sub', 'b.conf'));
+        // over the size limit: paired on the listing's hash alone, nothing fetched
+        renameSync(join(h.root, 'big.bin'), join(h.root, 'big2.bin'));
         // a copy has its own inode: the original's removal is a delete, the copy a create
         copyFileSync(join(h.root, 'orig.conf'), join(h.root, 'copy.conf'));
         rmSync(join(h.root, 'orig.conf'));
@@ -256,13 +259,20 @@ function scanSuite(label: string, dialect: DialectName, open: () => Promise<Tran
         writeFileSync(join(h.root, 'edited.conf'), 'edited twice\n', { flag: 'a' });
 
         const result = await h.scanner.scan('poll');
-        expect(result).toMatchObject({ stored: 6, remoteCommands: 2 });
+        expect(result).toMatchObject({ stored: 8, remoteCommands: 2 });
         const [moved] = (await h.store.history(h.device.name, `${h.root}/sub/b.conf`)).items;
         expect(moved).toMatchObject({ changeType: 'moved', source: 'poll', movedFromPath: `${h.root}/a.conf`, contentHash: sha256Hex(Buffer.from('listen 80;\n')), hasContent: true });
         expect(await h.store.readContent(moved!)).toEqual(Buffer.from('listen 80;\n'));
         const oldHistory = (await h.store.history(h.device.name, `${h.root}/a.conf`)).items;
         expect(oldHistory.map((s) => s.changeType)).toEqual(['deleted', 'initial']);
         expect(oldHistory[0]?.changeSetId).toBe(moved?.changeSetId);
+        expect(await h.store.latestSnapshot(h.device.name, `${h.root}/big2.bin`)).toMatchObject({
+          changeType: 'moved',
+          movedFromPath: `${h.root}/big.bin`,
+          hasContent: false,
+          contentHash: sha256Hex(Buffer.alloc(MAX_FILE_BYTES + 10, 3)),
+        });
+        expect((await h.store.latestSnapshot(h.device.name, `${h.root}/big.bin`))?.changeType).toBe('deleted');
         const latest = async (n: string) => h.store.latestSnapshot(h.device.name, `${h.root}/${n}.conf`);
         expect(await latest('orig')).toMatchObject({ changeType: 'deleted' });
         expect(await latest('copy')).toMatchObject({ changeType: 'created', movedFromPath: null });
