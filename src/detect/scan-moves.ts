@@ -43,10 +43,12 @@ export interface ScanMoveInput {
  * (or only as deleted), or was tracked with another inode (renamed over).
  */
 export function pairScanMoves(input: ScanMoveInput): Map<RemotePath, KnownFile> {
+  const moves = new Map<RemotePath, KnownFile>();
+  // the common poll: nothing vanished, so no index over a large tree is built
+  if (input.vanished.length === 0) return moves;
   const listedByIno = groupByIno(input.listed);
   const trackedByIno = groupByIno(input.tracked.filter((t) => !t.deleted));
   const trackedByPath = new Map(input.tracked.map((t) => [t.path, t]));
-  const moves = new Map<RemotePath, KnownFile>();
   for (const from of input.vanished) {
     if (from.deleted || from.ino === null || from.contentHash === null) continue;
     const sharing = listedByIno.get(from.ino);
