@@ -75,6 +75,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
+  app.decorateRequest('auditTarget', null);
   installErrorHandler(app);
   app.addHook('onRoute', (route) => {
     options.onRoute?.({ method: route.method, url: route.url, scope: route.config?.scope });

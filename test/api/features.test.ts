@@ -88,7 +88,12 @@ describeWith('nginx (apt-get install nginx)', nginxPresent, 'feature routes: wri
       expect(readFileSync(site, 'utf8')).toBe(VALID);
       const stored = await fx.store.getSnapshot(body.files[0].snapshotId);
       expect(stored).toMatchObject({ source: 'restore', actor: 'operator', contentHash: body.files[0].toHash });
-      expect(await lastAudit()).toMatchObject({ actor: 'operator', action: 'snapshot.restore', target: `id=${versionA}`, result: 'ok' });
+      expect(await lastAudit()).toMatchObject({
+        actor: 'operator',
+        action: 'snapshot.restore',
+        target: `id=${versionA} device=${DEVICE} path=${site} batch=${res.json().batchId}`,
+        result: 'ok',
+      });
     });
 
     it('refuses a viewer with 403, writes nothing and audits the refusal', async () => {
@@ -197,7 +202,7 @@ describeWith('nginx (apt-get install nginx)', nginxPresent, 'feature routes: wri
     expect(applied.json().status).toBe('applied');
     expect(applied.json().steps[0].result).toMatchObject({ status: 'ok' });
     expect(readFileSync(file, 'utf8')).toBe(VALID);
-    expect(await lastAudit()).toMatchObject({ action: 'rollback.apply', target: `id=${plan.id}`, result: 'ok' });
+    expect(await lastAudit()).toMatchObject({ action: 'rollback.apply', target: `id=${plan.id} device=${DEVICE}`, result: 'ok' });
 
     const again = await post('operator', `/api/rollback-plans/${plan.id}/apply`, undefined);
     expect(again.statusCode).toBe(400);

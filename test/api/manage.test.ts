@@ -27,7 +27,7 @@ describe('devices', () => {
 
     const actions = (await fx.store.listAudit({ limit: 10 })).map((e) => `${e.actor} ${e.action} ${e.target} ${e.result}`);
     expect(actions).toEqual(
-      expect.arrayContaining(['admin device.add null ok', 'admin device.add null error', 'operator device.remove device=box1 denied', 'admin device.remove device=box1 ok']),
+      expect.arrayContaining(['admin device.add device=box1 ok', 'admin device.add device=box1 error', 'operator device.remove device=box1 denied', 'admin device.remove device=box1 ok']),
     );
   });
 

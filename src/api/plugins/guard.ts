@@ -13,7 +13,7 @@ import { secretsEqual } from '../../auth/secrets.js';
 import { ConfwatchError } from '../../errors.js';
 import type { AuthService } from '../../services/auth.service.js';
 import { readSessionCookie } from './cookies.js';
-import { isMutation } from './route-config.js';
+import { type AuditTargetPair, isMutation } from './route-config.js';
 
 export interface GuardDeps {
   readonly auth: Pick<AuthService, 'authenticateToken' | 'authenticateSession'>;
@@ -74,8 +74,27 @@ export function guarded(deps: GuardDeps, routes: FastifyPluginAsync): FastifyPlu
   };
 }
 
-/** The audited target: the route's path parameters, e.g. `name=web1`. */
+/**
+ * Adds to the audit target of a mutation what it acted on when that is not
+ * in its URL: the device and path(s) of its body, the id of what it created
+ * (batch, snapshot, plan, token). Names and ids only, never file contents,
+ * passwords or tokens. A handler notes what it knows as soon as it knows it,
+ * so a mutation that fails half-way is still audited with its target.
+ */
+export function noteAuditTarget(request: FastifyRequest, ...pairs: AuditTargetPair[]): void {
+  request.auditTarget = [...(request.auditTarget ?? []), ...pairs];
+}
+
+/** Values are shown bare unless they would be ambiguous in the space-separated list. */
+const auditValue = (value: string): string => (value === '' || /[\s"=]/.test(value) ? JSON.stringify(value) : value);
+
+/**
+ * The audited target: the route's path parameters, e.g. `name=web1`, then
+ * what the handler noted, e.g. `device=web1 path=/etc/nginx/nginx.conf`.
+ * Null when there is neither (a request refused before its body was read).
+ */
 function auditTarget(request: FastifyRequest): string | null {
-  const params = Object.entries((request.params ?? {}) as Record<string, unknown>);
-  return params.length === 0 ? null : params.map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  const params = Object.entries((request.params ?? {}) as Record<string, unknown>).map(([k, v]): AuditTargetPair => [k, String(v)]);
+  const pairs = [...params, ...(request.auditTarget ?? [])];
+  return pairs.length === 0 ? null : pairs.map(([k, v]) => `${k}=${auditValue(v)}`).join(' ');
 }

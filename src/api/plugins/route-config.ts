@@ -16,8 +16,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller; null on public routes and before authentication. */
     principal: Principal | null;
+    /** What a mutation acted on beyond its path parameters (noteAuditTarget); null until noted. */
+    auditTarget: AuditTargetPair[] | null;
   }
 }
+
+/** One `key=value` of an audit target; a key may repeat (one `path=` per file). */
+export type AuditTargetPair = readonly [key: string, value: string];
 
 /** Methods that change state: audited, and CSRF-checked for cookie sessions. */
 export const isMutation = (method: string): boolean => !['GET', 'HEAD', 'OPTIONS'].includes(method);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import type { AuthService } from '../../services/auth.service.js';
 import { readSessionCookie, sessionCookie } from '../plugins/cookies.js';
+import { noteAuditTarget } from '../plugins/guard.js';
 import { errorSchema, guardedErrors } from './common.schema.js';
 import { loginBody, loginResponse, whoAmI } from './auth.schema.js';
 
@@ -48,6 +49,7 @@ export const sessionRoutes =
       config: { scope: 'config:view', action: 'auth.logout' },
       schema: { tags: ['auth'], summary: 'End the session', response: { 204: z.null(), ...guardedErrors } },
       handler: async (request, reply) => {
+        noteAuditTarget(request, ['user', (request.principal as Principal).user]);
         const session = readSessionCookie(request.headers.cookie);
         if (session !== undefined) await auth.logout(session);
         reply.header('set-cookie', sessionCookie('', 0, secureCookies));

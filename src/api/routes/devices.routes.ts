@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DeviceService } from '../../services/device.service.js';
+import { noteAuditTarget } from '../plugins/guard.js';
 import { deviceParams, errorSchema, guardedErrors } from './common.schema.js';
 import { addDeviceBody, deviceCheckSchema, deviceDetailSchema, deviceSchema } from './devices.schema.js';
 
@@ -30,6 +31,7 @@ export const deviceRoutes =
       },
       handler: async (request, reply) => {
         const { type, ...rest } = request.body;
+        noteAuditTarget(request, ['device', rest.name]);
         const added = await devices.add({ ...rest, ...(type ? { type } : {}) });
         return reply.code(201).send(added);
       },

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuthService } from '../../services/auth.service.js';
+import { noteAuditTarget } from '../plugins/guard.js';
 import { errorSchema, guardedErrors, nameSchema } from './common.schema.js';
 import { addUserBody, createTokenBody, createdTokenSchema, tokenParams, tokenSchema, updateUserBody, userSchema } from './users.schema.js';
 
@@ -19,7 +20,10 @@ export const userRoutes =
     app.post('/api/users', {
       config: { scope: 'users:manage', action: 'user.add' },
       schema: { tags: ['admin'], summary: 'Add a user', body: addUserBody, response: { 201: userSchema, ...guardedErrors, 409: errorSchema } },
-      handler: async (request, reply) => reply.code(201).send(await auth.addUser(request.body.name, request.body.role, request.body.password)),
+      handler: async (request, reply) => {
+        noteAuditTarget(request, ['name', request.body.name]);
+        return reply.code(201).send(await auth.addUser(request.body.name, request.body.role, request.body.password));
+      },
     });
 
     app.patch('/api/users/:name', {
@@ -53,7 +57,9 @@ export const userRoutes =
       schema: { tags: ['admin'], summary: 'Create an API token; the token is shown in this response only', body: createTokenBody, response: { 201: createdTokenSchema, ...guardedErrors } },
       handler: async (request, reply) => {
         const { user, label, expiresAt } = request.body;
+        noteAuditTarget(request, ['user', user]);
         const created = await auth.createToken(user, { ...(label ? { label } : {}), ...(expiresAt ? { expiresAt } : {}) });
+        noteAuditTarget(request, ['id', created.record.id]);
         return reply.code(201).send(created);
       },
     });

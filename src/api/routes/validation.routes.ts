@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { redactText } from '../../auth/redact.js';
 import type { ValidationResult } from '../../store/records.js';
 import type { ValidationService } from '../../services/validation.service.js';
+import { noteAuditTarget } from '../plugins/guard.js';
 import { errorSchema, guardedErrors } from './common.schema.js';
 import { seesSecrets } from './snapshots.routes.js';
 import { fileValidationSchema, validateBody } from './validation.schema.js';
@@ -37,6 +38,7 @@ export const validationRoutes =
       },
       handler: async (request) => {
         const { device, path } = request.body;
+        noteAuditTarget(request, ['device', device], ['path', path]);
         const result = await validation.validate(device, path, candidateBytes(request.body));
         return validationFor(request, result);
       },
