@@ -177,7 +177,7 @@ export async function run(args: string[]): Promise<object> {
       ...figures,
       leftoverInotifywait: leftoverWatchers(),
       loadAverage: { before: loadBefore, after: loadavg().map(round1) },
-      target: { allRealtimeMs: 30_000, rssMB: 300, idleCpuPercentOfOneCore: 2 },
+      target: { allRealtimeMs: 30_000, rssMB: 300, idleCpuPercentOfOneCore: 2, stopMs: 3_000 },
     };
   } finally {
     await sshd.stop();
@@ -263,7 +263,7 @@ async function monitorFleet(input: ChildInput): Promise<object> {
   phase('stop', stop);
   clearInterval(sampler);
   await store.close();
-  return { realtime, idle, edits, stop, peakRssMB: mb(peakRss) };
+  return { realtime, idle, edits, stop, stopMs: stop.ms, peakRssMB: mb(peakRss) };
 }
 
 if (process.argv.includes(CHILD_FLAG)) {

@@ -146,6 +146,8 @@ export class InotifyWatcher {
     // filesystem recursively; the periodic scans notice the directory once it appears.
     const roots = (await this.#options.tree.rootsExisting(transport)).filter((root) => root !== '/');
     this.#roots = roots;
+    // stopped while preparing: starting the remote process now would leave it to the connection's close
+    if (this.#stopping) throw await this.ended;
     if (roots.length === 0) {
       this.#end({ kind: 'fallback', reason: 'no watched directory exists on the host' });
       throw await this.ended;
@@ -161,9 +163,12 @@ export class InotifyWatcher {
   }
 
   /**
-   * Stops the remote process and drops pending events. Idempotent. When the
-   * link still works, the marker is used once more to make sure no
-   * inotifywait of this instance survives on the host.
+   * Stops the remote process and drops pending events. Idempotent. The
+   * wrapper around inotifywait kills it and then reports its own exit; only
+   * when no exit status came back (the channel had to be closed) is the
+   * marker used once more, while the link still works, to make sure no
+   * inotifywait of this instance survives on the host. Skipping that second
+   * round trip when the exit was reported keeps stopping a large fleet short.
    */
   async stop(): Promise<void> {
     if (this.#stopping) return;
@@ -171,8 +176,12 @@ export class InotifyWatcher {
     this.#abandonBurst();
     this.#debouncer.dispose();
     const { transport, device, instanceId, sudo } = this.#options;
-    await this.#stream?.stop();
-    if (this.#stream) await killRemoteWatchers(transport, device, { instanceId, sudo }).catch(() => {});
+    const stream = this.#stream;
+    if (stream) {
+      await stream.stop();
+      const code = await stream.exited.catch(() => null);
+      if (code === null) await killRemoteWatchers(transport, device, { instanceId, sudo }).catch(() => {});
+    }
     this.#end({ kind: 'stopped' });
   }
 

@@ -102,10 +102,24 @@ export interface SupervisorOptions {
   readonly newInstanceId?: () => string;
   /** Called with errors that do not change the state (a failed capture or dir scan). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * How long stop() lets the watcher end and work in flight finish before
+   * it closes the connection under them, and then how long it waits for
+   * that work to give up. Default 1.5 s.
+   */
+  readonly stopGraceMs?: number;
 }
 
 /** How long a scan waits for earlier work before it runs anyway. */
 const STALE_WORK_GRACE_MS = 5_000;
+
+/**
+ * Stopping waits this long for the watcher and the capture in flight. A
+ * slow or dead link must not hold a shutdown: past it the connection is
+ * closed, which also ends the remote watcher (its wrapper dies with the
+ * channel's stdin), and transport calls still pending fail.
+ */
+export const DEFAULT_STOP_GRACE_MS = 1_500;
 
 export const DEFAULT_VERIFY_INTERVAL_MS = 30 * 60_000;
 export const DEFAULT_REALTIME_RETRY_MS = 10 * 60_000;
@@ -175,15 +189,25 @@ export class Supervisor {
     this.#loop = this.#run();
   }
 
-  /** Stops the watcher and polling, waits for work in flight, closes the session. */
+  /**
+   * Stops the watcher and polling, lets work in flight finish, closes the
+   * session. Work queued but not started is dropped (the next start's
+   * reconcile scan covers it). Bounded: what has not ended within the stop
+   * grace is cut off by closing the connection, and given one more grace to
+   * fail; a capture cut off that way stores nothing, as its reads fail before
+   * its single store transaction.
+   */
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
     for (const wake of this.#sleepers) wake();
-    await this.#watcher?.stop();
-    await this.#loop;
-    await this.#work.catch(() => {});
+    const graceMs = this.#options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+    const ended = Promise.all([this.#watcher?.stop(), this.#loop, this.#work.catch(() => {})]);
+    const inTime = await settlesWithin(ended, graceMs);
     await this.#closeSession();
+    if (!inTime && !(await settlesWithin(ended, graceMs))) {
+      this.#options.onError?.(new Error(`work on ${this.#options.device} still running ${2 * graceMs} ms after stop; abandoned`));
+    }
   }
 
   async #run(): Promise<void> {
@@ -192,7 +216,8 @@ export class Supervisor {
       try {
         this.#state = connected ? 'reconnecting' : 'connecting';
         this.#session = await this.#options.connect();
-        this.#throwIfStopped();
+        // stop() may have given up on this connect and closed what it had: close this one too
+        if (this.#stopped()) return await this.#closeSession();
         connected = true;
         this.#options.bus.publish('device.connected', this.#options.device, { target: this.#session.target });
         await this.#watch(this.#session);
@@ -448,6 +473,17 @@ export class Supervisor {
 
   #throwIfStopped(): void {
     if (this.#stopped()) throw new Stopped();
+  }
+}
+
+/** True when `work` settles within `ms`; false when the time ran out first. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

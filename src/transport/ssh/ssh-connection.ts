@@ -21,6 +21,8 @@ export const MAX_CHANNELS = 8;
 const MAX_CONCURRENT_HANDSHAKES = 16;
 const HANDSHAKE_JITTER_MS = 100;
 const handshakes = new Semaphore(MAX_CONCURRENT_HANDSHAKES);
+/** How long close() waits for the server to end the connection before dropping the socket. */
+const CLOSE_GRACE_MS = 500;
 
 export interface SshEndpoint {
   readonly host: string;
@@ -149,7 +151,12 @@ export class SshConnection {
     this.#sftp = null;
     if (!client) return;
     await new Promise<void>((resolve) => {
-      client.once('close', () => resolve());
+      // a host that no longer answers would hold the close until TCP gives up
+      const timer = setTimeout(() => client.destroy(), CLOSE_GRACE_MS);
+      client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       client.end();
     });
   }
