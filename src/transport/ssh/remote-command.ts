@@ -20,6 +20,10 @@ export function execCommandLine(script: ShellScript, sudo: boolean): string {
  * /dev/null, a watcher waits for our stdin to close (stop() or a clean
  * disconnect) and then kills the job and its direct children. When the job
  * ends on its own, the wrapper exits with its status.
+ *
+ * The children are read from Linux's /proc/<pid>/task/<pid>/children, one
+ * file, where there is one; pkill -P reads every process of the host, which
+ * adds up when many wrappers stop at once. Elsewhere pkill -P it is.
  */
 export function stoppableScript(script: ShellScript): ShellScript {
   // background jobs of a non-interactive shell get /dev/null as stdin, so
@@ -28,7 +32,10 @@ export function stoppableScript(script: ShellScript): ShellScript {
 ( ${script}
 ) </dev/null 3<&- &
 p=$!
-( cat <&3 >/dev/null; pkill -TERM -P "$p"; kill -TERM "$p" ) >/dev/null 2>&1 &
+( cat <&3 >/dev/null
+  f=/proc/$p/task/$p/children
+  if [ -r "$f" ]; then read -r k <"$f"; [ -z "$k" ] || kill -TERM $k; else pkill -TERM -P "$p"; fi
+  kill -TERM "$p" ) >/dev/null 2>&1 &
 w=$!
 exec 3<&-
 wait "$p"
