@@ -64,6 +64,8 @@ class FakeWatcher implements RealtimeWatcher {
 interface Script {
   version?: string | null;
   watcherStarts?: StartOutcome[];
+  /** How a capture runs; `closed` resolves when its session is closed. Default: at once. */
+  capture?: (requests: CaptureRequest[], closed: Promise<void>) => Promise<void>;
 }
 
 function harness(mode: DeviceMode, script: Script, connectFailures = 0) {
@@ -82,6 +84,8 @@ function harness(mode: DeviceMode, script: Script, connectFailures = 0) {
   const connect = async (): Promise<DeviceSession> => {
     log.push('connect');
     if (failuresLeft-- > 0) throw new Error('connection refused');
+    let markClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (markClosed = resolve));
     const session: DeviceSession = {
       target: 'root@host:22',
       inotifywaitVersion: host.version,
@@ -94,6 +98,7 @@ function harness(mode: DeviceMode, script: Script, connectFailures = 0) {
         log.push(dirs ? `scan:${source}:${dirs.join(',')}` : `scan:${source}`);
       },
       capture: async (requests) => {
+        await script.capture?.(requests, closed);
         captured.push(requests);
       },
       createWatcher: (hooks) => {
@@ -106,6 +111,7 @@ function harness(mode: DeviceMode, script: Script, connectFailures = 0) {
       },
       close: async () => {
         log.push('close');
+        markClosed();
       },
     };
     sessions.push(session);
@@ -250,6 +256,101 @@ describe('Supervisor', () => {
     expect(h.watchers[0]?.stopped).toBe(true);
     expect(h.log.at(-1)).toBe('close');
     expect(h.supervisor.state).toBe('stopped');
+  });
+
+  it('stop lets a capture in flight finish before closing the session, and drops work queued behind it', async () => {
+    const log: string[] = [];
+    const h = harness('auto', {
+      watcherStarts: ['established'],
+      capture: async ([request]) => {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        log.push(`stored ${request?.path}`);
+      },
+    });
+    h.supervisor.start();
+    await settle();
+    h.watchers[0]?.hooks.onRequests([{ path: '/etc/a.conf', kind: 'changed', detectedAt: 't' }]);
+    h.watchers[0]?.hooks.onRequests([{ path: '/etc/b.conf', kind: 'changed', detectedAt: 't' }]);
+    await settle();
+    const stopped = h.supervisor.stop();
+    await vi.advanceTimersByTimeAsync(500);
+    await stopped;
+    expect(log).toEqual(['stored /etc/a.conf']);
+    expect(h.captured.map(([r]) => r?.path)).toEqual(['/etc/a.conf']);
+    expect(h.log.at(-1)).toBe('close');
+    expect(h.errors).toEqual([]);
+  });
+
+  it('stop closes the session under a capture that outlives the grace; the capture fails and stores nothing', async () => {
+    const h = harness('auto', {
+      watcherStarts: ['established'],
+      // a read on a link that no longer answers: it only fails once the connection is closed
+      capture: (_requests, closed) => closed.then(() => Promise.reject(new Error('connection closed'))),
+    });
+    h.supervisor.start();
+    await settle();
+    h.watchers[0]?.hooks.onRequests([{ path: '/etc/a.conf', kind: 'changed', detectedAt: 't' }]);
+    await settle();
+    let done = false;
+    const stopped = h.supervisor.stop().then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(done).toBe(false);
+    expect(h.log.at(-1)).not.toBe('close');
+    await vi.advanceTimersByTimeAsync(500);
+    await stopped;
+    expect(h.log.at(-1)).toBe('close');
+    expect(h.captured).toEqual([]);
+    expect(h.errors).toEqual([new Error('connection closed')]);
+    expect(h.supervisor.state).toBe('stopped');
+  });
+
+  it('stop gives up on work that does not end even after the session is closed, and says so', async () => {
+    const h = harness('auto', { watcherStarts: ['established'], capture: () => new Promise(() => {}) });
+    h.supervisor.start();
+    await settle();
+    h.watchers[0]?.hooks.onRequests([{ path: '/etc/a.conf', kind: 'changed', detectedAt: 't' }]);
+    await settle();
+    const stopped = h.supervisor.stop();
+    await vi.advanceTimersByTimeAsync(3_000);
+    await stopped;
+    expect(h.log.at(-1)).toBe('close');
+    expect(String(h.errors[0])).toMatch(/still running 3000 ms after stop; abandoned/);
+  });
+
+  it('a connect that completes after stop gave up on it closes its session', async () => {
+    let finishConnect!: () => void;
+    const h = harness('auto', { watcherStarts: ['established'] });
+    const slow = new Supervisor({
+      device: 'web2',
+      mode: 'auto',
+      bus: h.bus,
+      pollIntervalMs: 10_000,
+      connect: async () => {
+        await new Promise<void>((resolve) => (finishConnect = resolve));
+        h.log.push('connected late');
+        return {
+          target: 'root@host:22',
+          inotifywaitVersion: '3.22.6.0',
+          probeInotifywait: async () => '3.22.6.0',
+          scan: async () => {},
+          capture: async () => {},
+          createWatcher: () => {
+            throw new Error('no watcher after stop');
+          },
+          close: async () => {
+            h.log.push('late session closed');
+          },
+        };
+      },
+    });
+    slow.start();
+    const stopped = slow.stop();
+    await vi.advanceTimersByTimeAsync(3_000);
+    await stopped;
+    finishConnect();
+    await settle();
+    expect(h.log).toEqual(['connected late', 'late session closed']);
+    expect(slow.state).toBe('stopped');
   });
 });
 
