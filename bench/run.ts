@@ -13,6 +13,7 @@ const SCENARIOS: Record<string, string> = {
   fleet: './fleet.ts',
   storage: './storage.ts',
   parse: './parse.ts',
+  'parse-large': './parse-large.ts',
   exec: './exec.ts',
   api: './api.ts',
 };
