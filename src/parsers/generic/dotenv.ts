@@ -38,11 +38,23 @@ export function parseDotenv(text: string): DotenvResult {
     let value: string;
     if (quote === '"' || quote === "'") {
       // A quoted value may continue on the following lines until its closing quote.
-      let closing = findClosingQuote(rest, quote);
+      // Each line is scanned once, carrying a pending escape across the newline, and
+      // the lines are joined once at the end: rescanning the growing value is quadratic.
+      const scan = new QuoteScan(quote);
+      const pieces = [rest];
+      let closing = scan.find(rest, 1);
+      let before = 0;
       while (closing < 0 && i + 1 < all.length) {
         i++;
-        rest += `\n${all[i]}`;
-        closing = findClosingQuote(rest, quote);
+        before += pieces[pieces.length - 1]!.length + 1;
+        const piece = all[i] ?? '';
+        pieces.push(piece);
+        scan.newline();
+        closing = scan.find(piece, 0);
+      }
+      if (closing >= 0 && pieces.length > 1) {
+        rest = pieces.join('\n');
+        closing += before;
       }
       if (closing < 0) {
         errors.push({ message: `Unterminated ${quote === '"' ? 'double' : 'single'} quote in ${key}`, line: startLine + 1 });
@@ -60,10 +72,24 @@ export function parseDotenv(text: string): DotenvResult {
   return { values, lines, errors };
 }
 
-function findClosingQuote(s: string, quote: string): number {
-  for (let i = 1; i < s.length; i++) {
-    if (s[i] === '\\' && quote === '"') i++;
-    else if (s[i] === quote) return i;
+/** Finds a closing quote line by line; a backslash escapes the next character (the newline too) in double quotes. */
+class QuoteScan {
+  #skip = false;
+  constructor(readonly quote: string) {}
+
+  /** Index of the closing quote in `piece` from `from`, or -1. */
+  find(piece: string, from: number): number {
+    const escapes = this.quote === '"';
+    for (let i = from; i < piece.length; i++) {
+      if (this.#skip) this.#skip = false;
+      else if (escapes && piece[i] === '\\') this.#skip = true;
+      else if (piece[i] === this.quote) return i;
+    }
+    return -1;
   }
-  return -1;
+
+  /** The newline between two lines: escaped or not, it never closes the value. */
+  newline(): void {
+    this.#skip = false;
+  }
 }

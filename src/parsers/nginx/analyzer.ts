@@ -84,6 +84,16 @@ const RULES: ReadonlyMap<string, readonly Rule[]> = new Map(
   Object.entries(DIRECTIVE_RULES).map(([name, rules]) => [name, rules.split(' ').map(compileRule)]),
 );
 
+/** Context bit by block chain array: a file's statements share a few chains, so each is joined once. */
+const contextBits = new WeakMap<BlockContext, number | undefined>();
+
+function contextBitOf(ctx: BlockContext): number | undefined {
+  if (contextBits.has(ctx)) return contextBits.get(ctx);
+  const bit = CONTEXT_OF_CHAIN.get(ctx.join(' '));
+  contextBits.set(ctx, bit);
+  return bit;
+}
+
 /** The context a block directive opens; locations never nest deeper than `http location`. */
 export function enterBlockContext(directive: string, ctx: BlockContext): BlockContext {
   if (ctx[0] === 'http' && directive === 'location') return ['http', 'location'];
@@ -104,7 +114,7 @@ export function analyzeStatement(
   ctx: BlockContext,
   options: AnalyzeOptions,
 ): void {
-  const contextBit = CONTEXT_OF_CHAIN.get(ctx.join(' '));
+  const contextBit = contextBitOf(ctx);
   let rules = RULES.get(directive);
   if (contextBit === undefined || rules === undefined) return;
 

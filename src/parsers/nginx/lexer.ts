@@ -85,13 +85,13 @@ function lexInto(text: string, reader: UnitReader, out: Token[]): void {
 
     if (!hasToken() && unit === '#') {
       const commentLine = reader.line;
-      let comment = '';
+      // Units are contiguous, so the comment is one slice up to the unit holding the newline.
+      const commentStart = reader.position - unit.length;
       while (unit.charCodeAt(unit.length - 1) !== NEWLINE) {
-        comment += unit;
         if (!reader.advance()) return;
         unit = reader.unit;
       }
-      out.push({ value: comment, line: commentLine, quoted: false });
+      out.push({ value: text.slice(commentStart, reader.position - unit.length), line: commentLine, quoted: false });
       continue;
     }
 
@@ -113,12 +113,19 @@ function lexInto(text: string, reader: UnitReader, out: Token[]): void {
       }
       const quote = unit;
       const escapedQuote = `\\${quote}`;
+      // Built from slices between escaped quotes rather than one unit at a time:
+      // per-character concatenation makes long strings cost far more than their length.
       let value = '';
+      let from = reader.position;
       if (!reader.advance()) return;
       while (reader.unit !== quote) {
-        value += reader.unit === escapedQuote ? quote : reader.unit;
+        if (reader.unit === escapedQuote) {
+          value += text.slice(from, reader.position - 2) + quote;
+          from = reader.position;
+        }
         if (!reader.advance()) return;
       }
+      value += text.slice(from, reader.position - 1);
       if (!emit(value, true)) return;
       continue;
     }

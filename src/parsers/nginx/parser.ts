@@ -151,7 +151,7 @@ class PayloadBuilder {
     const lexed = lexNginx(text, file);
     const tokens = new TokenStream(lexed.tokens, lexed.failure);
     const root: NginxStatement[] = [];
-    const stack: Frame[] = [{ parsed: root, ctx: rootCtx, trailing: [] }];
+    const stack: Frame[] = [{ parsed: root, ctx: rootCtx, trailing: NO_STATEMENTS }];
 
     // Closes the innermost block; false once the file's top level closed.
     const closeFrame = (): boolean => {
@@ -175,7 +175,7 @@ class PayloadBuilder {
         continue;
       }
       if (frame.parsed === null) {
-        if (token.value === '{' && !token.quoted) openFrame({ parsed: null, ctx: frame.ctx, trailing: [] }, token.line);
+        if (token.value === '{' && !token.quoted) openFrame({ parsed: null, ctx: frame.ctx, trailing: NO_STATEMENTS }, token.line);
         continue;
       }
       const directive = token.value;
@@ -186,11 +186,14 @@ class PayloadBuilder {
       }
 
       const args: string[] = [];
-      const trailing: NginxStatement[] = [];
+      // Allocated only when a comment sits among the arguments, which is rare.
+      let trailing: NginxStatement[] = NO_STATEMENTS;
       let end = tokens.require();
       while (end.quoted || (end.value !== '{' && end.value !== ';' && end.value !== '}')) {
-        if (!end.quoted && end.value.startsWith('#')) trailing.push(commentStatement(end.value.slice(1), line));
-        else args.push(end.value);
+        if (!end.quoted && end.value.startsWith('#')) {
+          if (trailing === NO_STATEMENTS) trailing = [];
+          trailing.push(commentStatement(end.value.slice(1), line));
+        } else args.push(end.value);
         end = tokens.require();
       }
       const stmt: NginxStatement = { directive, line, args };
@@ -203,7 +206,7 @@ class PayloadBuilder {
           if (!(error instanceof NginxConfigError)) throw error;
           this.#recordError(entry, error);
           if (error.reason.endsWith(' is not terminated by ";"')) {
-            if (end.value !== '}') openFrame({ parsed: null, ctx: frame.ctx, trailing: [] }, end.line);
+            if (end.value !== '}') openFrame({ parsed: null, ctx: frame.ctx, trailing: NO_STATEMENTS }, end.line);
             else if (!closeFrame()) break;
           }
           continue;
@@ -253,6 +256,8 @@ class PayloadBuilder {
     }
   }
 }
+
+const NO_STATEMENTS: NginxStatement[] = [];
 
 /** Python's message for a file that cannot be opened. */
 function noSuchFile(path: string): string {

@@ -32,21 +32,27 @@ const isComment = (line: string) => line.startsWith('#') || line.startsWith(';')
 export function parseUnitSyntax(text: string, file?: string): UnitSyntax {
   const lines = splitLines(text);
   const sections: string[] = [];
+  const seenSections = new Set<string>();
   const assignments: UnitAssignment[] = [];
   const errors: ParseIssue[] = [];
   const issue = (message: string, line: number): ParseIssue => (file ? { message, line, file } : { message, line });
   let section: string | undefined;
   for (let i = 0; i < lines.length; i++) {
     const startLine = i + 1;
-    let line = lines[i]!.trim();
-    if (line === '' || isComment(line)) continue;
-    while (line.endsWith('\\') && i + 1 < lines.length) {
+    const first = lines[i]!.trim();
+    if (first === '' || isComment(first)) continue;
+    // Continued lines are collected and joined once: appending each to a growing
+    // string and testing its end makes long continuations quadratic.
+    const parts = [first];
+    while (parts[parts.length - 1]!.endsWith('\\') && i + 1 < lines.length) {
       i++;
       const next = lines[i]!.trim();
       // The backslash stays: the continuation goes on past the comment line.
       if (isComment(next)) continue;
-      line = `${line.slice(0, -1)} ${next}`;
+      parts[parts.length - 1] = parts[parts.length - 1]!.slice(0, -1);
+      parts.push(next);
     }
+    let line = parts.length === 1 ? first : parts.join(' ');
     if (line.endsWith('\\')) line = line.slice(0, -1).trimEnd();
     if (line.startsWith('[')) {
       if (!line.endsWith(']') || line.length < 3) {
@@ -55,7 +61,10 @@ export function parseUnitSyntax(text: string, file?: string): UnitSyntax {
         continue;
       }
       section = line.slice(1, -1);
-      if (!sections.includes(section)) sections.push(section);
+      if (!seenSections.has(section)) {
+        seenSections.add(section);
+        sections.push(section);
+      }
       continue;
     }
     const eq = line.indexOf('=');
