@@ -72,6 +72,9 @@ interface Scope {
   readonly settings: Record<string, string | string[]>;
 }
 
+/** An issue at a line (of an included file, when `file` is set); a plain function, not a closure per line. */
+const issue = (message: string, line: number, file: string | undefined): ParseIssue => (file ? { message, line, file } : { message, line });
+
 const newScope = (): Scope => ({ directives: [], settings: Object.create(null) });
 
 class SshdReader {
@@ -91,26 +94,25 @@ class SshdReader {
   }
 
   #readLine(raw: string, line: number, file: string | undefined, depth: number): void {
-    const at = (message: string): ParseIssue => (file ? { message, line, file } : { message, line });
     // `Keyword=value` and `Keyword = value` are accepted as well as `Keyword value`.
     const words = splitSshdLine(raw.replace(/^(\s*[A-Za-z0-9]+)\s*=\s*/, '$1 '));
     if (words === null) {
-      this.errors.push(at('Unterminated quote'));
+      this.errors.push(issue('Unterminated quote', line, file));
       return;
     }
     if (words.length === 0) return;
     const [keyword, ...args] = words as [string, ...string[]];
     const key = keyword.toLowerCase();
     if (key === 'match') this.#openMatch(args, line, file);
-    else if (key === 'include') this.#include(args, at, depth);
-    else if (args.length === 0) this.errors.push(at(`${keyword}: missing argument`));
+    else if (key === 'include') this.#include(args, (message) => issue(message, line, file), depth);
+    else if (args.length === 0) this.errors.push(issue(`${keyword}: missing argument`, line, file));
     else {
       this.keywords[key] ??= keyword;
-      this.#set({ kind: 'directive', key, keyword, args, line, ...(file ? { file } : {}) }, at);
+      this.#set({ kind: 'directive', key, keyword, args, line, ...(file ? { file } : {}) });
     }
   }
 
-  #set(directive: Omit<SshdDirective, 'effective'>, at: (message: string) => ParseIssue): void {
+  #set(directive: Omit<SshdDirective, 'effective'>): void {
     const { settings, directives } = this.#scope;
     const value = directive.args.join(' ');
     const previous = settings[directive.key];
@@ -121,7 +123,7 @@ class SshdReader {
     } else if (previous === undefined) settings[directive.key] = value;
     else {
       effective = false;
-      this.warnings.push(at(`${directive.keyword} is already set; sshd keeps the first value "${previous}"`));
+      this.warnings.push(issue(`${directive.keyword} is already set; sshd keeps the first value "${previous}"`, directive.line, directive.file));
     }
     directives.push({ ...directive, effective });
   }
