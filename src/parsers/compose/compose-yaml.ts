@@ -1,6 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, type Tags } from 'yaml';
 import { lineAtOffset } from '../generic/decode-text.js';
-import { yamlFlowDepthOffset } from '../generic/yaml-depth.js';
+import { MAX_YAML_NODES, yamlFlowDepthOffset, yamlNodeBudgetOffset } from '../generic/yaml-depth.js';
 import type { ParseIssue } from '../parser.js';
 import { blockNodeAtPointer, readBlockYaml } from './block-yaml.js';
 
@@ -18,6 +18,8 @@ export interface ComposeYaml {
   /** 1-based line of the YAML node at a JSON pointer (or of its nearest ancestor). */
   lineOf(pointer: string): number;
 }
+
+const tooManyNodesMessage = `YAML has more than ${MAX_YAML_NODES} nodes outside plain block style; not parsed`;
 
 /** Alias expansion cap: a "billion laughs" document fails instead of exhausting memory. */
 const MAX_ALIAS_COUNT = 10_000;
@@ -51,6 +53,11 @@ export function loadComposeYaml(text: string, file?: string, options: ComposeYam
   const block = options.blockReader === false ? undefined : readBlockYaml(text);
   if (block) {
     return { value: block.value, tags: new Map(), errors: [], warnings: [], lineOf: (pointer) => blockNodeAtPointer(block.root, pointer).line };
+  }
+  // Beyond the block subset the `yaml` library parses, which takes seconds on very large files.
+  const tooMany = yamlNodeBudgetOffset(text);
+  if (tooMany >= 0) {
+    return { value: null, tags: new Map(), errors: [at(tooManyNodesMessage, lineAtOffset(text, tooMany))], warnings: [], lineOf: () => 1 };
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { merge: true, customTags: COMPOSE_TAGS, lineCounter, prettyErrors: false, uniqueKeys: false });

@@ -8,6 +8,18 @@ export interface InterpolationIssue {
   readonly severity: 'error' | 'warning';
 }
 
+/** Where a value sits: built into a JSON pointer only when an issue is reported there. */
+interface Path {
+  readonly parent: Path | undefined;
+  readonly segment: string | number;
+}
+
+const pointerOf = (path: Path | undefined, base: string): string => {
+  const segments: string[] = [];
+  for (let at = path; at; at = at.parent) segments.push(pointerSegment(at.segment));
+  return segments.length === 0 ? base : `${base}/${segments.reverse().join('/')}`;
+};
+
 /**
  * Interpolates every string value (not keys) of a compose document. Returns a
  * new tree; unset variables become "" with a warning, as `docker compose` does.
@@ -18,19 +30,25 @@ export function interpolateDocument(
   issues: InterpolationIssue[],
   pointer = '',
 ): unknown {
+  return interpolateValue(value, vars, issues, pointer, undefined);
+}
+
+function interpolateValue(value: unknown, vars: Readonly<Record<string, string>>, issues: InterpolationIssue[], base: string, path: Path | undefined): unknown {
   if (typeof value === 'string') {
+    // Most values hold no variable; they are returned as they are, without building anything.
+    if (!value.includes('$')) return value;
     const result = interpolate(value, vars);
-    if (result.error) issues.push({ pointer, message: result.error, severity: 'error' });
+    if (result.error) issues.push({ pointer: pointerOf(path, base), message: result.error, severity: 'error' });
     for (const name of new Set(result.unset)) {
-      issues.push({ pointer, message: `Variable ${name} is not set; using an empty string`, severity: 'warning' });
+      issues.push({ pointer: pointerOf(path, base), message: `Variable ${name} is not set; using an empty string`, severity: 'warning' });
     }
     return result.value;
   }
-  if (Array.isArray(value)) return value.map((item, index) => interpolateDocument(item, vars, issues, `${pointer}/${index}`));
+  if (Array.isArray(value)) return value.map((item, index) => interpolateValue(item, vars, issues, base, { parent: path, segment: index }));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = Object.create(null);
     for (const [key, item] of Object.entries(value)) {
-      out[key] = interpolateDocument(item, vars, issues, `${pointer}/${pointerSegment(key)}`);
+      out[key] = interpolateValue(item, vars, issues, base, { parent: path, segment: key });
     }
     return out;
   }

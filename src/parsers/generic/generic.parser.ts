@@ -6,7 +6,7 @@ import { parseDotenv } from './dotenv.js';
 import { parseIni } from './ini.js';
 import { jsonErrorOffset } from './json-error-offset.js';
 import { neverThrow } from './never-throw.js';
-import { yamlFlowDepthOffset } from './yaml-depth.js';
+import { MAX_YAML_NODES, yamlFlowDepthOffset, yamlNodeBudgetOffset } from './yaml-depth.js';
 
 /** The formats the generic parser recognises, by file name. */
 export type GenericFormat = 'json' | 'yaml' | 'toml' | 'ini' | 'env' | 'text';
@@ -59,6 +59,8 @@ function parseJson(text: string): Body {
 function parseYaml(text: string): Body {
   const tooDeep = yamlFlowDepthOffset(text);
   if (tooDeep >= 0) return { value: null, errors: [{ message: 'YAML is nested too deeply', line: lineAtOffset(text, tooDeep) }] };
+  const tooMany = yamlNodeBudgetOffset(text);
+  if (tooMany >= 0) return { value: null, errors: [{ message: `YAML has more than ${MAX_YAML_NODES} nodes; not parsed`, line: lineAtOffset(text, tooMany) }] };
   const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false });
   const list = Array.isArray(docs) ? docs : [];
   const errors = list.flatMap((doc) =>

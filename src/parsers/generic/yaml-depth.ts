@@ -38,3 +38,50 @@ function quotedEnd(text: string, start: number, quote: string): number {
   }
   return text.length;
 }
+
+/**
+ * Documents with more nodes than this are refused before the `yaml` library
+ * parses them. The library builds a full document (source tokens, nodes,
+ * ranges) at a few MB/s, and resolving aliases and merge keys in a large
+ * anchor-heavy file takes seconds to minutes; this many nodes already take it
+ * a few hundred milliseconds. Real config files stay far below it.
+ */
+export const MAX_YAML_NODES = 50_000;
+
+/**
+ * Returns the offset where YAML text exceeds `max` nodes, or -1. Nodes are
+ * counted approximately and cheaply: map keys (`:` before a space or line
+ * end), block sequence entries (`- `), flow collections and their separators,
+ * and aliases; quoted scalars and comments are skipped as in
+ * `yamlFlowDepthOffset`.
+ */
+export function yamlNodeBudgetOffset(text: string, max = MAX_YAML_NODES): number {
+  let nodes = 0;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    const prev = i === 0 ? '\n' : text[i - 1]!;
+    const next = text[i + 1];
+    let counts = false;
+    if (c === '[' || c === '{') {
+      depth++;
+      counts = true;
+    } else if (c === ']' || c === '}') {
+      if (depth > 0) depth--;
+    } else if (c === ',') {
+      counts = depth > 0;
+    } else if (c === ':' || c === '-') {
+      counts = next === undefined || next === ' ' || next === '\n' || next === '\t' || next === '\r';
+      if (c === '-') counts &&= prev === ' ' || prev === '\n' || prev === '\t';
+    } else if (c === '*') {
+      counts = prev === ' ' || prev === '\t' || prev === '[' || prev === '{' || prev === ',';
+    } else if (c === '#' && (prev === ' ' || prev === '\t' || prev === '\n')) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    } else if ((c === '"' || c === "'") && OPENS_SCALAR.includes(prev)) {
+      i = quotedEnd(text, i, c);
+    }
+    if (counts && ++nodes > max) return i;
+  }
+  return -1;
+}
