@@ -10,23 +10,37 @@ const OPENS_SCALAR = ' \t\n[{,:';
  * Quoted scalars and comments are skipped so brackets inside them don't count.
  */
 export function yamlFlowDepthOffset(text: string, max = MAX_YAML_FLOW_DEPTH): number {
+  // Character codes rather than one-character strings: this runs over every byte of every YAML file.
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    const prev = i === 0 ? '\n' : text[i - 1]!;
-    if (c === '[' || c === '{') {
+    const c = text.charCodeAt(i);
+    if (c === OPEN_SQUARE || c === OPEN_CURLY) {
       if (++depth > max) return i;
-    } else if (c === ']' || c === '}') {
+    } else if (c === CLOSE_SQUARE || c === CLOSE_CURLY) {
       if (depth > 0) depth--;
-    } else if (c === '#' && (prev === ' ' || prev === '\t' || prev === '\n')) {
-      const end = text.indexOf('\n', i);
-      i = end < 0 ? text.length : end;
-    } else if ((c === '"' || c === "'") && OPENS_SCALAR.includes(prev)) {
-      i = quotedEnd(text, i, c);
+    } else if (c === HASH) {
+      const prev = i === 0 ? NEWLINE : text.charCodeAt(i - 1);
+      if (prev === SPACE || prev === TAB || prev === NEWLINE) {
+        const end = text.indexOf('\n', i);
+        i = end < 0 ? text.length : end;
+      }
+    } else if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) {
+      if (i === 0 || OPENS_SCALAR.includes(text[i - 1]!)) i = quotedEnd(text, i, text[i]!);
     }
   }
   return -1;
 }
+
+const OPEN_SQUARE = 0x5b;
+const CLOSE_SQUARE = 0x5d;
+const OPEN_CURLY = 0x7b;
+const CLOSE_CURLY = 0x7d;
+const HASH = 0x23;
+const SPACE = 0x20;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
 
 function quotedEnd(text: string, start: number, quote: string): number {
   for (let i = start + 1; i < text.length; i++) {

@@ -1,6 +1,6 @@
 import { NginxConfigError } from './config-error.js';
 import { LUA_BLOCK_DIRECTIVES, lexLuaBlock } from './lua-block.js';
-import type { Token } from './token.js';
+import { type Token, TokenColumns } from './token.js';
 import { isSpaceUnit, UnitReader } from './unit-reader.js';
 
 /** The tokens of one file, and the error that ends the stream, if any. */
@@ -12,6 +12,12 @@ export interface LexResult {
    * one: an unbalanced brace or a malformed Lua block. Absent when the
    * stream simply ends.
    */
+  readonly failure?: NginxConfigError;
+}
+
+/** `LexResult` with the tokens as columns, as the parser reads them. */
+export interface LexColumnsResult {
+  readonly tokens: TokenColumns;
   readonly failure?: NginxConfigError;
 }
 
@@ -33,7 +39,14 @@ export function decodeNginxText(bytes: Buffer): string {
  * for balance, with crossplane's messages and lines. Never throws.
  */
 export function lexNginx(text: string, fileLabel: string): LexResult {
-  const tokens: Token[] = [];
+  const { tokens, failure } = lexNginxColumns(text, fileLabel);
+  const list: Token[] = tokens.values.map((value, i) => ({ value, line: tokens.lines[i]!, quoted: tokens.quoted[i]! }));
+  return failure ? { tokens: list, failure } : { tokens: list };
+}
+
+/** `lexNginx` with the tokens as columns. */
+export function lexNginxColumns(text: string, fileLabel: string): LexColumnsResult {
+  const tokens = new TokenColumns();
   let lexFailure: NginxConfigError | undefined;
   try {
     lexInto(text, new UnitReader(text), tokens);
@@ -43,7 +56,7 @@ export function lexNginx(text: string, fileLabel: string): LexResult {
   return checkBraceBalance(tokens, fileLabel, lexFailure);
 }
 
-function lexInto(text: string, reader: UnitReader, out: Token[]): void {
+function lexInto(text: string, reader: UnitReader, out: TokenColumns): void {
   // An unquoted token is always a contiguous slice of the text (escapes kept
   // as written), so it is tracked by position and cut out once, not built up
   // one character at a time.
@@ -65,7 +78,7 @@ function lexInto(text: string, reader: UnitReader, out: Token[]): void {
 
   // Emits a finished token; a Lua block directive then lexes its body.
   const emit = (value: string, quoted: boolean): boolean => {
-    out.push({ value, line: tokenLine, quoted });
+    out.push(value, tokenLine, quoted);
     if (!nextIsDirective || !LUA_BLOCK_DIRECTIVES.has(value)) {
       nextIsDirective = false;
       return true;
@@ -91,7 +104,7 @@ function lexInto(text: string, reader: UnitReader, out: Token[]): void {
         if (!reader.advance()) return;
         unit = reader.unit;
       }
-      out.push({ value: text.slice(commentStart, reader.position - unit.length), line: commentLine, quoted: false });
+      out.push(text.slice(commentStart, reader.position - unit.length), commentLine, false);
       continue;
     }
 
@@ -131,8 +144,8 @@ function lexInto(text: string, reader: UnitReader, out: Token[]): void {
     }
 
     if (unit === '{' || unit === '}' || unit === ';') {
-      if (hasToken()) out.push({ value: take(), line: tokenLine, quoted: false });
-      out.push({ value: unit, line: reader.line, quoted: false });
+      if (hasToken()) out.push(take(), tokenLine, false);
+      out.push(unit, reader.line, false);
       nextIsDirective = true;
       continue;
     }
@@ -145,20 +158,22 @@ function lexInto(text: string, reader: UnitReader, out: Token[]): void {
  * Cuts the stream at the first unmatched `}`; otherwise a Lua block failure
  * ends it, or else a missing `}` is flagged at the last token.
  */
-function checkBraceBalance(tokens: Token[], fileLabel: string, lexFailure: NginxConfigError | undefined): LexResult {
+function checkBraceBalance(tokens: TokenColumns, fileLabel: string, lexFailure: NginxConfigError | undefined): LexColumnsResult {
+  const { values, lines, quoted } = tokens;
   let depth = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.quoted) continue;
-    if (t.value === '{') depth++;
-    else if (t.value === '}' && --depth < 0) {
-      return { tokens: tokens.slice(0, i), failure: new NginxConfigError('unexpected "}"', fileLabel, t.line) };
+  for (let i = 0; i < values.length; i++) {
+    if (quoted[i]) continue;
+    const value = values[i];
+    if (value === '{') depth++;
+    else if (value === '}' && --depth < 0) {
+      const failure = new NginxConfigError('unexpected "}"', fileLabel, lines[i]!);
+      tokens.truncate(i);
+      return { tokens, failure };
     }
   }
   if (lexFailure) return { tokens, failure: lexFailure };
   if (depth > 0) {
-    const last = tokens[tokens.length - 1]!;
-    return { tokens, failure: new NginxConfigError('unexpected end of file, expecting "}"', fileLabel, last.line) };
+    return { tokens, failure: new NginxConfigError('unexpected end of file, expecting "}"', fileLabel, lines[lines.length - 1]!) };
   }
   return { tokens };
 }

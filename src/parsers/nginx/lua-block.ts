@@ -1,5 +1,5 @@
 import { NginxConfigError, UNKNOWN_FILE_LABEL } from './config-error.js';
-import type { Token } from './token.js';
+import type { TokenColumns } from './token.js';
 import { isSpaceUnit, type UnitReader } from './unit-reader.js';
 
 /** OpenResty directives whose block is Lua code, kept as one raw token. */
@@ -26,7 +26,7 @@ export const LUA_BLOCK_DIRECTIVES: ReadonlySet<string> = new Set([
  * false when the text ended first (the remaining input is then lost, as in
  * crossplane). Braces inside Lua strings and `--` comments are not counted.
  */
-export function lexLuaBlock(reader: UnitReader, directive: string, out: Token[]): boolean {
+export function lexLuaBlock(reader: UnitReader, directive: string, out: TokenColumns): boolean {
   if (directive === 'set_by_lua_block' && !lexLuaArgument(reader, out)) return false;
 
   do {
@@ -69,7 +69,8 @@ export function lexLuaBlock(reader: UnitReader, directive: string, out: Token[])
       }
     }
     if (depth === 0) {
-      out.push({ value: body, line: reader.line, quoted: true }, { value: ';', line: reader.line, quoted: false });
+      out.push(body, reader.line, true);
+      out.push(';', reader.line, false);
       return true;
     }
     body += unit;
@@ -78,12 +79,12 @@ export function lexLuaBlock(reader: UnitReader, directive: string, out: Token[])
 }
 
 /** Reads `set_by_lua_block`'s variable; it ends at the next whitespace. */
-function lexLuaArgument(reader: UnitReader, out: Token[]): boolean {
+function lexLuaArgument(reader: UnitReader, out: TokenColumns): boolean {
   let arg = '';
   while (reader.advance()) {
     if (isSpaceUnit(reader.unit)) {
       if (arg) {
-        out.push({ value: arg, line: reader.line, quoted: false });
+        out.push(arg, reader.line, false);
         return true;
       }
       do {

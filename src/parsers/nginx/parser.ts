@@ -2,14 +2,14 @@ import type { ParseContext } from '../parser.js';
 import { analyzeStatement, type BlockContext, enterBlockContext } from './analyzer.js';
 import { NginxConfigError } from './config-error.js';
 import { dirname, hasGlobMagic, joinPath, pythonRepr } from './include-path.js';
-import { decodeNginxText, lexNginx } from './lexer.js';
+import { decodeNginxText, lexNginxColumns } from './lexer.js';
 import type {
   NginxFilePayload,
   NginxMultiPayload,
   NginxSinglePayload,
   NginxStatement,
 } from './payload.js';
-import type { Token } from './token.js';
+import type { TokenColumns } from './token.js';
 
 /** Options of `parseNginx`, named after crossplane's `parse()` arguments. */
 export interface NginxParseOptions {
@@ -60,31 +60,40 @@ class EndOfTokens extends Error {}
 
 /** Hands out tokens; past the last one it raises the lexer's failure, if any. */
 class TokenStream {
-  readonly #tokens: readonly Token[];
+  readonly #values: readonly string[];
+  readonly #lines: readonly number[];
+  readonly #quoted: readonly boolean[];
   readonly #failure: NginxConfigError | undefined;
   #next = 0;
+  /** The current token, after `next()` returned true or `require()` returned. */
+  value = '';
+  line = 0;
+  quoted = false;
 
-  constructor(tokens: readonly Token[], failure: NginxConfigError | undefined) {
-    this.#tokens = tokens;
+  constructor(tokens: TokenColumns, failure: NginxConfigError | undefined) {
+    this.#values = tokens.values;
+    this.#lines = tokens.lines;
+    this.#quoted = tokens.quoted;
     this.#failure = failure;
   }
 
-  /** The next token, or undefined at a clean end of input. */
-  next(): Token | undefined {
-    const token = this.#tokens[this.#next];
-    if (token !== undefined) {
-      this.#next++;
-      return token;
+  /** Moves to the next token; false at a clean end of input. */
+  next(): boolean {
+    const i = this.#next;
+    if (i < this.#values.length) {
+      this.value = this.#values[i]!;
+      this.line = this.#lines[i]!;
+      this.quoted = this.#quoted[i]!;
+      this.#next = i + 1;
+      return true;
     }
     if (this.#failure) throw this.#failure;
-    return undefined;
+    return false;
   }
 
-  /** The next token; the end of input is an error here. */
-  require(): Token {
-    const token = this.next();
-    if (token === undefined) throw new EndOfTokens('');
-    return token;
+  /** Moves to the next token; the end of input is an error here. */
+  require(): void {
+    if (!this.next()) throw new EndOfTokens('');
   }
 }
 
@@ -148,7 +157,7 @@ class PayloadBuilder {
     const options = this.#options;
     const analyze = { checkCtx: options.checkCtx === true, checkArgs: options.checkArgs === true };
     const checking = analyze.checkCtx || analyze.checkArgs;
-    const lexed = lexNginx(text, file);
+    const lexed = lexNginxColumns(text, file);
     const tokens = new TokenStream(lexed.tokens, lexed.failure);
     const root: NginxStatement[] = [];
     const stack: Frame[] = [{ parsed: root, ctx: rootCtx, trailing: NO_STATEMENTS }];
@@ -168,19 +177,19 @@ class PayloadBuilder {
       stack.push(frame);
     };
 
-    for (let token = tokens.next(); token !== undefined; token = tokens.next()) {
+    while (tokens.next()) {
       const frame = stack[stack.length - 1]!;
-      if (token.value === '}' && !token.quoted) {
+      if (tokens.value === '}' && !tokens.quoted) {
         if (!closeFrame()) break;
         continue;
       }
       if (frame.parsed === null) {
-        if (token.value === '{' && !token.quoted) openFrame({ parsed: null, ctx: frame.ctx, trailing: NO_STATEMENTS }, token.line);
+        if (tokens.value === '{' && !tokens.quoted) openFrame({ parsed: null, ctx: frame.ctx, trailing: NO_STATEMENTS }, tokens.line);
         continue;
       }
-      const directive = token.value;
-      const line = token.line;
-      if (!token.quoted && directive.startsWith('#')) {
+      const directive = tokens.value;
+      const line = tokens.line;
+      if (!tokens.quoted && directive.startsWith('#')) {
         if (options.comments) frame.parsed.push(commentStatement(directive.slice(1), line));
         continue;
       }
@@ -188,25 +197,27 @@ class PayloadBuilder {
       const args: string[] = [];
       // Allocated only when a comment sits among the arguments, which is rare.
       let trailing: NginxStatement[] = NO_STATEMENTS;
-      let end = tokens.require();
-      while (end.quoted || (end.value !== '{' && end.value !== ';' && end.value !== '}')) {
-        if (!end.quoted && end.value.startsWith('#')) {
+      tokens.require();
+      while (tokens.quoted || (tokens.value !== '{' && tokens.value !== ';' && tokens.value !== '}')) {
+        if (!tokens.quoted && tokens.value.startsWith('#')) {
           if (trailing === NO_STATEMENTS) trailing = [];
-          trailing.push(commentStatement(end.value.slice(1), line));
-        } else args.push(end.value);
-        end = tokens.require();
+          trailing.push(commentStatement(tokens.value.slice(1), line));
+        } else args.push(tokens.value);
+        tokens.require();
       }
+      const endValue = tokens.value;
+      const endLine = tokens.line;
       const stmt: NginxStatement = { directive, line, args };
       if (directive === 'if') stripIfParentheses(args);
 
       if (checking) {
         try {
-          analyzeStatement(file, directive, args, line, end.value, frame.ctx, analyze);
+          analyzeStatement(file, directive, args, line, endValue, frame.ctx, analyze);
         } catch (error) {
           if (!(error instanceof NginxConfigError)) throw error;
           this.#recordError(entry, error);
           if (error.reason.endsWith(' is not terminated by ";"')) {
-            if (end.value !== '}') openFrame({ parsed: null, ctx: frame.ctx, trailing: NO_STATEMENTS }, end.line);
+            if (endValue !== '}') openFrame({ parsed: null, ctx: frame.ctx, trailing: NO_STATEMENTS }, endLine);
             else if (!closeFrame()) break;
           }
           continue;
@@ -216,9 +227,9 @@ class PayloadBuilder {
       if (options.single === false && directive === 'include') this.#queueIncludes(entry, stmt, frame.ctx);
 
       frame.parsed.push(stmt);
-      if (end.value === '{') {
+      if (endValue === '{') {
         stmt.block = [];
-        openFrame({ parsed: stmt.block, ctx: enterBlockContext(directive, frame.ctx), trailing }, end.line);
+        openFrame({ parsed: stmt.block, ctx: enterBlockContext(directive, frame.ctx), trailing }, endLine);
       } else {
         for (const comment of trailing) frame.parsed.push(comment);
       }
