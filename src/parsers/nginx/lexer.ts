@@ -40,13 +40,14 @@ export function decodeNginxText(bytes: Buffer): string {
  */
 export function lexNginx(text: string, fileLabel: string): LexResult {
   const { tokens, failure } = lexNginxColumns(text, fileLabel);
-  const list: Token[] = tokens.values.map((value, i) => ({ value, line: tokens.lines[i]!, quoted: tokens.quoted[i]! }));
+  const list: Token[] = tokens.values.map((value, i) => ({ value, line: tokens.line(i), quoted: tokens.quoted(i) }));
   return failure ? { tokens: list, failure } : { tokens: list };
 }
 
 /** `lexNginx` with the tokens as columns. */
 export function lexNginxColumns(text: string, fileLabel: string): LexColumnsResult {
-  const tokens = new TokenColumns();
+  // Sized for a typical density of one token per 8 characters; it grows beyond.
+  const tokens = new TokenColumns(text.length >> 3);
   let lexFailure: NginxConfigError | undefined;
   try {
     lexInto(text, new UnitReader(text), tokens);
@@ -159,21 +160,21 @@ function lexInto(text: string, reader: UnitReader, out: TokenColumns): void {
  * ends it, or else a missing `}` is flagged at the last token.
  */
 function checkBraceBalance(tokens: TokenColumns, fileLabel: string, lexFailure: NginxConfigError | undefined): LexColumnsResult {
-  const { values, lines, quoted } = tokens;
+  const { values } = tokens;
   let depth = 0;
   for (let i = 0; i < values.length; i++) {
-    if (quoted[i]) continue;
     const value = values[i];
+    if ((value !== '{' && value !== '}') || tokens.quoted(i)) continue;
     if (value === '{') depth++;
-    else if (value === '}' && --depth < 0) {
-      const failure = new NginxConfigError('unexpected "}"', fileLabel, lines[i]!);
+    else if (--depth < 0) {
+      const failure = new NginxConfigError('unexpected "}"', fileLabel, tokens.line(i));
       tokens.truncate(i);
       return { tokens, failure };
     }
   }
   if (lexFailure) return { tokens, failure: lexFailure };
   if (depth > 0) {
-    return { tokens, failure: new NginxConfigError('unexpected end of file, expecting "}"', fileLabel, lines[lines.length - 1]!) };
+    return { tokens, failure: new NginxConfigError('unexpected end of file, expecting "}"', fileLabel, tokens.line(values.length - 1)) };
   }
   return { tokens };
 }

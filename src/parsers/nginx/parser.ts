@@ -60,9 +60,8 @@ class EndOfTokens extends Error {}
 
 /** Hands out tokens; past the last one it raises the lexer's failure, if any. */
 class TokenStream {
+  readonly #tokens: TokenColumns;
   readonly #values: readonly string[];
-  readonly #lines: readonly number[];
-  readonly #quoted: readonly boolean[];
   readonly #failure: NginxConfigError | undefined;
   #next = 0;
   /** The current token, after `next()` returned true or `require()` returned. */
@@ -71,9 +70,8 @@ class TokenStream {
   quoted = false;
 
   constructor(tokens: TokenColumns, failure: NginxConfigError | undefined) {
+    this.#tokens = tokens;
     this.#values = tokens.values;
-    this.#lines = tokens.lines;
-    this.#quoted = tokens.quoted;
     this.#failure = failure;
   }
 
@@ -82,8 +80,8 @@ class TokenStream {
     const i = this.#next;
     if (i < this.#values.length) {
       this.value = this.#values[i]!;
-      this.line = this.#lines[i]!;
-      this.quoted = this.#quoted[i]!;
+      this.line = this.#tokens.line(i);
+      this.quoted = this.#tokens.quoted(i);
       this.#next = i + 1;
       return true;
     }

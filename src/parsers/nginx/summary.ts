@@ -93,18 +93,20 @@ export function summarizeNginx(files: readonly NginxFilePayload[]): NginxSummary
   const main = files[0];
   if (!main) return { servers, locations, upstreams, includes };
 
-  // Expands includes in place; records each include once as it is met.
-  const expand = (stmts: readonly NginxStatement[], file: string, chain: ReadonlySet<number>): Located[] => {
+  // Expands includes in place; records each include once as it is met. Where
+  // only blocks matter (main level, http, stream), other statements are not
+  // kept: in a large flat file they would be millions of short-lived objects.
+  const expand = (stmts: readonly NginxStatement[], file: string, chain: ReadonlySet<number>, blocksOnly = false): Located[] => {
     const out: Located[] = [];
     for (const stmt of stmts) {
-      out.push({ stmt, file, chain });
+      if (!blocksOnly || stmt.block) out.push({ stmt, file, chain });
       if (stmt.directive !== 'include') continue;
       const resolved = (stmt.includes ?? []).map((i) => files[i]).filter((f) => f !== undefined);
       includes.push({ path: stmt.args[0] ?? '', file, line: stmt.line, resolved: resolved.map((f) => f.file) });
       for (const index of stmt.includes ?? []) {
         const included = files[index];
         if (!included || chain.has(index)) continue;
-        appendAll(out, expand(included.parsed, included.file, new Set([...chain, index])));
+        appendAll(out, expand(included.parsed, included.file, new Set([...chain, index]), blocksOnly));
       }
     }
     return out;
@@ -112,13 +114,13 @@ export function summarizeNginx(files: readonly NginxFilePayload[]): NginxSummary
   const expandBlock = (located: Located): Located[] => expand(located.stmt.block ?? [], located.file, located.chain);
 
   // A stack holding statements in reverse keeps file order without recursion.
-  const pending = expand(main.parsed, main.file, new Set([0])).reverse();
+  const pending = expand(main.parsed, main.file, new Set([0]), true).reverse();
   const topLocations: Located[] = [];
   while (pending.length > 0) {
     const located = pending.pop()!;
     const { directive, block } = located.stmt;
     if (!block) continue;
-    if (directive === 'http' || directive === 'stream') appendAll(pending, expandBlock(located).reverse());
+    if (directive === 'http' || directive === 'stream') appendAll(pending, expand(block, located.file, located.chain, true).reverse());
     else if (directive === 'server') servers.push(summarizeServer(located, expandBlock));
     else if (directive === 'upstream') upstreams.push(summarizeUpstream(located, expandBlock(located)));
     else if (directive === 'location') topLocations.push(located);

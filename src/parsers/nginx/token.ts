@@ -14,23 +14,46 @@ export interface Token {
  */
 export class TokenColumns {
   readonly values: string[] = [];
-  readonly lines: number[] = [];
-  readonly quoted: boolean[] = [];
+  #lines: Int32Array;
+  #quoted: Uint8Array;
+
+  /** `capacity`: the expected number of tokens; the columns grow past it when needed. */
+  constructor(capacity = 16) {
+    this.#lines = new Int32Array(Math.max(capacity, 16));
+    this.#quoted = new Uint8Array(Math.max(capacity, 16));
+  }
 
   get length(): number {
     return this.values.length;
   }
 
+  line(index: number): number {
+    return this.#lines[index]!;
+  }
+
+  quoted(index: number): boolean {
+    return this.#quoted[index] === 1;
+  }
+
   push(value: string, line: number, quoted: boolean): void {
+    const index = this.values.length;
+    if (index === this.#lines.length) this.#grow();
     this.values.push(value);
-    this.lines.push(line);
-    this.quoted.push(quoted);
+    this.#lines[index] = line;
+    this.#quoted[index] = quoted ? 1 : 0;
   }
 
   /** Drops every token from `index` on. */
   truncate(index: number): void {
     this.values.length = index;
-    this.lines.length = index;
-    this.quoted.length = index;
+  }
+
+  #grow(): void {
+    const lines = new Int32Array(this.#lines.length * 2);
+    lines.set(this.#lines);
+    this.#lines = lines;
+    const quoted = new Uint8Array(this.#quoted.length * 2);
+    quoted.set(this.#quoted);
+    this.#quoted = quoted;
   }
 }
