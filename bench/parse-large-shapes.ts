@@ -117,7 +117,7 @@ function systemdShapes(g: Gen): ShapeList {
 }
 
 function sshdShapes(g: Gen): ShapeList {
-  const match = (i: number) =>
+  const match = () =>
     `Match User ${g.word()} Address 10.${g.int(256)}.${g.int(256)}.0/24\n    PasswordAuthentication no\n` +
     `    AllowTcpForwarding ${g.pick(['yes', 'no'])}\n    ForceCommand /usr/bin/${g.word()} "${g.word()} ${g.word()}"\n    X11Forwarding no\n`;
   const global = (i: number) => `${g.pick(['Port', 'HostKey', 'AcceptEnv', 'PermitRootLogin', 'Ciphers'])} ${g.word()}${i}\n`;

@@ -202,4 +202,16 @@ describe('compose bad input', () => {
     const latin1 = composeParser.parse(Buffer.concat([Buffer.from('services:\n  web:\n    image: caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
     expect(latin1.warnings[0]).toMatchObject({ line: 3 });
   });
+
+  it('refuses a huge file outside plain block style with an error naming the line, but reads a huge block-style file', () => {
+    // 'services:' is one node, then three per line (key, flow map, image key): node 50,001 is on line 16,668.
+    const flow = `services:\n${Array.from({ length: 20_000 }, (_, i) => `  s${i}: {image: app}\n`).join('')}`;
+    const refused = parse(flow);
+    expect(refused.data).toBeNull();
+    expect(refused.errors).toEqual([{ message: 'YAML has more than 50000 nodes outside plain block style; not parsed', line: 16_668 }]);
+    const block = `services:\n  app:\n    image: app\n    environment:\n${Array.from({ length: 60_000 }, (_, i) => `      - VAR_${i}=${i}\n`).join('')}`;
+    const read = parse(block);
+    expect(read.errors).toEqual([]);
+    expect(Object.keys(read.data?.services.app?.environment ?? {})).toHaveLength(60_000);
+  });
 });

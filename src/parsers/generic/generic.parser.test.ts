@@ -74,4 +74,16 @@ describe('generic parser', () => {
     const latin1 = genericParser.parse(Buffer.from([0x61, 0x3d, 0x0a, 0x62, 0x3d, 0xff, 0x0a]), { path: 'x.ini' });
     expect(latin1.warnings[0]).toMatchObject({ line: 2 });
   });
+
+  it('refuses YAML with too many nodes with an error naming the line', () => {
+    const result = parse('big.yaml', '- a\n'.repeat(60_000));
+    expect(result.data).toBeNull();
+    expect(result.errors).toEqual([{ message: 'YAML has more than 50000 nodes; not parsed', line: 50_001 }]);
+  });
+
+  it('reads a .env value quoted over many lines, escapes carried across line ends', () => {
+    const result = parse('.env', `A="\n${'line\n'.repeat(100_000)}"\nB="x\\\ny"\nC=3\n`);
+    expect(result.errors).toEqual([]);
+    expect(result.data).toEqual({ format: 'env', value: { A: `\n${'line\n'.repeat(100_000)}`, B: 'x\\\ny', C: '3' } });
+  });
 });
