@@ -22,6 +22,22 @@ export function sudoRefusalOf(result: ExecResult): string | null {
   return stderr.startsWith(REFUSED_TAG) ? stderr.slice(REFUSED_TAG.length) : null;
 }
 
+/**
+ * sudo's reason when a stderr line of a streamed command is the tagged
+ * refusal, else null. A stream reports stderr line by line while it runs,
+ * so its refusal is the line plus exit REFUSED_EXIT (sudoRefusedExit).
+ */
+export function sudoRefusalInLine(line: string): string | null {
+  return line.startsWith(REFUSED_TAG) ? line.slice(REFUSED_TAG.length) : null;
+}
+
+/** True for the exit status of a streamed command that sudo refused (with a sudoRefusalInLine line). */
+export const sudoRefusedExit = (code: number | null): boolean => code === REFUSED_EXIT;
+
+/** True for the error sudoRefused builds. */
+export const isSudoRefusal = (error: unknown): error is ConfwatchError =>
+  error instanceof ConfwatchError && error.details?.sudo === true;
+
 export const sudoRefused = (target: string, sudoStderr: string): ConfwatchError => {
   const reason = sudoStderr.trim().split('\n')[0]?.slice(0, 200) || 'no reason given';
   return new ConfwatchError(

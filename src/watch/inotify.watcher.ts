@@ -31,6 +31,7 @@ import {
 } from '../detect/inotify-record.js';
 import { argvToScript, raw, sh } from '../transport/quote.js';
 import { type RemotePath, remoteDirname, remotePathToBytes } from '../transport/remote-path.js';
+import { isSudoRefusal, sudoRefused, sudoRefusalInLine, sudoRefusedExit } from '../transport/sudo.js';
 import type { RecordStream, Transport } from '../transport/transport.js';
 
 /** The part of a WatchSet the watcher uses. */
@@ -47,7 +48,13 @@ export type WatchEnd =
   | { readonly kind: 'fallback'; readonly reason: string }
   | { readonly kind: 'failed'; readonly reason: string }
   /** A watched root itself was deleted or moved: start over with the new deepest existing roots. */
-  | { readonly kind: 'restart'; readonly reason: string };
+  | { readonly kind: 'restart'; readonly reason: string }
+  /**
+   * `sudo -n` refused to run the watch (no NOPASSWD entry for the login
+   * user). Not a stream failure: trying again at once, or polling through
+   * the same sudo, cannot help until the host's sudoers changes.
+   */
+  | { readonly kind: 'sudo-refused'; readonly reason: string };
 
 export interface InotifyWatcherOptions {
   readonly device: string;
@@ -109,6 +116,8 @@ export class InotifyWatcher {
   #stream: RecordStream | undefined;
   #stopping = false;
   #fallbackReason: string | undefined;
+  /** sudo's reason, from the stream's tagged stderr line. */
+  #sudoRefusal: string | undefined;
   #roots: readonly RemotePath[] = [];
   readonly #established = deferred<void>();
   readonly #ended = deferred<WatchEnd>();
@@ -141,10 +150,17 @@ export class InotifyWatcher {
    */
   async start(): Promise<void> {
     const { transport, device, sudo } = this.#options;
-    await killRemoteWatchers(transport, device, { sudo });
-    // A glob whose directories are all missing would resolve to `/`: never watch a whole
-    // filesystem recursively; the periodic scans notice the directory once it appears.
-    const roots = (await this.#options.tree.rootsExisting(transport)).filter((root) => root !== '/');
+    let roots: RemotePath[];
+    try {
+      await killRemoteWatchers(transport, device, { sudo });
+      // A glob whose directories are all missing would resolve to `/`: never watch a whole
+      // filesystem recursively; the periodic scans notice the directory once it appears.
+      roots = (await this.#options.tree.rootsExisting(transport)).filter((root) => root !== '/');
+    } catch (error) {
+      if (!isSudoRefusal(error)) throw error;
+      this.#end({ kind: 'sudo-refused', reason: error.message });
+      throw await this.ended;
+    }
     this.#roots = roots;
     // stopped while preparing: starting the remote process now would leave it to the connection's close
     if (this.#stopping) throw await this.ended;
@@ -202,7 +218,9 @@ export class InotifyWatcher {
   }
 
   #onStderr(line: string): void {
-    if (line.includes(ESTABLISHED)) this.#established.resolve();
+    const refusal = sudoRefusalInLine(line);
+    if (refusal !== null) this.#sudoRefusal = refusal;
+    else if (line.includes(ESTABLISHED)) this.#established.resolve();
     else if (LIMIT_ERRORS.test(line)) this.#fallbackReason = `inotify limit reached: ${line.trim()}`;
     else if (MISSING.test(line)) this.#fallbackReason = 'inotifywait not installed on host';
   }
@@ -223,6 +241,9 @@ export class InotifyWatcher {
   #endAfterExit(code: number | null): WatchEnd {
     const fallback = this.#fallbackEnd();
     if (fallback) return fallback;
+    if (sudoRefusedExit(code) && this.#sudoRefusal !== undefined) {
+      return { kind: 'sudo-refused', reason: sudoRefused(this.#options.transport.info.target, this.#sudoRefusal).message };
+    }
     if (code === 127) return { kind: 'fallback', reason: 'inotifywait not installed on host' };
     return { kind: 'failed', reason: `inotifywait exited with ${code === null ? 'a signal' : `code ${code}`}` };
   }

@@ -232,6 +232,30 @@ describe('Supervisor', () => {
     await h.supervisor.stop();
   });
 
+  it('degrades at once when sudo refuses the watch, and tries again on the backoff without falling back to polling', async () => {
+    const reason = 'sudo -n was refused for ops@host:22 (sudo: a password is required): give the user a NOPASSWD sudoers entry, or remove --sudo from the device';
+    const refused: WatchEnd = { kind: 'sudo-refused', reason };
+    const h = harness('auto', { watcherStarts: [refused, refused, refused, 'established'] });
+    h.supervisor.start();
+    await settle();
+    expect(h.supervisor.state).toBe('degraded');
+    expect(h.modes()).toEqual([`degraded: ${reason}`]);
+    expect(h.log).toEqual(['connect', 'watch', 'close']);
+    // 500 ms, then 1 s, then 2 s (full jitter at one half): no attempt in between
+    await vi.advanceTimersByTimeAsync(500);
+    expect(h.log.filter((l) => l === 'watch')).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(h.log.filter((l) => l === 'watch')).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.log.filter((l) => l === 'watch')).toHaveLength(3);
+    // the sudoers entry was fixed meanwhile
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(h.supervisor.state).toBe('realtime');
+    expect(h.modes()).toEqual([`degraded: ${reason}`, `degraded: ${reason}`, `degraded: ${reason}`, 'realtime: watches established']);
+    expect(h.log.filter((l) => l.startsWith('scan'))).toEqual(['scan:rescan']);
+    await h.supervisor.stop();
+  });
+
   it('retries an unreachable host with growing delays', async () => {
     const h = harness('auto', { watcherStarts: ['established'] }, 2);
     h.supervisor.start();

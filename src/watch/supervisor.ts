@@ -15,7 +15,9 @@
  * periodic verification scan catches anything inotify missed; in polling
  * mode the device is polled every interval. Realtime falls back to polling
  * when inotifywait is missing, the host's inotify limits are exhausted, or
- * the stream fails repeatedly.
+ * the stream fails repeatedly. A watch that `sudo -n` refuses degrades the
+ * device at once, with sudo's verdict as the reason, and is tried again on
+ * the reconnect backoff.
  *
  * A fallback is not for ever: the admin may raise fs.inotify.max_user_watches
  * or install inotify-tools. While a device polls for any reason other than
@@ -249,6 +251,9 @@ export class Supervisor {
       if (end.kind === 'stopped') return;
       if (end.kind === 'fallback') this.#fallbackReason = end.reason;
       if (end.kind === 'failed') this.#noteFailure(end.reason);
+      // Polling would run through the same sudo: degrade with sudo's verdict and
+      // reconnect on the backoff, so a fixed sudoers entry is picked up.
+      if (end.kind === 'sudo-refused') throw new Error(end.reason);
     }
   }
 
