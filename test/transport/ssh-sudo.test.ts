@@ -4,69 +4,30 @@
  * `sudo -n`; a user without sudo rights gets a clear error at once instead
  * of a password prompt. Creates throwaway Unix users, so it needs root.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sh } from '../../src/transport/quote.js';
-import { SshTransport } from '../../src/transport/ssh/ssh.transport.js';
-import { commandExists, describeUnless } from '../helpers/components.js';
-import { type RunningSshd, sshdAvailable, startSshd } from '../helpers/sshd.js';
-
-function sudoProblem(): string | null {
-  if (!sshdAvailable()) return 'OpenSSH sshd is not installed (apt-get install openssh-server)';
-  if (process.getuid?.() !== 0) return 'creating test users and sudoers entries needs root';
-  for (const tool of ['sudo', 'visudo', 'useradd', 'userdel']) {
-    if (!commandExists(tool)) return `${tool} is not installed (apt-get install sudo passwd)`;
-  }
-  return null;
-}
-
-interface TestUser {
-  readonly name: string;
-  readonly uid: number;
-  readonly gid: number;
-}
+import type { SshTransport } from '../../src/transport/ssh/ssh.transport.js';
+import { sudoRefusalInLine, sudoRefusedExit } from '../../src/transport/sudo.js';
+import { describeUnless } from '../helpers/components.js';
+import type { RunningSshd } from '../helpers/sshd.js';
+import { NOPASSWD_SH, type SudoHost, startSudoHost, sudoProblem, type TestUser } from '../helpers/sudo-users.js';
 
 describeUnless(sudoProblem(), 'SshTransport with sudo against a real sshd', () => {
-  const tag = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
-  // sudoers.d ignores files whose names contain a dot
-  const sudoersFile = `/etc/sudoers.d/confwatch-test-${tag}`;
+  let host: SudoHost;
   let base: string;
   let sshd: RunningSshd;
   let sudoer: TestUser;
   let plain: TestUser;
   let withSudo: SshTransport;
   let withoutRights: SshTransport;
-  const created: string[] = [];
-
-  const addUser = (name: string): TestUser => {
-    // '*' (no password) rather than useradd's '!' (locked): sshd without PAM refuses locked accounts even for keys
-    execFileSync('useradd', ['-m', '-d', join(base, `home-${name}`), '-s', '/bin/sh', '-p', '*', name], { stdio: 'ignore' });
-    created.push(name);
-    const id = (flag: string) => Number(execFileSync('id', [flag, name], { encoding: 'utf8' }));
-    const user = { name, uid: id('-u'), gid: id('-g') };
-    // sshd reads authorized keys as the user, so the file is the user's
-    const keys = join(base, 'keys', name);
-    writeFileSync(keys, readFileSync(`${sshd.clientKeyPath}.pub`), { mode: 0o600 });
-    chownSync(keys, user.uid, user.gid);
-    return user;
-  };
-
-  const transportFor = (user: TestUser) =>
-    new SshTransport({ host: sshd.host, port: sshd.port, user: user.name, identityFile: sshd.clientKeyPath, hostKey: { pinned: sshd.hostKeyFingerprint } });
 
   beforeAll(async () => {
-    base = mkdtempSync(join(tmpdir(), 'cw-sudo-'));
-    chmodSync(base, 0o755);
-    mkdirSync(join(base, 'keys'), { mode: 0o755 });
-    sshd = await startSshd({ authorizedKeysFile: join(base, 'keys', '%u') });
-    sudoer = addUser(`cwsudo${tag}`);
-    plain = addUser(`cwplain${tag}`);
-    // the entry the README documents: sh only, which every sudo operation goes through
-    writeFileSync(sudoersFile, `${sudoer.name} ALL=(root) NOPASSWD: /bin/sh, /usr/bin/sh\n`, { mode: 0o440 });
-    execFileSync('visudo', ['-cf', sudoersFile], { stdio: 'ignore' });
+    host = await startSudoHost();
+    ({ base, sshd } = host);
+    sudoer = host.addUser('cwsudo', NOPASSWD_SH);
+    plain = host.addUser('cwplain');
 
     // root-only material: a 0600 file, a 0700 directory, and a root-owned directory to write into
     writeFileSync(join(base, 'root-only.conf'), 'secret = 1\n', { mode: 0o600 });
@@ -77,25 +38,14 @@ describeUnless(sudoProblem(), 'SshTransport with sudo against a real sshd', () =
     chmodSync(join(base, 'etc', 'app.conf'), 0o640);
     chownSync(join(base, 'etc', 'app.conf'), 0, sudoer.gid);
 
-    withSudo = transportFor(sudoer);
-    withoutRights = transportFor(plain);
+    withSudo = host.transportFor(sudoer);
+    withoutRights = host.transportFor(plain);
   });
 
   afterAll(async () => {
     await withSudo?.close();
     await withoutRights?.close();
-    await sshd?.stop();
-    rmSync(sudoersFile, { force: true });
-    for (const name of created) {
-      // sessions of the user may still be ending; userdel refuses while they run
-      try {
-        execFileSync('pkill', ['-KILL', '-u', name], { stdio: 'ignore' });
-      } catch {
-        // none left
-      }
-      execFileSync('userdel', ['-r', '-f', name], { stdio: 'ignore' });
-    }
-    rmSync(base, { recursive: true, force: true });
+    await host?.stop();
   });
 
   it('logs in as the unprivileged user and runs as root only through sudo', async () => {
@@ -156,6 +106,28 @@ describeUnless(sudoProblem(), 'SshTransport with sudo against a real sshd', () =
     await expect(withoutRights.exec(['true'], { sudo: true })).rejects.toMatchObject(sudoRefused);
     // the connection stays usable for work without sudo
     expect((await withoutRights.run(sh`id -un`)).stdout.toString().trim()).toBe(plain.name);
+  });
+
+  it('ends a streamed command that sudo refuses with the tagged exit and sudo\'s reason on stderr', async () => {
+    const stderr: string[] = [];
+    const stream = withoutRights.stream(['sh', '-c', 'echo never'], { sudo: true, onStderr: (line) => stderr.push(line) });
+    const records: string[] = [];
+    for await (const record of stream) records.push(record.toString());
+    const code = await stream.exited;
+    expect(records).toEqual([]);
+    expect(sudoRefusedExit(code)).toBe(true);
+    const reasons = stderr.map(sudoRefusalInLine).filter((r) => r !== null);
+    expect(reasons).toEqual([expect.stringMatching(/^sudo: /)]);
+  });
+
+  it('streams as root for a user with sudo rights, with no refusal line', async () => {
+    const stderr: string[] = [];
+    const stream = withSudo.stream(['id', '-u'], { sudo: true, onStderr: (line) => stderr.push(line) });
+    const records: string[] = [];
+    for await (const record of stream) records.push(record.toString());
+    expect(records).toEqual(['0']);
+    expect(await stream.exited).toBe(0);
+    expect(stderr.map(sudoRefusalInLine).filter((r) => r !== null)).toEqual([]);
   });
 
   it('keeps a script that fails under sudo a result, not a refusal', async () => {
