@@ -1,7 +1,7 @@
 import { NginxConfigError } from './config-error.js';
 import { LUA_BLOCK_DIRECTIVES, lexLuaBlock } from './lua-block.js';
 import { type Token, TokenColumns } from './token.js';
-import { isSpaceUnit, UnitReader } from './unit-reader.js';
+import { UnitReader } from './unit-reader.js';
 
 /** The tokens of one file, and the error that ends the stream, if any. */
 export interface LexResult {
@@ -57,103 +57,190 @@ export function lexNginxColumns(text: string, fileLabel: string): LexColumnsResu
   return checkBraceBalance(tokens, fileLabel, lexFailure);
 }
 
+/**
+ * Scans with character codes rather than one string per character: an
+ * unquoted token is a contiguous slice of the text (escapes kept as written),
+ * so it is cut out once when it ends, and runs of ordinary characters and of
+ * whitespace are skipped in tight loops. The steps follow crossplane's
+ * per-character loop, where a backslash and the character after it form one
+ * unit that never counts as a separator or quote; `line` counts the newlines
+ * of every unit read so far, as in `UnitReader`.
+ */
 function lexInto(text: string, reader: UnitReader, out: TokenColumns): void {
-  // An unquoted token is always a contiguous slice of the text (escapes kept
-  // as written), so it is tracked by position and cut out once, not built up
-  // one character at a time.
+  const length = text.length;
+  let pos = 0;
+  let line = 1;
   let start = -1;
-  let end = -1;
   let tokenLine = 0;
   let nextIsDirective = true;
-  const hasToken = () => start >= 0;
-  const lastCode = () => (start >= 0 ? text.charCodeAt(end - 1) : -1);
-  const extend = () => {
-    if (start < 0) start = reader.position - reader.unit.length;
-    end = reader.position;
-  };
-  const take = (): string => {
-    const value = text.slice(start, end);
-    start = -1;
-    return value;
-  };
 
-  // Emits a finished token; a Lua block directive then lexes its body.
-  const emit = (value: string, quoted: boolean): boolean => {
-    out.push(value, tokenLine, quoted);
-    if (!nextIsDirective || !LUA_BLOCK_DIRECTIVES.has(value)) {
-      nextIsDirective = false;
-      return true;
+  while (pos < length) {
+    // Read one unit: [unitStart, pos), first code `code`, `escaped` for a backslash pair.
+    let unitStart = pos;
+    let code = text.charCodeAt(pos);
+    let escaped = code === BACKSLASH;
+    if (escaped) {
+      if (pos + 1 >= length) return;
+      pos += 2;
+      if (text.charCodeAt(pos - 1) === NEWLINE) line++;
+    } else {
+      pos++;
+      if (code === NEWLINE) line++;
     }
-    return lexLuaBlock(reader, value, out);
-  };
 
-  while (reader.advance()) {
-    let unit = reader.unit;
-    if (isSpaceUnit(unit)) {
-      if (hasToken() && !emit(take(), false)) return;
-      while (isSpaceUnit(unit)) {
-        if (!reader.advance()) return;
-        unit = reader.unit;
+    if (!escaped && isSpaceCode(code)) {
+      if (start >= 0) {
+        const value = text.slice(start, unitStart);
+        start = -1;
+        out.push(value, tokenLine, false);
+        if (nextIsDirective && isLuaBlockDirective(value)) {
+          reader.seek(pos, line);
+          if (!lexLuaBlock(reader, value, out)) return;
+          pos = reader.position;
+          line = reader.lineCount;
+          continue;
+        }
+        nextIsDirective = false;
+      }
+      // Skip the rest of the whitespace run and read the unit after it.
+      for (;;) {
+        if (pos >= length) return;
+        unitStart = pos;
+        code = text.charCodeAt(pos);
+        if (code === BACKSLASH) {
+          if (pos + 1 >= length) return;
+          escaped = true;
+          pos += 2;
+          if (text.charCodeAt(pos - 1) === NEWLINE) line++;
+          break;
+        }
+        pos++;
+        if (code === NEWLINE) line++;
+        else if (!isSpaceCode(code)) break;
       }
     }
 
-    if (!hasToken() && unit === '#') {
-      const commentLine = reader.line;
-      // Units are contiguous, so the comment is one slice up to the unit holding the newline.
-      const commentStart = reader.position - unit.length;
-      while (unit.charCodeAt(unit.length - 1) !== NEWLINE) {
-        if (!reader.advance()) return;
-        unit = reader.unit;
-      }
-      out.push(text.slice(commentStart, reader.position - unit.length), commentLine, false);
+    if (start < 0 && !escaped && code === HASH) {
+      // The first newline ends a unit whether or not a backslash precedes it;
+      // an escaped newline is not part of the comment.
+      const newline = text.indexOf('\n', pos);
+      if (newline < 0) return;
+      let backslashes = 0;
+      while (newline - backslashes - 1 >= pos && text.charCodeAt(newline - backslashes - 1) === BACKSLASH) backslashes++;
+      out.push(text.slice(unitStart, newline - (backslashes & 1)), line, false);
+      pos = newline + 1;
+      line++;
       continue;
     }
 
-    if (!hasToken()) tokenLine = reader.line;
+    if (start < 0) tokenLine = line;
 
-    if (unit === '{' && lastCode() === DOLLAR) {
+    if (!escaped && code === OPEN_BRACE && start >= 0 && text.charCodeAt(unitStart - 1) === DOLLAR) {
+      // `${...}` keeps its braces: units join the token up to one ending in `}`
+      // or up to whitespace, which then joins the token too.
       nextIsDirective = false;
-      while (lastCode() !== CLOSE_BRACE && !isSpaceUnit(unit)) {
-        extend();
-        if (!reader.advance()) return;
-        unit = reader.unit;
+      while (text.charCodeAt(unitStart - 1) !== CLOSE_BRACE && (escaped || !isSpaceCode(code))) {
+        if (pos >= length) return;
+        unitStart = pos;
+        code = text.charCodeAt(pos);
+        escaped = code === BACKSLASH;
+        if (escaped) {
+          if (pos + 1 >= length) return;
+          pos += 2;
+          if (text.charCodeAt(pos - 1) === NEWLINE) line++;
+        } else {
+          pos++;
+          if (code === NEWLINE) line++;
+        }
       }
     }
 
-    if (unit === '"' || unit === "'") {
-      if (hasToken()) {
-        extend();
+    if (!escaped && (code === DOUBLE_QUOTE || code === SINGLE_QUOTE)) {
+      if (start >= 0) continue;
+      // Built from slices between escaped quotes: per-character concatenation
+      // makes long strings cost far more than their length.
+      let value = '';
+      let from = pos;
+      for (;;) {
+        if (pos >= length) return;
+        const c = text.charCodeAt(pos);
+        if (c === BACKSLASH) {
+          if (pos + 1 >= length) return;
+          const next = text.charCodeAt(pos + 1);
+          if (next === NEWLINE) line++;
+          else if (next === code) {
+            value += text.slice(from, pos) + (code === DOUBLE_QUOTE ? '"' : "'");
+            from = pos + 2;
+          }
+          pos += 2;
+          continue;
+        }
+        pos++;
+        if (c === code) break;
+        if (c === NEWLINE) line++;
+      }
+      value += text.slice(from, pos - 1);
+      out.push(value, tokenLine, true);
+      if (nextIsDirective && isLuaBlockDirective(value)) {
+        reader.seek(pos, line);
+        if (!lexLuaBlock(reader, value, out)) return;
+        pos = reader.position;
+        line = reader.lineCount;
         continue;
       }
-      const quote = unit;
-      const escapedQuote = `\\${quote}`;
-      // Built from slices between escaped quotes rather than one unit at a time:
-      // per-character concatenation makes long strings cost far more than their length.
-      let value = '';
-      let from = reader.position;
-      if (!reader.advance()) return;
-      while (reader.unit !== quote) {
-        if (reader.unit === escapedQuote) {
-          value += text.slice(from, reader.position - 2) + quote;
-          from = reader.position;
-        }
-        if (!reader.advance()) return;
-      }
-      value += text.slice(from, reader.position - 1);
-      if (!emit(value, true)) return;
+      nextIsDirective = false;
       continue;
     }
 
-    if (unit === '{' || unit === '}' || unit === ';') {
-      if (hasToken()) out.push(take(), tokenLine, false);
-      out.push(unit, reader.line, false);
+    if (!escaped && (code === OPEN_BRACE || code === CLOSE_BRACE || code === SEMICOLON)) {
+      if (start >= 0) {
+        out.push(text.slice(start, unitStart), tokenLine, false);
+        start = -1;
+      }
+      out.push(code === OPEN_BRACE ? '{' : code === CLOSE_BRACE ? '}' : ';', line, false);
       nextIsDirective = true;
       continue;
     }
 
-    extend();
+    if (start < 0) start = unitStart;
+    // Ordinary characters only extend the token: skip them in one go.
+    while (pos < length) {
+      const c = text.charCodeAt(pos);
+      if (c < 0x80 ? STOPS_TOKEN[c] === 1 : isSpaceCode(c)) break;
+      pos++;
+    }
   }
 }
+
+/** Cheap length and last-letter test first: most directives are not Lua blocks. */
+function isLuaBlockDirective(value: string): boolean {
+  return value.length >= 14 && value.charCodeAt(value.length - 1) === 0x6b && LUA_BLOCK_DIRECTIVES.has(value);
+}
+
+/** Python's `str.isspace()` for one UTF-16 code unit. */
+function isSpaceCode(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+  if (c < 0x85) return false;
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
+
+/** ASCII codes that end a run of ordinary token characters: whitespace, `{`, `}`, `;` and the backslash. */
+const STOPS_TOKEN = (() => {
+  const table = new Uint8Array(0x80);
+  for (let c = 0; c < 0x80; c++) if (isSpaceCode(c)) table[c] = 1;
+  for (const c of [0x7b, 0x7d, 0x3b, 0x5c]) table[c] = 1;
+  return table;
+})();
 
 /**
  * Cuts the stream at the first unmatched `}`; otherwise a Lua block failure
@@ -180,5 +267,11 @@ function checkBraceBalance(tokens: TokenColumns, fileLabel: string, lexFailure: 
 }
 
 const NEWLINE = 0x0a;
+const DOUBLE_QUOTE = 0x22;
+const HASH = 0x23;
 const DOLLAR = 0x24;
+const SINGLE_QUOTE = 0x27;
+const SEMICOLON = 0x3b;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;

@@ -54,6 +54,18 @@ export class UnitReader {
     return true;
   }
 
+  /** Lines counted so far, including the newline ending the last unit read. */
+  get lineCount(): number {
+    return this.#line;
+  }
+
+  /** Goes on reading at `position`, with `line` lines counted so far. */
+  seek(position: number, line: number): void {
+    this.#pos = position;
+    this.#line = line;
+    this.#pushedUnit = undefined;
+  }
+
   /** Makes the next `advance()` return this unit again (one slot). */
   pushBack(unit: string, line: number): void {
     this.#pushedUnit = unit;
