@@ -159,6 +159,8 @@ class PayloadBuilder {
     const tokens = new TokenStream(lexed.tokens, lexed.failure);
     const root: NginxStatement[] = [];
     const stack: Frame[] = [{ parsed: root, ctx: rootCtx, trailing: NO_STATEMENTS }];
+    // Arguments are gathered here first, then copied out per statement.
+    const argBuffer: string[] = [];
 
     // Closes the innermost block; false once the file's top level closed.
     const closeFrame = (): boolean => {
@@ -192,7 +194,7 @@ class PayloadBuilder {
         continue;
       }
 
-      const args: string[] = [];
+      let argCount = 0;
       // Allocated only when a comment sits among the arguments, which is rare.
       let trailing: NginxStatement[] = NO_STATEMENTS;
       tokens.require();
@@ -200,9 +202,12 @@ class PayloadBuilder {
         if (!tokens.quoted && tokens.value.startsWith('#')) {
           if (trailing === NO_STATEMENTS) trailing = [];
           trailing.push(commentStatement(tokens.value.slice(1), line));
-        } else args.push(tokens.value);
+        } else argBuffer[argCount++] = tokens.value;
         tokens.require();
       }
+      // An exact-size copy: a list grown by push keeps spare capacity, which
+      // millions of statements would carry for as long as the tree lives.
+      const args = argCount === 0 ? [] : argBuffer.slice(0, argCount);
       const endValue = tokens.value;
       const endLine = tokens.line;
       const stmt: NginxStatement = { directive, line, args };
