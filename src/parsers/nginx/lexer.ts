@@ -50,11 +50,25 @@ export function lexNginxColumns(text: string, fileLabel: string): LexColumnsResu
   const tokens = new TokenColumns(text.length >> 3);
   let lexFailure: NginxConfigError | undefined;
   try {
-    lexInto(text, new UnitReader(text), tokens);
+    lexInto(text, new UnitReader(text), tokens, initialLexState(), Number.POSITIVE_INFINITY);
   } catch (error) {
     lexFailure = error as NginxConfigError;
   }
   return checkBraceBalance(tokens, fileLabel, lexFailure);
+}
+
+/** Where `lexInto` stopped, so that lexing can go on in batches. */
+interface LexState {
+  pos: number;
+  line: number;
+  /** Start of the unquoted token being read, or -1. */
+  start: number;
+  tokenLine: number;
+  nextIsDirective: boolean;
+}
+
+function initialLexState(): LexState {
+  return { pos: 0, line: 1, start: -1, tokenLine: 0, nextIsDirective: true };
 }
 
 /**
@@ -66,21 +80,86 @@ export function lexNginxColumns(text: string, fileLabel: string): LexColumnsResu
  * unit that never counts as a separator or quote; `line` counts the newlines
  * of every unit read so far, as in `UnitReader`.
  */
-function lexInto(text: string, reader: UnitReader, out: TokenColumns): void {
+/**
+ * The tokens of a file a batch at a time, for the parser: a large file
+ * never holds all its tokens at once. The stream is the one
+ * `lexNginxColumns` gives, cut at the first unmatched `}` the same way.
+ */
+export class NginxTokenBatches {
+  /** The current batch; refilled by `next()`. */
+  readonly tokens = new TokenColumns(BATCH_SIZE);
+  /** Set once the stream has ended with an error (see `LexResult.failure`). */
+  failure: NginxConfigError | undefined;
+  readonly #text: string;
+  readonly #fileLabel: string;
+  readonly #reader: UnitReader;
+  readonly #state = initialLexState();
+  #done = false;
+  #depth = 0;
+  #lastLine = 0;
+
+  constructor(text: string, fileLabel: string) {
+    this.#text = text;
+    this.#fileLabel = fileLabel;
+    this.#reader = new UnitReader(text);
+  }
+
+  /** Replaces the batch with the next tokens; false when none are left. */
+  next(): boolean {
+    const tokens = this.tokens;
+    tokens.clear();
+    if (this.#done) return false;
+    let more = false;
+    let lexFailure: NginxConfigError | undefined;
+    try {
+      more = lexInto(this.#text, this.#reader, tokens, this.#state, BATCH_SIZE);
+    } catch (error) {
+      lexFailure = error as NginxConfigError;
+    }
+    const { values } = tokens;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if ((value !== '{' && value !== '}') || tokens.quoted(i)) continue;
+      if (value === '{') this.#depth++;
+      else if (--this.#depth < 0) {
+        this.failure = new NginxConfigError('unexpected "}"', this.#fileLabel, tokens.line(i));
+        tokens.truncate(i);
+        this.#done = true;
+        return tokens.length > 0;
+      }
+    }
+    if (values.length > 0) this.#lastLine = tokens.line(values.length - 1);
+    if (!more) {
+      this.#done = true;
+      if (lexFailure) this.failure = lexFailure;
+      else if (this.#depth > 0) this.failure = new NginxConfigError('unexpected end of file, expecting "}"', this.#fileLabel, this.#lastLine);
+    }
+    return tokens.length > 0;
+  }
+}
+
+/** Tokens per batch: small enough to stay in cache, large enough to amortize a call. */
+const BATCH_SIZE = 4096;
+
+function lexInto(text: string, reader: UnitReader, out: TokenColumns, state: LexState, limit: number): boolean {
   const length = text.length;
-  let pos = 0;
-  let line = 1;
-  let start = -1;
-  let tokenLine = 0;
-  let nextIsDirective = true;
+  let { pos, line, start, tokenLine, nextIsDirective } = state;
 
   while (pos < length) {
+    if (out.length >= limit) {
+      state.pos = pos;
+      state.line = line;
+      state.start = start;
+      state.tokenLine = tokenLine;
+      state.nextIsDirective = nextIsDirective;
+      return true;
+    }
     // Read one unit: [unitStart, pos), first code `code`, `escaped` for a backslash pair.
     let unitStart = pos;
     let code = text.charCodeAt(pos);
     let escaped = code === BACKSLASH;
     if (escaped) {
-      if (pos + 1 >= length) return;
+      if (pos + 1 >= length) return false;
       pos += 2;
       if (text.charCodeAt(pos - 1) === NEWLINE) line++;
     } else {
@@ -95,7 +174,7 @@ function lexInto(text: string, reader: UnitReader, out: TokenColumns): void {
         out.push(value, tokenLine, false);
         if (nextIsDirective && isLuaBlockDirective(value)) {
           reader.seek(pos, line);
-          if (!lexLuaBlock(reader, value, out)) return;
+          if (!lexLuaBlock(reader, value, out)) return false;
           pos = reader.position;
           line = reader.lineCount;
           continue;
@@ -104,11 +183,11 @@ function lexInto(text: string, reader: UnitReader, out: TokenColumns): void {
       }
       // Skip the rest of the whitespace run and read the unit after it.
       for (;;) {
-        if (pos >= length) return;
+        if (pos >= length) return false;
         unitStart = pos;
         code = text.charCodeAt(pos);
         if (code === BACKSLASH) {
-          if (pos + 1 >= length) return;
+          if (pos + 1 >= length) return false;
           escaped = true;
           pos += 2;
           if (text.charCodeAt(pos - 1) === NEWLINE) line++;
@@ -124,7 +203,7 @@ function lexInto(text: string, reader: UnitReader, out: TokenColumns): void {
       // The first newline ends a unit whether or not a backslash precedes it;
       // an escaped newline is not part of the comment.
       const newline = text.indexOf('\n', pos);
-      if (newline < 0) return;
+      if (newline < 0) return false;
       let backslashes = 0;
       while (newline - backslashes - 1 >= pos && text.charCodeAt(newline - backslashes - 1) === BACKSLASH) backslashes++;
       out.push(text.slice(unitStart, newline - (backslashes & 1)), line, false);
@@ -140,12 +219,12 @@ function lexInto(text: string, reader: UnitReader, out: TokenColumns): void {
       // or up to whitespace, which then joins the token too.
       nextIsDirective = false;
       while (text.charCodeAt(unitStart - 1) !== CLOSE_BRACE && (escaped || !isSpaceCode(code))) {
-        if (pos >= length) return;
+        if (pos >= length) return false;
         unitStart = pos;
         code = text.charCodeAt(pos);
         escaped = code === BACKSLASH;
         if (escaped) {
-          if (pos + 1 >= length) return;
+          if (pos + 1 >= length) return false;
           pos += 2;
           if (text.charCodeAt(pos - 1) === NEWLINE) line++;
         } else {
@@ -162,10 +241,10 @@ function lexInto(text: string, reader: UnitReader, out: TokenColumns): void {
       let value = '';
       let from = pos;
       for (;;) {
-        if (pos >= length) return;
+        if (pos >= length) return false;
         const c = text.charCodeAt(pos);
         if (c === BACKSLASH) {
-          if (pos + 1 >= length) return;
+          if (pos + 1 >= length) return false;
           const next = text.charCodeAt(pos + 1);
           if (next === NEWLINE) line++;
           else if (next === code) {
@@ -183,7 +262,7 @@ function lexInto(text: string, reader: UnitReader, out: TokenColumns): void {
       out.push(value, tokenLine, true);
       if (nextIsDirective && isLuaBlockDirective(value)) {
         reader.seek(pos, line);
-        if (!lexLuaBlock(reader, value, out)) return;
+        if (!lexLuaBlock(reader, value, out)) return false;
         pos = reader.position;
         line = reader.lineCount;
         continue;
@@ -209,7 +288,7 @@ function lexInto(text: string, reader: UnitReader, out: TokenColumns): void {
       if (c < 0x80 ? STOPS_TOKEN[c] === 1 : isSpaceCode(c)) break;
       pos++;
     }
-  }
+  }  return false;
 }
 
 /** Cheap length and last-letter test first: most directives are not Lua blocks. */

@@ -2,7 +2,7 @@ import type { ParseContext } from '../parser.js';
 import { analyzeStatement, type BlockContext, enterBlockContext } from './analyzer.js';
 import { NginxConfigError } from './config-error.js';
 import { dirname, hasGlobMagic, joinPath, pythonRepr } from './include-path.js';
-import { decodeNginxText, lexNginxColumns } from './lexer.js';
+import { decodeNginxText, NginxTokenBatches } from './lexer.js';
 import type {
   NginxFilePayload,
   NginxMultiPayload,
@@ -58,35 +58,38 @@ export function parseNginx(bytes: Buffer, options: NginxParseOptions = {}): Ngin
 /** Thrown where crossplane runs out of tokens mid-statement (a bare StopIteration). */
 class EndOfTokens extends Error {}
 
-/** Hands out tokens; past the last one it raises the lexer's failure, if any. */
+/** Hands out tokens batch by batch; past the last one it raises the lexer's failure, if any. */
 class TokenStream {
+  readonly #batches: NginxTokenBatches;
   readonly #tokens: TokenColumns;
   readonly #values: readonly string[];
-  readonly #failure: NginxConfigError | undefined;
   #next = 0;
   /** The current token, after `next()` returned true or `require()` returned. */
   value = '';
   line = 0;
   quoted = false;
 
-  constructor(tokens: TokenColumns, failure: NginxConfigError | undefined) {
-    this.#tokens = tokens;
-    this.#values = tokens.values;
-    this.#failure = failure;
+  constructor(batches: NginxTokenBatches) {
+    this.#batches = batches;
+    this.#tokens = batches.tokens;
+    this.#values = batches.tokens.values;
   }
 
   /** Moves to the next token; false at a clean end of input. */
   next(): boolean {
-    const i = this.#next;
-    if (i < this.#values.length) {
-      this.value = this.#values[i]!;
-      this.line = this.#tokens.line(i);
-      this.quoted = this.#tokens.quoted(i);
-      this.#next = i + 1;
-      return true;
+    let i = this.#next;
+    if (i >= this.#values.length) {
+      if (!this.#batches.next()) {
+        if (this.#batches.failure) throw this.#batches.failure;
+        return false;
+      }
+      i = 0;
     }
-    if (this.#failure) throw this.#failure;
-    return false;
+    this.value = this.#values[i]!;
+    this.line = this.#tokens.line(i);
+    this.quoted = this.#tokens.quoted(i);
+    this.#next = i + 1;
+    return true;
   }
 
   /** Moves to the next token; the end of input is an error here. */
@@ -155,8 +158,7 @@ class PayloadBuilder {
     const options = this.#options;
     const analyze = { checkCtx: options.checkCtx === true, checkArgs: options.checkArgs === true };
     const checking = analyze.checkCtx || analyze.checkArgs;
-    const lexed = lexNginxColumns(text, file);
-    const tokens = new TokenStream(lexed.tokens, lexed.failure);
+    const tokens = new TokenStream(new NginxTokenBatches(text, file));
     const root: NginxStatement[] = [];
     const stack: Frame[] = [{ parsed: root, ctx: rootCtx, trailing: NO_STATEMENTS }];
     // Arguments are gathered here first, then copied out per statement.

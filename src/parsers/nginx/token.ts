@@ -43,6 +43,11 @@ export class TokenColumns {
     this.#quoted[index] = quoted ? 1 : 0;
   }
 
+  /** Drops every token, keeping the capacity. */
+  clear(): void {
+    this.values.length = 0;
+  }
+
   /** Drops every token from `index` on. */
   truncate(index: number): void {
     this.values.length = index;
