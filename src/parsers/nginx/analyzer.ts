@@ -88,7 +88,8 @@ const RULES: ReadonlyMap<string, readonly Rule[]> = new Map(
 const contextBits = new WeakMap<BlockContext, number | undefined>();
 
 function contextBitOf(ctx: BlockContext): number | undefined {
-  if (contextBits.has(ctx)) return contextBits.get(ctx);
+  const known = contextBits.get(ctx);
+  if (known !== undefined || contextBits.has(ctx)) return known;
   const bit = CONTEXT_OF_CHAIN.get(ctx.join(' '));
   contextBits.set(ctx, bit);
   return bit;
@@ -114,9 +115,11 @@ export function analyzeStatement(
   ctx: BlockContext,
   options: AnalyzeOptions,
 ): void {
-  const contextBit = contextBitOf(ctx);
+  // Unknown directives are the cheap case: look the name up before the context.
   let rules = RULES.get(directive);
-  if (contextBit === undefined || rules === undefined) return;
+  if (rules === undefined) return;
+  const contextBit = contextBitOf(ctx);
+  if (contextBit === undefined) return;
 
   if (options.checkCtx) {
     rules = rules.filter((rule) => rule.contexts & contextBit);
