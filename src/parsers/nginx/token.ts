@@ -43,7 +43,7 @@ export class TokenColumns {
     this.#quoted[index] = quoted ? 1 : 0;
   }
 
-  /** Drops every token, keeping the capacity. */
+  /** Drops every token; the line and quote columns keep their capacity. */
   clear(): void {
     this.values.length = 0;
   }
