@@ -12,7 +12,7 @@ import { type BlobEncoding, decodeBlob, encodeBlob } from './blob-codec.js';
 import { open, seal } from './cipher.js';
 import type { ContentCache } from './content-cache.js';
 import type { KeyRing } from './keyring.js';
-import type { Database } from './tables.js';
+import type { BlobsTable, Database } from './tables.js';
 
 /**
  * Longest delta chain before a full version is stored again. bench/storage.ts
@@ -47,27 +47,41 @@ export class BlobStore {
    * delta is smaller. Returns the content hash.
    */
   async put(db: Kysely<Database>, content: Buffer, previousHash: string | null): Promise<string> {
-    const hash = sha256Hex(content);
-    if (await this.has(db, hash)) return hash;
-    const base = previousHash ? await this.#deltaBase(db, previousHash) : undefined;
+    const batch = await this.batch(db, previousHash === null ? [sha256Hex(content)] : [sha256Hex(content), previousHash]);
+    const hash = await batch.put(content, previousHash);
+    await batch.flush();
+    return hash;
+  }
+
+  /**
+   * Starts storing the blobs of one batch of snapshots: which of `hashes`
+   * (new contents, known hashes, delta bases) are stored is asked once, the
+   * new blobs are encoded in memory and inserted together by `flush`.
+   */
+  async batch(db: Kysely<Database>, hashes: Iterable<string>): Promise<BlobBatch> {
+    const depths = new Map<string, number>();
+    for (const chunk of chunked([...new Set(hashes)], MAX_KEYS_PER_QUERY)) {
+      const rows = await db.selectFrom('blobs').select(['hash', 'depth']).where('hash', 'in', chunk).execute();
+      for (const row of rows) depths.set(row.hash, row.depth);
+    }
+    return new BlobBatch(this, db, depths);
+  }
+
+  /** Encodes and seals a version not stored yet (the base, when given, is already decoded). */
+  encodeRow(hash: string, content: Buffer, base: { hash: string; content: Buffer; depth: number } | undefined): BlobsTable {
     const encoded = encodeBlob(content, base?.content);
     const isDelta = encoded.encoding === 'delta';
-    await db
-      .insertInto('blobs')
-      .values({
-        hash,
-        encoding: encoded.encoding,
-        base_hash: isDelta ? previousHash : null,
-        depth: isDelta ? base!.depth + 1 : 0,
-        size: content.length,
-        key_id: this.#keys.current.id,
-        data: seal(this.#keys.current.key, encoded.bytes, hash),
-        created_at: new Date().toISOString(),
-      })
-      .onConflict((oc) => oc.column('hash').doNothing())
-      .execute();
     this.#cache.set(hash, content);
-    return hash;
+    return {
+      hash,
+      encoding: encoded.encoding,
+      base_hash: isDelta ? base!.hash : null,
+      depth: isDelta ? base!.depth + 1 : 0,
+      size: content.length,
+      key_id: this.#keys.current.id,
+      data: seal(this.#keys.current.key, encoded.bytes, hash),
+      created_at: new Date().toISOString(),
+    };
   }
 
   /** True when a blob with this hash is stored. */
@@ -97,12 +111,6 @@ export class BlobStore {
     return content!;
   }
 
-  async #deltaBase(db: Kysely<Database>, hash: string): Promise<{ content: Buffer; depth: number } | undefined> {
-    const row = await db.selectFrom('blobs').select('depth').where('hash', '=', hash).executeTakeFirst();
-    if (!row || row.depth + 1 > MAX_CHAIN_DEPTH) return undefined;
-    return { content: await this.read(db, hash), depth: row.depth };
-  }
-
   /** The blob and every base down to a full version, in one query; requested blob first. */
   async #loadChain(db: Kysely<Database>, hash: string): Promise<ChainRow[]> {
     const { rows } = await sql<ChainRow & { depth: number }>`
@@ -119,5 +127,76 @@ export class BlobStore {
       throw new ConfwatchError('CW_ERR_CRYPTO', `Blob ${hash} has a broken delta chain; the store is damaged.`);
     }
     return rows;
+  }
+}
+
+/** Bound parameters per statement: SQLite allows 32,766, PostgreSQL 65,535. */
+export const MAX_PARAMETERS = 32_766;
+/** Keys per `in (...)` lookup, well inside both databases' limits. */
+export const MAX_KEYS_PER_QUERY = 900;
+
+/** Splits `items` into runs of at most `size`. */
+export function chunked<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** Rows per multi-row insert of rows with `columns` columns. */
+export const rowsPerInsert = (columns: number): number => Math.max(1, Math.floor(MAX_PARAMETERS / columns));
+
+/**
+ * The blobs of one batch: blobs stored before it and blobs added to it are
+ * both "known", so identical contents are encoded once and a version can be
+ * the delta base of the next version of the same file in the same batch.
+ */
+export class BlobBatch {
+  readonly #store: BlobStore;
+  readonly #db: Kysely<Database>;
+  /** Depth of every blob known to exist, stored or pending. */
+  readonly #depths: Map<string, number>;
+  /** Contents of the pending blobs: not readable from the database before flush. */
+  readonly #pending = new Map<string, Buffer>();
+  readonly #rows: BlobsTable[] = [];
+
+  constructor(store: BlobStore, db: Kysely<Database>, depths: Map<string, number>) {
+    this.#store = store;
+    this.#db = db;
+    this.#depths = depths;
+  }
+
+  /** True when the blob is stored or pending in this batch. */
+  has(hash: string): boolean {
+    return this.#depths.has(hash);
+  }
+
+  /** Adds `content` unless known, as a delta against `previousHash` when that pays (see BlobStore.put). */
+  async put(content: Buffer, previousHash: string | null): Promise<string> {
+    const hash = sha256Hex(content);
+    if (this.#depths.has(hash)) return hash;
+    const depth = previousHash === null ? undefined : this.#depths.get(previousHash);
+    const base =
+      previousHash !== null && depth !== undefined && depth + 1 <= MAX_CHAIN_DEPTH
+        ? { hash: previousHash, depth, content: this.#pending.get(previousHash) ?? (await this.#store.read(this.#db, previousHash)) }
+        : undefined;
+    const row = this.#store.encodeRow(hash, content, base);
+    this.#rows.push(row);
+    this.#pending.set(hash, content);
+    this.#depths.set(hash, row.depth);
+    return hash;
+  }
+
+  /** Inserts the pending blobs, bases before the deltas on them. */
+  async flush(): Promise<void> {
+    const columns = this.#rows[0] ? Object.keys(this.#rows[0]).length : 1;
+    for (const chunk of chunked(this.#rows, rowsPerInsert(columns))) {
+      await this.#db
+        .insertInto('blobs')
+        .values(chunk)
+        .onConflict((oc) => oc.column('hash').doNothing())
+        .execute();
+    }
+    this.#rows.length = 0;
+    this.#pending.clear();
   }
 }

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type Dialect, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { type Dialect, Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import pg from 'pg';
 import { ConfwatchError, isConfwatchError } from '../errors.js';
 import { isPostgresUrl, redactDatabaseUrl } from './database-url.js';
@@ -65,10 +65,39 @@ function sqliteTarget(home: string): Target {
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
-    return { name: 'sqlite', dialect: new SqliteDialect({ database }), location: file };
+    return { name: 'sqlite', dialect: new SqliteDialect({ database: withStatementCache(database) }), location: file };
   } catch (cause) {
     throw connectError(file, cause);
   }
+}
+
+/** Prepared statements kept per connection; the store issues a few dozen distinct ones. */
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * Reuses prepared statements by SQL text. Kysely prepares every query
+ * anew, and preparing cost as much as running the statement in a burst of
+ * writes. Safe because Kysely runs one query at a time on the single
+ * SQLite connection, and SQLite re-prepares a statement itself when the
+ * schema changes under it.
+ */
+function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text) {
+      let statement = statements.get(text);
+      if (statement) {
+        // most recently used last, so the oldest is evicted first
+        statements.delete(text);
+      } else {
+        statement = database.prepare(text);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
+      }
+      statements.set(text, statement);
+      return statement;
+    },
+  };
 }
 
 function postgresTarget(url: string): Target {

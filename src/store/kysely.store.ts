@@ -6,7 +6,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { ConfwatchError } from '../errors.js';
 import type { RemotePath } from '../transport/remote-path.js';
-import { BlobStore } from './blob-store.js';
+import { BlobStore, chunked, MAX_KEYS_PER_QUERY, rowsPerInsert, sha256Hex } from './blob-store.js';
 import { open, seal } from './cipher.js';
 import { ContentCache } from './content-cache.js';
 import { isId, newId } from './ids.js';
@@ -167,90 +167,67 @@ export class KyselyStore implements SnapshotStore {
 
   async recordSnapshots(inputs: readonly NewSnapshot[]): Promise<SnapshotRecord[]> {
     if (inputs.length === 0) return [];
+    // a few statements per batch instead of several per snapshot: per-statement cost dominated bursts
     return this.db.transaction().execute(async (trx) => {
-      const stored: SnapshotRecord[] = [];
-      for (const input of inputs) stored.push(await this.#recordOne(trx, input));
-      return stored;
+      const tracked = await this.#trackedRows(trx, inputs);
+      const blobs = await this.#blobs.batch(trx, blobHashesOf(inputs, tracked));
+      const snapshots: SnapshotsTable[] = [];
+      for (const input of inputs) {
+        const key = fileKey(input.device, input.path);
+        const previous = tracked.get(key);
+        const contentHash = input.content
+          ? await blobs.put(input.content, previous?.content_hash ?? null)
+          : (input.contentHash ?? null);
+        const hasContent = input.content !== undefined || (contentHash !== null && blobs.has(contentHash));
+        const row = snapshotRow(input, contentHash, hasContent, previous);
+        snapshots.push(row);
+        // a later input for the same file in this batch builds on this one
+        tracked.set(key, advancedTrackedFile(input, row, previous));
+      }
+      await blobs.flush();
+      await this.#insertRows(trx, 'snapshots', snapshots);
+      await this.#upsertTrackedFiles(trx, [...tracked.values()]);
+      return snapshots.map(snapshotFromRow);
     });
   }
 
-  async #recordOne(trx: Transaction<Database>, input: NewSnapshot): Promise<SnapshotRecord> {
-    const tracked = await trx
-      .selectFrom('tracked_files')
-      .selectAll()
-      .where('device', '=', input.device)
-      .where('path', '=', input.path)
-      .executeTakeFirst();
-    const contentHash = input.content
-      ? await this.#blobs.put(trx, input.content, tracked?.content_hash ?? null)
-      : (input.contentHash ?? null);
-    const hasContent = input.content !== undefined || (contentHash !== null && (await this.#blobs.has(trx, contentHash)));
-    const row: SnapshotsTable = {
-      id: newId(),
-      device: input.device,
-      path: input.path,
-      config_type: input.configType,
-      content_hash: contentHash,
-      has_content: toFlag(hasContent),
-      size: input.size ?? input.content?.length ?? null,
-      mode: input.mode ?? null,
-      uid: input.uid ?? null,
-      gid: input.gid ?? null,
-      mtime_ms: input.mtimeMs ?? null,
-      change_type: input.changeType,
-      source: input.source,
-      previous_id: tracked?.latest_snapshot_id ?? null,
-      moved_from_path: input.movedFromPath ?? null,
-      change_set_id: input.changeSetId ?? null,
-      actor: input.actor ?? null,
-      parsed: null,
-      parse_errors: null,
-      validation: null,
-      impact: null,
-      detected_at: isoTime(input.detectedAt),
-      stored_at: now(),
-    };
-    await trx.insertInto('snapshots').values(row).execute();
-    await this.#advanceTrackedFile(trx, input, row, tracked);
-    return snapshotFromRow(row);
+  /** The tracked rows of the batch's files, one query per device and chunk of paths. */
+  async #trackedRows(trx: Transaction<Database>, inputs: readonly NewSnapshot[]): Promise<Map<string, TrackedFilesTable>> {
+    const byDevice = new Map<string, Set<string>>();
+    for (const input of inputs) {
+      const paths = byDevice.get(input.device) ?? new Set<string>();
+      paths.add(input.path);
+      byDevice.set(input.device, paths);
+    }
+    const rows = new Map<string, TrackedFilesTable>();
+    for (const [device, paths] of byDevice) {
+      for (const chunk of chunked([...paths], MAX_KEYS_PER_QUERY)) {
+        const found = await trx.selectFrom('tracked_files').selectAll().where('device', '=', device).where('path', 'in', chunk).execute();
+        for (const row of found) rows.set(fileKey(row.device, row.path), row);
+      }
+    }
+    return rows;
   }
 
-  /** Moves the file's row to the new snapshot; the first snapshot (or a baseline-setting one) becomes the baseline. */
-  async #advanceTrackedFile(
-    trx: Transaction<Database>,
-    input: NewSnapshot,
-    snapshot: SnapshotsTable,
-    tracked: TrackedFilesTable | undefined,
-  ): Promise<void> {
-    const deleted = input.changeType === 'deleted';
-    const contentChanged = snapshot.content_hash !== (tracked?.content_hash ?? null);
-    const next: TrackedFilesTable = {
-      device: input.device,
-      path: input.path,
-      config_type: input.configType,
-      profile: input.profile,
-      latest_snapshot_id: snapshot.id,
-      baseline_snapshot_id:
-        input.setBaseline || !tracked?.baseline_snapshot_id ? snapshot.id : tracked.baseline_snapshot_id,
-      content_hash: deleted ? null : snapshot.content_hash,
-      deleted: toFlag(deleted),
-      sync_status: deleted ? 'missing' : input.setBaseline || !tracked ? 'synced' : tracked.sync_status,
-      validation_status: contentChanged || !tracked ? 'pending' : tracked.validation_status,
-      last_error: null,
-      last_checked_at: snapshot.detected_at,
-      size: snapshot.size,
-      mtime_ms: snapshot.mtime_ms,
-      ino: input.ino ?? null,
-      mode: snapshot.mode,
-      uid: snapshot.uid,
-      gid: snapshot.gid,
-    };
-    const { device: _device, path: _path, ...update } = next;
-    await trx
-      .insertInto('tracked_files')
-      .values(next)
-      .onConflict((oc) => oc.columns(['device', 'path']).doUpdateSet(update))
-      .execute();
+  async #insertRows(trx: Transaction<Database>, table: 'snapshots', rows: readonly SnapshotsTable[]): Promise<void> {
+    const columns = rows[0] ? Object.keys(rows[0]).length : 1;
+    for (const chunk of chunked(rows, rowsPerInsert(columns))) await trx.insertInto(table).values(chunk).execute();
+  }
+
+  /** Writes each file's final row of the batch (one row per file: an upsert may touch a row once). */
+  async #upsertTrackedFiles(trx: Transaction<Database>, rows: readonly TrackedFilesTable[]): Promise<void> {
+    const columns = rows[0] ? Object.keys(rows[0]).length : 1;
+    for (const chunk of chunked(rows, rowsPerInsert(columns))) {
+      await trx
+        .insertInto('tracked_files')
+        .values(chunk)
+        .onConflict((oc) =>
+          oc
+            .columns(['device', 'path'])
+            .doUpdateSet((eb) => Object.fromEntries(TRACKED_UPDATE_COLUMNS.map((column) => [column, eb.ref(`excluded.${column}`)]))),
+        )
+        .execute();
+    }
   }
 
   async getSnapshot(id: string): Promise<SnapshotRecord | undefined> {
@@ -336,6 +313,15 @@ export class KyselyStore implements SnapshotStore {
       .where('path', '=', path)
       .executeTakeFirst();
     return row && trackedFileFromRow(row);
+  }
+
+  async getTrackedFiles(device: string, paths: readonly RemotePath[]): Promise<TrackedFileRecord[]> {
+    const rows: TrackedFileRecord[] = [];
+    for (const chunk of chunked([...new Set(paths)], MAX_KEYS_PER_QUERY)) {
+      const found = await this.db.selectFrom('tracked_files').selectAll().where('device', '=', device).where('path', 'in', chunk).execute();
+      for (const row of found) rows.push(trackedFileFromRow(row));
+    }
+    return rows;
   }
 
   async updateTrackedFile(device: string, path: RemotePath, patch: TrackedFilePatch): Promise<void> {
@@ -453,3 +439,90 @@ export class KyselyStore implements SnapshotStore {
     await this.db.destroy();
   }
 }
+
+const fileKey = (device: string, path: string): string => `${device}\u0000${path}`;
+
+/** Every blob a batch may touch: its new contents, its known hashes and the delta bases (the files' current contents). */
+function blobHashesOf(inputs: readonly NewSnapshot[], tracked: ReadonlyMap<string, TrackedFilesTable>): Set<string> {
+  const hashes = new Set<string>();
+  for (const input of inputs) {
+    if (input.content) hashes.add(sha256Hex(input.content));
+    else if (input.contentHash) hashes.add(input.contentHash);
+  }
+  for (const row of tracked.values()) if (row.content_hash) hashes.add(row.content_hash);
+  return hashes;
+}
+
+function snapshotRow(input: NewSnapshot, contentHash: string | null, hasContent: boolean, tracked: TrackedFilesTable | undefined): SnapshotsTable {
+  return {
+    id: newId(),
+    device: input.device,
+    path: input.path,
+    config_type: input.configType,
+    content_hash: contentHash,
+    has_content: toFlag(hasContent),
+    size: input.size ?? input.content?.length ?? null,
+    mode: input.mode ?? null,
+    uid: input.uid ?? null,
+    gid: input.gid ?? null,
+    mtime_ms: input.mtimeMs ?? null,
+    change_type: input.changeType,
+    source: input.source,
+    previous_id: tracked?.latest_snapshot_id ?? null,
+    moved_from_path: input.movedFromPath ?? null,
+    change_set_id: input.changeSetId ?? null,
+    actor: input.actor ?? null,
+    parsed: null,
+    parse_errors: null,
+    validation: null,
+    impact: null,
+    detected_at: isoTime(input.detectedAt),
+    stored_at: now(),
+  };
+}
+
+/** The file's row moved to the new snapshot; the first snapshot (or a baseline-setting one) becomes the baseline. */
+function advancedTrackedFile(input: NewSnapshot, snapshot: SnapshotsTable, tracked: TrackedFilesTable | undefined): TrackedFilesTable {
+  const deleted = input.changeType === 'deleted';
+  const contentChanged = snapshot.content_hash !== (tracked?.content_hash ?? null);
+  return {
+    device: input.device,
+    path: input.path,
+    config_type: input.configType,
+    profile: input.profile,
+    latest_snapshot_id: snapshot.id,
+    baseline_snapshot_id: input.setBaseline || !tracked?.baseline_snapshot_id ? snapshot.id : tracked.baseline_snapshot_id,
+    content_hash: deleted ? null : snapshot.content_hash,
+    deleted: toFlag(deleted),
+    sync_status: deleted ? 'missing' : input.setBaseline || !tracked ? 'synced' : tracked.sync_status,
+    validation_status: contentChanged || !tracked ? 'pending' : tracked.validation_status,
+    last_error: null,
+    last_checked_at: snapshot.detected_at,
+    size: snapshot.size,
+    mtime_ms: snapshot.mtime_ms,
+    ino: input.ino ?? null,
+    mode: snapshot.mode,
+    uid: snapshot.uid,
+    gid: snapshot.gid,
+  };
+}
+
+/** Every tracked-file column but the key: an upsert replaces the whole row. */
+const TRACKED_UPDATE_COLUMNS = [
+  'config_type',
+  'profile',
+  'latest_snapshot_id',
+  'baseline_snapshot_id',
+  'content_hash',
+  'deleted',
+  'sync_status',
+  'validation_status',
+  'last_error',
+  'last_checked_at',
+  'size',
+  'mtime_ms',
+  'ino',
+  'mode',
+  'uid',
+  'gid',
+] as const satisfies readonly (keyof TrackedFilesTable)[];

@@ -103,6 +103,8 @@ export interface SnapshotStore {
   // tracked files
   listTrackedFiles(device?: string): Promise<TrackedFileRecord[]>;
   getTrackedFile(device: string, path: RemotePath): Promise<TrackedFileRecord | undefined>;
+  /** The tracked rows of these paths of a device, in no particular order; untracked paths have none. */
+  getTrackedFiles(device: string, paths: readonly RemotePath[]): Promise<TrackedFileRecord[]>;
   updateTrackedFile(device: string, path: RemotePath, patch: TrackedFilePatch): Promise<void>;
 
   // change sets

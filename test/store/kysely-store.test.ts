@@ -1,5 +1,6 @@
 import { describeUnless } from '../helpers/components.js';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
@@ -70,6 +71,8 @@ const expectCode = async (promise: Promise<unknown>, code: string): Promise<Conf
   expect((error as ConfwatchError).code).toBe(code);
   return error as ConfwatchError;
 };
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 const DIALECTS: readonly DialectName[] = ['sqlite', 'postgres'];
 
@@ -145,6 +148,42 @@ for (const dialect of DIALECTS) {
 
       const fresh = await reopen(0);
       expect((await fresh.readContent(second!)).toString()).toBe(base.replace('app150 ', 'changed '));
+      await fresh.close();
+    });
+
+    it('records a batch larger than one statement holds, each file building on its previous version', async () => {
+      // more rows than fit one multi-row insert under SQLite's bound-parameter limit
+      const files = Array.from({ length: 1_500 }, (_, i) => `/etc/nginx/sites/site${i}.conf`);
+      const text = (i: number, branch: string) => `server { listen ${8000 + i}; root /srv/${branch}/site${i}; }\n`.repeat(20);
+      const first = await store.recordSnapshots(files.map((f, i) => snap(f, text(i, 'main'), { changeType: 'initial', setBaseline: true })));
+      const second = await store.recordSnapshots([
+        ...files.map((f, i) => snap(f, text(i, 'feature'))),
+        // the same bytes twice and a hash-only record of bytes stored earlier in this very batch
+        snap('/etc/nginx/copy.conf', text(0, 'feature'), { changeType: 'created' }),
+        snap('/etc/nginx/sites/site1.conf', undefined, { changeType: 'metadata', contentHash: sha256(text(1, 'feature')), mode: 0o600 }),
+      ]);
+      expect(first).toHaveLength(1_500);
+      expect(second).toHaveLength(1_502);
+      expect(second.map((s) => s.path)).toEqual([...files, '/etc/nginx/copy.conf', '/etc/nginx/sites/site1.conf']);
+      expect(second[1_500]!.contentHash).toBe(second[0]!.contentHash);
+      expect(second[1_501]).toMatchObject({ hasContent: true, previousId: second[1]!.id, mode: 0o600 });
+      expect(second[7]!.previousId).toBe(first[7]!.id);
+      expect((await store.readContent(second[7]!)).toString()).toBe(text(7, 'feature'));
+
+      const tracked = await store.getTrackedFiles('web-1', [files[1]!, files[7]!, '/etc/nginx/untracked.conf']);
+      expect(tracked.map((t) => t.path).sort()).toEqual([files[1], files[7]]);
+      const site1 = tracked.find((t) => t.path === files[1])!;
+      expect(site1).toMatchObject({ latestSnapshotId: second[1_501]!.id, baselineSnapshotId: first[1]!.id, mode: 0o600 });
+      expect(await store.listTrackedFiles('web-1')).toHaveLength(1_501);
+
+      const counts = await store.db
+        .selectFrom('blobs')
+        .select(['encoding', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('encoding')
+        .execute();
+      expect(Object.fromEntries(counts.map((c) => [c.encoding, Number(c.n)]))).toEqual({ full: 1_500, delta: 1_500 });
+      const fresh = await reopen(0);
+      expect((await fresh.readContent(second[1_499]!)).toString()).toBe(text(1_499, 'feature'));
       await fresh.close();
     });
 
