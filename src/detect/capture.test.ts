@@ -65,13 +65,15 @@ const tracked = (path: string, content: string, extra: Partial<TrackedFileRecord
 function fakeStore(rows: TrackedFileRecord[]) {
   const recorded: NewSnapshot[][] = [];
   const patches: { path: string; patch: TrackedFilePatch }[] = [];
+  const lookups: string[][] = [];
   let ids = 0;
   const used: Partial<SnapshotStore> = {
     async getTrackedFile(_device, path) {
       return rows.find((r) => r.path === path);
     },
-    async listTrackedFiles() {
-      return rows;
+    async getTrackedFiles(_device, paths) {
+      lookups.push([...paths]);
+      return rows.filter((r) => paths.includes(r.path));
     },
     async recordSnapshots(inputs) {
       recorded.push([...inputs]);
@@ -91,7 +93,7 @@ function fakeStore(rows: TrackedFileRecord[]) {
       throw new Error(`fake store has no ${String(key)}`);
     },
   }) as SnapshotStore;
-  return { store, recorded, patches };
+  return { store, recorded, patches, lookups };
 }
 
 function record(input: NewSnapshot, id: string): SnapshotRecord {
@@ -139,7 +141,7 @@ function fakeTransport(outputs: Buffer[] = []) {
 }
 
 function setup(rows: TrackedFileRecord[] = [], outputs: Buffer[] = []) {
-  const { store, recorded, patches } = fakeStore(rows);
+  const { store, recorded, patches, lookups } = fakeStore(rows);
   const { transport, scripts } = fakeTransport(outputs);
   const bus = new MemoryEventBus();
   const events: ConfwatchEvent[] = [];
@@ -155,7 +157,7 @@ function setup(rows: TrackedFileRecord[] = [], outputs: Buffer[] = []) {
     correlator,
     afterStore: (records) => afterStore.push(records),
   });
-  return { service, recorded, patches, scripts, events, afterStore, correlator };
+  return { service, recorded, patches, lookups, scripts, events, afterStore, correlator };
 }
 
 const changed = (path: string, observed?: ObservedFile): CaptureRequest => ({ path, kind: 'changed', detectedAt: AT, ...(observed && { observed }) });
@@ -210,6 +212,20 @@ describe('CaptureService decisions', () => {
     await service.capture([changed('/srv/a.conf', content('/srv/a.conf', 'hello'))], 'poll');
     expect(recorded).toEqual([[]]);
     expect(patches).toEqual([]);
+  });
+
+  it('compares a large batch with the tracked rows of its own paths only, read in one lookup', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => tracked(`/srv/f${i}.conf`, 'hello'));
+    const { service, recorded, lookups, correlator } = setup(rows);
+    const paths = Array.from({ length: 120 }, (_, i) => `/srv/f${i}.conf`);
+    const stored = await service.capture(
+      paths.map((p, i) => changed(p, content(p, i % 2 === 0 ? 'hello' : 'world'))),
+      'rescan',
+    );
+    expect(lookups).toEqual([paths]);
+    expect(stored.map((r) => r.path)).toEqual(paths.filter((_, i) => i % 2 === 1));
+    expect(recorded[0]!.every((s) => s.changeType === 'modified')).toBe(true);
+    await correlator.flush();
   });
 
   it('reads several batches, one remote round trip each', async () => {

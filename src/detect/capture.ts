@@ -180,11 +180,11 @@ export class CaptureService {
     const { device, store } = this.#deps;
     const paths = new Set(batch.flatMap((r) => (r.movedFrom ? [r.path, r.movedFrom] : [r.path])));
     const known = new Map<RemotePath, Known>();
-    // one query for big batches, point lookups for the realtime common case
+    // only the batch's own rows: reading the whole device per batch made bursts quadratic
     const rows =
-      paths.size > 50
-        ? (await store.listTrackedFiles(device.name)).filter((t) => paths.has(t.path))
-        : (await Promise.all([...paths].map((p) => store.getTrackedFile(device.name, p)))).filter((t) => t !== undefined);
+      paths.size === 1
+        ? [await store.getTrackedFile(device.name, [...paths][0]!)].filter((t) => t !== undefined)
+        : await store.getTrackedFiles(device.name, [...paths]);
     for (const row of rows) known.set(row.path, row);
     return known;
   }
