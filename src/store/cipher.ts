@@ -4,15 +4,16 @@
  * identity (a blob's content hash, a secret's id), so a row copied onto
  * another row fails to open.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { ConfwatchError } from '../errors.js';
+import { pooledRandomBytes } from './random-pool.js';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** Encrypts `plaintext` under a 32-byte key with a fresh random nonce. */
 export function seal(key: Buffer, plaintext: Uint8Array, associatedData: string): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = pooledRandomBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

@@ -4,7 +4,7 @@
  * (ULID layout). Within one millisecond the random part is incremented, so
  * ids made by one generator sort in creation order even in a burst.
  */
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const TIME_CHARS = 10;
@@ -13,7 +13,7 @@ const RANDOM_CHARS = 16;
 /** Makes ids; `now` and `random` are injectable so tests control them. */
 export function createIdGenerator(
   now: () => number = Date.now,
-  random: (bytes: number) => Uint8Array = randomBytes,
+  random: (bytes: number) => Uint8Array = pooledRandomBytes,
 ): () => string {
   let lastTime = -1;
   // 16 base32 digits = 80 bits, kept as digits so incrementing is exact.
