@@ -3,14 +3,18 @@
  * another branch does) on an SSH device over loopback, monitored in
  * realtime by the real Monitor. Reports how many were stored, in how many
  * change sets, the time from the end of the rewrite to the last snapshot,
- * and the peak RSS of this process. `--files N` scales it (default 5,000).
+ * and the peak RSS of this process. `--files N` scales it (default 5,000);
+ * `--analysis` also runs the analysis service on every stored batch, as
+ * `confwatch serve` does.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfwatchEvent } from '../src/events/event-map.js';
 import { MemoryEventBus } from '../src/events/memory.bus.js';
-import { defaultMonitorParts, Monitor } from '../src/watch/monitor.js';
+import { AnalysisService } from '../src/services/analysis.service.js';
+import { DependencyEdgeStore } from '../src/store/dependency-edges.js';
+import { defaultMonitorParts, Monitor, type MonitorParts } from '../src/watch/monitor.js';
 import { sleep, until as waitUntil } from '../test/helpers/monitor.js';
 import { startSshd } from '../test/helpers/sshd.js';
 import { customProfile, openTempStore, sshDevice } from '../test/helpers/store.js';
@@ -29,14 +33,35 @@ function filesFrom(args: readonly string[]): number {
 const fileText = (d: number, f: number, branch: string) =>
   `# branch ${branch}\nservice:\n  name: svc-${d}-${f}\n  image: example/app:${branch}\n  port: ${8000 + f}\n`;
 
+/** The monitor parts, with every stored batch handed to analysis when asked (as the services wire it). */
+function monitorParts(analysis: AnalysisService | undefined): MonitorParts {
+  const base = defaultMonitorParts();
+  if (!analysis) return base;
+  return {
+    ...base,
+    createCapture: (context) => {
+      const capture = base.createCapture(context);
+      return {
+        capture: async (requests, source, options) => {
+          const records = await capture.capture(requests, source, options);
+          if (records.length > 0) analysis.enqueue(records);
+          return records;
+        },
+      };
+    },
+  };
+}
+
 const until = (condition: () => boolean, timeoutMs: number, what: string) => waitUntil(condition, what, timeoutMs, 50);
 
 export async function run(args: readonly string[] = []): Promise<object> {
   const DIRS = Math.ceil(filesFrom(args) / FILES_PER_DIR);
   const FILES = DIRS * FILES_PER_DIR;
+  const withAnalysis = args.includes('--analysis');
   const sshd = await startSshd();
   const temp = await openTempStore('cw-bench-storm-home-');
   const store = temp.store;
+  const analysis = withAnalysis ? new AnalysisService(store, new DependencyEdgeStore(store.db)) : undefined;
   const root = mkdtempSync(join(tmpdir(), 'cw-bench-storm-'));
   const bus = new MemoryEventBus({ replaySize: 100 });
   const changed: { event: ConfwatchEvent<'config.changed'>; at: number }[] = [];
@@ -58,13 +83,15 @@ export async function run(args: readonly string[] = []): Promise<object> {
       for (let f = 0; f < FILES_PER_DIR; f++) writeFileSync(join(root, `stack${d}`, `svc${f}.conf`), fileText(d, f, 'main'));
     }
     await store.addDevice(sshDevice('storm', sshd, { passphrase: null }), [customProfile('storm', [`${root}/**/*.conf`])]);
-    monitor = new Monitor({ store, bus, parts: defaultMonitorParts(), devices: ['storm'] });
+    monitor = new Monitor({ store, bus, parts: monitorParts(analysis), devices: ['storm'] });
     const startedAt = performance.now();
     await monitor.start();
     await until(() => modes.includes('realtime') && changed.length >= FILES, TIMEOUT_MS, 'the initial scan and realtime mode');
     await until(() => changeSets.length > 0, 10_000, 'the initial change set to close');
     const initialMs = Math.round(performance.now() - startedAt);
     const initialRss = peakRss;
+    // the rewrite meets an idle analysis queue, as a checkout some time after the first scan would
+    await analysis?.idle();
 
     changed.length = 0;
     changeSets.length = 0;
@@ -86,7 +113,7 @@ export async function run(args: readonly string[] = []): Promise<object> {
 
     return {
       scenario: 'storm',
-      parameters: { transport: 'ssh loopback', mode: 'realtime (inotifywait)', files: FILES, dirs: DIRS, store: 'sqlite' },
+      parameters: { transport: 'ssh loopback', mode: 'realtime (inotifywait)', files: FILES, dirs: DIRS, store: 'sqlite', analysis: withAnalysis },
       initial: { filesStored: FILES, wallMs: initialMs, peakRssMB: Math.round(initialRss / 2 ** 20) },
       rewriteMs: Math.round(rewriteEnd - rewriteStart),
       filesStored: storedPaths(),
@@ -102,6 +129,7 @@ export async function run(args: readonly string[] = []): Promise<object> {
   } finally {
     clearInterval(sampler);
     await monitor?.stop();
+    await analysis?.idle();
     await temp.close();
     await sshd.stop();
     rmSync(root, { recursive: true, force: true });

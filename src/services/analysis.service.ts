@@ -3,7 +3,9 @@
  * new content, semantic diff against the previous version, impact (with the
  * device's dependency graph), stored back on the snapshot; then the
  * device's derived dependency graph is rebuilt once the burst settles.
- * Work is queued per process and never blocks `config.changed`.
+ * Work is queued per process and never blocks `config.changed`; batches
+ * stored in quick succession (a burst being captured) are analysed once
+ * the burst pauses, so parsing does not compete with storing it.
  */
 import picomatch from 'picomatch';
 import { analyzeSnapshot } from '../analysis/analyze-snapshot.js';
@@ -20,6 +22,11 @@ const CONTEXT_TYPES: ReadonlySet<ConfigType> = new Set(['nginx', 'compose', 'sys
 const MAX_CONTEXT_FILES = 2_000;
 const MAX_CONTEXT_BYTES = 64 * 1024 * 1024;
 
+/** Batches arriving closer together than this are one burst: its analysis starts once it pauses. */
+const ANALYSIS_SETTLE_MS = 200;
+/** A steady trickle of batches still gets analysed after this long. */
+const MAX_ANALYSIS_DELAY_MS = 5_000;
+
 /** Quiet time before a device's graph is rebuilt after changes. */
 const GRAPH_REBUILD_DELAY_MS = 1_000;
 
@@ -28,6 +35,10 @@ export class AnalysisService {
   readonly #edges: DependencyEdgeStore;
   readonly #log: Logger | undefined;
   #queue: Promise<void> = Promise.resolve();
+  /** Stored batches waiting for the burst to pause. */
+  #pending: SnapshotRecord[][] = [];
+  #pendingSince = 0;
+  #settle: ReturnType<typeof setTimeout> | undefined;
   readonly #rebuilds = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #pendingRebuilds = new Set<Promise<void>>();
 
@@ -39,20 +50,35 @@ export class AnalysisService {
 
   /** Queues stored snapshots for analysis (returns at once). */
   enqueue(records: readonly SnapshotRecord[]): void {
-    const batch = [...records];
-    this.#queue = this.#queue.then(async () => {
-      const contexts = new Map<string, Promise<ParseContext | undefined>>();
-      for (const record of batch) {
-        if (!contexts.has(record.device)) contexts.set(record.device, this.#deviceContext(record.device, batch));
-        const context = await contexts.get(record.device);
-        await this.analyze(record, context).catch((error: unknown) => this.#log?.warn({ err: error, snapshot: record.id }, 'analysis failed'));
-      }
-      for (const device of new Set(batch.map((r) => r.device))) this.#scheduleRebuild(device);
-    });
+    if (records.length === 0) return;
+    if (this.#pending.length === 0) this.#pendingSince = Date.now();
+    this.#pending.push([...records]);
+    clearTimeout(this.#settle);
+    const overdue = Date.now() - this.#pendingSince >= MAX_ANALYSIS_DELAY_MS;
+    this.#settle = overdue ? undefined : setTimeout(() => this.#drain(), ANALYSIS_SETTLE_MS);
+    if (overdue) this.#drain();
+  }
+
+  /** Hands the waiting batches to the queue. */
+  #drain(): void {
+    clearTimeout(this.#settle);
+    this.#settle = undefined;
+    for (const batch of this.#pending.splice(0)) {
+      this.#queue = this.#queue.then(async () => {
+        const contexts = new Map<string, Promise<ParseContext | undefined>>();
+        for (const record of batch) {
+          if (!contexts.has(record.device)) contexts.set(record.device, this.#deviceContext(record.device, batch));
+          const context = await contexts.get(record.device);
+          await this.analyze(record, context).catch((error: unknown) => this.#log?.warn({ err: error, snapshot: record.id }, 'analysis failed'));
+        }
+        for (const device of new Set(batch.map((r) => r.device))) this.#scheduleRebuild(device);
+      });
+    }
   }
 
   /** Resolves when everything queued so far has been analysed and graphs rebuilt. */
   async idle(): Promise<void> {
+    this.#drain();
     await this.#queue;
     for (const [device, timer] of this.#rebuilds) {
       clearTimeout(timer);
