@@ -6,7 +6,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { userInfo, tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describeUnless } from './components.js';
 
@@ -28,9 +28,12 @@ export function sshdAvailable(): boolean {
   return true;
 }
 
+/** Why sshd cannot be used, or null when it can. */
+export const sshdProblem = (): string | null => (sshdAvailable() ? null : 'OpenSSH sshd is not installed (apt-get install openssh-server)');
+
 /** `describe` for suites that need sshd (see describeUnless). */
 export function describeWithSshd(name: string, body: () => void): void {
-  describeUnless(sshdAvailable() ? null : 'OpenSSH sshd is not installed (apt-get install openssh-server)', name, body);
+  describeUnless(sshdProblem(), name, body);
 }
 
 export interface SshdOptions {

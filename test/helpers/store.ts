@@ -6,13 +6,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createMasterKeyFile } from '../../src/store/keyring.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { DeviceRecord, ProfileRecord } from '../../src/store/records.js';
 import type { NewDevice } from '../../src/store/snapshot-store.js';
 import { resolveProfiles } from '../../src/watch/profiles.js';
-import type { RunningSshd } from './sshd.js';
+import { commandExists, describeUnless } from './components.js';
+import { type RunningSshd, sshdProblem, startSshd } from './sshd.js';
 
 /** Creates the master key in `home` and opens the store there (SQLite unless the environment says otherwise). */
 export async function openStoreWithKey(home: string): Promise<KyselyStore> {
@@ -46,6 +48,28 @@ export type Endpoint = Pick<DeviceRecord, 'transport' | 'host' | 'port' | 'user'
 /** How a device reaches `sshd`: its address, the client key and the pinned host key; `user` overrides the login. */
 export function sshEndpoint(sshd: RunningSshd, user: string = sshd.user): Endpoint {
   return { transport: 'ssh', host: sshd.host, port: sshd.port, user, identityFile: sshd.clientKeyPath, hostKey: sshd.hostKeyFingerprint };
+}
+
+/** This host without SSH, as a `local` device reaches it. */
+export const LOCAL_ENDPOINT: Endpoint = { transport: 'local', host: 'localhost', port: 22, user: 'root', identityFile: null, hostKey: null };
+
+/**
+ * Runs a realtime `suite` twice: against this host over the local transport,
+ * and against a device on a real sshd started for it. Both need inotifywait.
+ */
+export function describeOverLocalAndSsh(title: string, suite: (endpoint: () => Endpoint) => void): void {
+  const inotify = commandExists('inotifywait') ? null : 'inotifywait is not installed (apt-get install inotify-tools)';
+  describeUnless(inotify, `${title} over the local transport`, () => suite(() => LOCAL_ENDPOINT));
+  describeUnless(inotify ?? sshdProblem(), `${title} over SSH`, () => {
+    let sshd: RunningSshd;
+    beforeAll(async () => {
+      sshd = await startSshd();
+    });
+    afterAll(async () => {
+      await sshd?.stop();
+    });
+    suite(() => sshEndpoint(sshd));
+  });
 }
 
 /** A realtime SSH device named `name` on `sshd`, without sudo, jump host or tags; `overrides` replace any field. */

@@ -5,19 +5,16 @@
  * the local transport and over a real sshd, through the whole pipeline —
  * Monitor, inotifywait, scanner, capture, SQLite.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ConfwatchEvent } from '../../src/events/event-map.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
 import { defaultMonitorParts, Monitor } from '../../src/watch/monitor.js';
-import { describeWith } from '../helpers/components.js';
 import { recordEvents, until as waitUntil } from '../helpers/monitor.js';
-import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
-import { type Endpoint, openTempStore, sshEndpoint, type TempStore, watching } from '../helpers/store.js';
+import { describeOverLocalAndSsh, type Endpoint, openTempStore, type TempStore, watching } from '../helpers/store.js';
 
 const DIRS = 3;
 const FILES_PER_DIR = 100;
@@ -26,16 +23,6 @@ const FILES = DIRS * FILES_PER_DIR;
 const SETTLE_TIMEOUT_MS = 120_000;
 
 const until = (check: () => boolean, what: string) => waitUntil(check, what, SETTLE_TIMEOUT_MS, 50);
-
-const inotifywaitInstalled = (() => {
-  try {
-    execFileSync('inotifywait', ['--help'], { stdio: 'ignore' });
-    return true;
-  } catch (e) {
-    // `--help` exits non-zero; only a missing binary matters
-    return (e as { code?: string }).code !== 'ENOENT';
-  }
-})();
 
 function burstMovesSuite(endpoint: () => Endpoint): void {
   let temp: TempStore | undefined;
@@ -58,7 +45,6 @@ function burstMovesSuite(endpoint: () => Endpoint): void {
   const modes = () => events.filter((e) => e.type === 'watch.mode');
 
   beforeEach(async () => {
-    if (!inotifywaitInstalled) throw new Error('inotifywait is not installed but CI=true: install inotify-tools');
     dir = mkdtempSync(join(tmpdir(), 'cw-moves-data-'));
     for (let d = 0; d < DIRS; d++) mkdirSync(join(dir, `stack${d}`));
     for (const { from, text } of renames()) writeFileSync(from, text);
@@ -106,17 +92,4 @@ function burstMovesSuite(endpoint: () => Endpoint): void {
   );
 }
 
-describeWith('inotifywait (inotify-tools)', inotifywaitInstalled, 'Bulk renames over the local transport', () => {
-  burstMovesSuite(() => ({ transport: 'local', host: 'localhost', port: 22, user: 'root', identityFile: null, hostKey: null }));
-});
-
-describeWithSshd('Bulk renames over SSH', () => {
-  let sshd: RunningSshd;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-  });
-  burstMovesSuite(() => sshEndpoint(sshd));
-});
+describeOverLocalAndSsh('Bulk renames', burstMovesSuite);

@@ -5,19 +5,16 @@
  * final content, in exactly one change set, by one reconcile scan of the
  * touched directories instead of a read per file.
  */
-import { describeWith } from '../helpers/components.js';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ConfwatchEvent } from '../../src/events/event-map.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
 import { defaultMonitorParts, Monitor } from '../../src/watch/monitor.js';
 import { recordEvents, until as waitUntil } from '../helpers/monitor.js';
-import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
-import { type Endpoint, openTempStore, sshEndpoint, type TempStore, watching } from '../helpers/store.js';
+import { describeOverLocalAndSsh, type Endpoint, openTempStore, type TempStore, watching } from '../helpers/store.js';
 
 const DIRS = 10;
 const FILES_PER_DIR = 100;
@@ -26,17 +23,6 @@ const FILES = DIRS * FILES_PER_DIR;
 const SETTLE_TIMEOUT_MS = 150_000;
 
 const until = (check: () => boolean, what: string) => waitUntil(check, what, SETTLE_TIMEOUT_MS, 50);
-
-const inotifywaitInstalled = (() => {
-  try {
-    execFileSync('inotifywait', ['--help'], { stdio: 'ignore' });
-    return true;
-  } catch (e) {
-    // `--help` exits non-zero; only a missing binary matters
-    return (e as { code?: string }).code !== 'ENOENT';
-  }
-})();
-
 
 const fileText = (d: number, f: number, branch: string) => `# branch ${branch}\nservice: svc-${d}-${f}\nimage: app:${branch}\n`;
 
@@ -59,7 +45,6 @@ function burstSuite(endpoint: () => Endpoint): void {
   const changeSets = () => events.filter((e) => e.type === 'config.changeset');
 
   beforeEach(async () => {
-    if (!inotifywaitInstalled) throw new Error('inotifywait is not installed but CI=true: install inotify-tools');
     dir = mkdtempSync(join(tmpdir(), 'cw-burst-data-'));
     for (let d = 0; d < DIRS; d++) mkdirSync(join(dir, `stack${d}`));
     writeAll('main');
@@ -110,17 +95,4 @@ function burstSuite(endpoint: () => Endpoint): void {
   );
 }
 
-describeWith('inotifywait (inotify-tools)', inotifywaitInstalled, 'A burst over the local transport', () => {
-  burstSuite(() => ({ transport: 'local', host: 'localhost', port: 22, user: 'root', identityFile: null, hostKey: null }));
-});
-
-describeWithSshd('A burst over SSH', () => {
-  let sshd: RunningSshd;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-  });
-  burstSuite(() => sshEndpoint(sshd));
-});
+describeOverLocalAndSsh('A burst', burstSuite);
