@@ -1,7 +1,7 @@
 import { NginxConfigError } from './config-error.js';
 import { LUA_BLOCK_DIRECTIVES, lexLuaBlock } from './lua-block.js';
 import { type Token, TokenColumns } from './token.js';
-import { UnitReader } from './unit-reader.js';
+import { isSpaceCode, UnitReader } from './unit-reader.js';
 
 /** The tokens of one file, and the error that ends the stream, if any. */
 export interface LexResult {
@@ -296,22 +296,6 @@ function isLuaBlockDirective(value: string): boolean {
   return value.length >= 14 && value.charCodeAt(value.length - 1) === 0x6b && LUA_BLOCK_DIRECTIVES.has(value);
 }
 
-/** Python's `str.isspace()` for one UTF-16 code unit. */
-function isSpaceCode(c: number): boolean {
-  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
-  if (c < 0x85) return false;
-  return (
-    c === 0x85 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000
-  );
-}
 
 /** ASCII codes that end a run of ordinary token characters: whitespace, `{`, `}`, `;` and the backslash. */
 const STOPS_TOKEN = (() => {

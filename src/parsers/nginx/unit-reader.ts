@@ -81,8 +81,11 @@ const NEWLINE = 0x0a;
  * ASCII separators 0x1c–0x1f. Escaped units (two characters) are never space.
  */
 export function isSpaceUnit(unit: string): boolean {
-  if (unit.length !== 1) return false;
-  const c = unit.charCodeAt(0);
+  return unit.length === 1 && isSpaceCode(unit.charCodeAt(0));
+}
+
+/** Python's `str.isspace()` for one UTF-16 code unit. */
+export function isSpaceCode(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
   if (c < 0x85) return false;
   return (
