@@ -10,11 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ConfwatchEvent } from '../../src/events/event-map.js';
-import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
-import { defaultMonitorParts, Monitor } from '../../src/watch/monitor.js';
-import { recordEvents, until as waitUntil } from '../helpers/monitor.js';
-import { describeOverLocalAndSsh, type Endpoint, openTempStore, type TempStore, watching } from '../helpers/store.js';
+import { type RealtimeMonitor, startRealtimeMonitor, until as waitUntil } from '../helpers/monitor.js';
+import { describeOverLocalAndSsh, type Endpoint } from '../helpers/store.js';
 
 const DIRS = 3;
 const FILES_PER_DIR = 100;
@@ -25,11 +23,10 @@ const SETTLE_TIMEOUT_MS = 120_000;
 const until = (check: () => boolean, what: string) => waitUntil(check, what, SETTLE_TIMEOUT_MS, 50);
 
 function burstMovesSuite(endpoint: () => Endpoint): void {
-  let temp: TempStore | undefined;
+  let watched: RealtimeMonitor | undefined;
   let dir: string;
   let store: KyselyStore;
   let events: ConfwatchEvent[];
-  let monitor: Monitor | undefined;
   const device = `moves${process.pid}`;
 
   /** Each file moves to the next directory under a new name. */
@@ -42,28 +39,19 @@ function burstMovesSuite(endpoint: () => Endpoint): void {
       })),
     ).flat();
   const changed = () => events.filter((e) => e.type === 'config.changed');
-  const modes = () => events.filter((e) => e.type === 'watch.mode');
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cw-moves-data-'));
     for (let d = 0; d < DIRS; d++) mkdirSync(join(dir, `stack${d}`));
     for (const { from, text } of renames()) writeFileSync(from, text);
-    temp = await openTempStore('cw-moves-home-');
-    store = temp.store;
-    const bus = new MemoryEventBus();
-    events = recordEvents(bus);
-    await store.addDevice({ name: device, ...endpoint(), mode: 'realtime', pollIntervalSec: null, sudo: false, jump: null, tags: [] }, watching(device, `${dir}/**/*.conf`));
-    monitor = new Monitor({ store, bus, parts: defaultMonitorParts(), devices: [device] });
-    await monitor.start();
-    await until(() => modes().some((e) => e.mode === 'realtime'), 'realtime mode');
+    watched = await startRealtimeMonitor(device, endpoint(), `${dir}/**/*.conf`, SETTLE_TIMEOUT_MS);
+    ({ store, events } = watched);
     await until(() => changed().length >= FILES, 'the initial scan to be stored');
   });
 
   afterEach(async () => {
-    await monitor?.stop();
-    monitor = undefined;
-    await temp?.close();
-    temp = undefined;
+    await watched?.close();
+    watched = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
 

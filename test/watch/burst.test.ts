@@ -10,11 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ConfwatchEvent } from '../../src/events/event-map.js';
-import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
-import { defaultMonitorParts, Monitor } from '../../src/watch/monitor.js';
-import { recordEvents, until as waitUntil } from '../helpers/monitor.js';
-import { describeOverLocalAndSsh, type Endpoint, openTempStore, type TempStore, watching } from '../helpers/store.js';
+import { type RealtimeMonitor, startRealtimeMonitor, until as waitUntil } from '../helpers/monitor.js';
+import { describeOverLocalAndSsh, type Endpoint } from '../helpers/store.js';
 
 const DIRS = 10;
 const FILES_PER_DIR = 100;
@@ -28,11 +26,10 @@ const fileText = (d: number, f: number, branch: string) => `# branch ${branch}\n
 
 /** The burst scenario against one device endpoint. */
 function burstSuite(endpoint: () => Endpoint): void {
-  let temp: TempStore | undefined;
+  let watched: RealtimeMonitor | undefined;
   let dir: string;
   let store: KyselyStore;
   let events: ConfwatchEvent[];
-  let monitor: Monitor | undefined;
   const device = `burst${process.pid}`;
 
   const paths = () =>
@@ -40,7 +37,6 @@ function burstSuite(endpoint: () => Endpoint): void {
   const writeAll = (branch: string) => {
     for (const { d, f, path } of paths()) writeFileSync(path, fileText(d, f, branch));
   };
-  const modes = () => events.filter((e) => e.type === 'watch.mode');
   const changed = () => events.filter((e) => e.type === 'config.changed');
   const changeSets = () => events.filter((e) => e.type === 'config.changeset');
 
@@ -48,25 +44,14 @@ function burstSuite(endpoint: () => Endpoint): void {
     dir = mkdtempSync(join(tmpdir(), 'cw-burst-data-'));
     for (let d = 0; d < DIRS; d++) mkdirSync(join(dir, `stack${d}`));
     writeAll('main');
-    temp = await openTempStore('cw-burst-home-');
-    store = temp.store;
-    const bus = new MemoryEventBus();
-    events = recordEvents(bus);
-    await store.addDevice(
-      { name: device, ...endpoint(), mode: 'realtime', pollIntervalSec: null, sudo: false, jump: null, tags: [] },
-      watching(device, `${dir}/**/*.conf`),
-    );
-    monitor = new Monitor({ store, bus, parts: defaultMonitorParts(), devices: [device] });
-    await monitor.start();
-    await until(() => modes().some((e) => e.mode === 'realtime'), 'realtime mode');
+    watched = await startRealtimeMonitor(device, endpoint(), `${dir}/**/*.conf`, SETTLE_TIMEOUT_MS);
+    ({ store, events } = watched);
     await until(() => changed().length >= FILES && changeSets().length > 0, 'the initial scan to be stored');
   });
 
   afterEach(async () => {
-    await monitor?.stop();
-    monitor = undefined;
-    await temp?.close();
-    temp = undefined;
+    await watched?.close();
+    watched = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
 
