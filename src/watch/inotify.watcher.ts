@@ -31,7 +31,7 @@ import {
 } from '../detect/inotify-record.js';
 import { argvToScript, raw, sh } from '../transport/quote.js';
 import { type RemotePath, remoteDirname, remotePathToBytes } from '../transport/remote-path.js';
-import { isSudoRefusal, sudoRefused, sudoRefusalInLine, sudoRefusedExit } from '../transport/sudo.js';
+import { isSudoRefusal, sudoRefusalInLine, sudoRefused, sudoRefusedExit } from '../transport/sudo.js';
 import type { RecordStream, Transport } from '../transport/transport.js';
 
 /** The part of a WatchSet the watcher uses. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TrackedFileRecord } from '../store/records.js';
 import type { ListingEntry } from '../detect/poll-script.js';
+import type { TrackedFileRecord } from '../store/records.js';
 import { isUnder, judge } from './scanner.js';
 
 const HASH = 'a'.repeat(64);

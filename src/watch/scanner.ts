@@ -9,13 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import type { CaptureRequest, CaptureService, ObservedFile } from '../detect/capture.js';
 import { observedFromFetch } from '../detect/capture.js';
+import { buildFetchScript, buildListingScript, type ListingEntry, parseFetch, parseListing, type ScriptFlavour } from '../detect/poll-script.js';
 import { confirmsMove, pairScanMoves } from '../detect/scan-moves.js';
 import type { Logger } from '../logging.js';
 import type { DeviceRecord, TrackedFileRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { type RemotePath, remotePathToBytes } from '../transport/remote-path.js';
 import type { Transport } from '../transport/transport.js';
-import { buildFetchScript, buildListingScript, type ListingEntry, parseFetch, parseListing, type ScriptFlavour } from '../detect/poll-script.js';
 import { collapseRoots, type WatchSet } from './watch-set.js';
 
 export interface ScanOptions {

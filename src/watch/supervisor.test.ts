@@ -66,6 +66,8 @@ interface Script {
   watcherStarts?: StartOutcome[];
   /** How a capture runs; `closed` resolves when its session is closed. Default: at once. */
   capture?: (requests: CaptureRequest[], closed: Promise<void>) => Promise<void>;
+  /** The supervisor's retry jitter; default none, so retries come at exact intervals. */
+  retryJitter?: () => number;
 }
 
 function harness(mode: DeviceMode, script: Script, connectFailures = 0) {
@@ -125,6 +127,7 @@ function harness(mode: DeviceMode, script: Script, connectFailures = 0) {
     pollIntervalMs: 10_000,
     verifyIntervalMs: 60_000,
     backoff: new Backoff({ random: () => 0.5 }),
+    retryJitter: script.retryJitter ?? (() => 0),
     onError: (error) => errors.push(error),
   });
   const modes = () =>
@@ -401,6 +404,18 @@ describe('Supervisor: back to realtime after a fallback', () => {
     await vi.advanceTimersByTimeAsync(2 * MINUTE);
     expect(h.log.slice(afterHandover)).toEqual(['scan:rescan', 'scan:rescan']);
     expect(h.errors).toEqual([]);
+    await h.supervisor.stop();
+  });
+
+  it('spreads retries: jitter takes up to a quarter off the wait', async () => {
+    const h = harness('auto', { watcherStarts: [{ kind: 'fallback', reason: LIMIT }, 'established'], retryJitter: () => 0.5 });
+    h.supervisor.start();
+    await settle();
+    await vi.advanceTimersByTimeAsync(8.75 * MINUTE - 1);
+    expect(h.log.filter((entry) => entry === 'probe')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.log.filter((entry) => entry === 'probe')).toEqual(['probe']);
+    expect(h.supervisor.state).toBe('realtime');
     await h.supervisor.stop();
   });
 

@@ -100,6 +100,12 @@ export interface SupervisorOptions {
   readonly realtimeRetryMs?: number;
   /** Longest wait between realtime retries. Default 1 h, never under `realtimeRetryMs`. */
   readonly realtimeRetryCapMs?: number;
+  /**
+   * Randomness in [0, 1) that shortens each retry wait by up to a quarter,
+   * so devices that fell back together do not all retry at the same moment.
+   * Default Math.random.
+   */
+  readonly retryJitter?: () => number;
   /** Unique watcher instance ids (part of the remote marker). Default: time + counter. */
   readonly newInstanceId?: () => string;
   /** Called with errors that do not change the state (a failed capture or dir scan). */
@@ -126,6 +132,8 @@ export const DEFAULT_STOP_GRACE_MS = 1_500;
 export const DEFAULT_VERIFY_INTERVAL_MS = 30 * 60_000;
 export const DEFAULT_REALTIME_RETRY_MS = 10 * 60_000;
 export const DEFAULT_REALTIME_RETRY_CAP_MS = 60 * 60_000;
+/** The share of a realtime retry wait that jitter may take off. */
+const RETRY_SPREAD = 0.25;
 export const MIN_POLL_INTERVAL_SEC = 5;
 
 /** The device's poll interval: its own override, else the shortest of its profiles; never under 5 s. */
@@ -345,7 +353,7 @@ export class Supervisor {
   async #retryRealtime(session: DeviceSession, reason: string, signal: AbortSignal): Promise<Restored> {
     let current = reason;
     for (;;) {
-      await this.#sleep(this.#retryMs, signal);
+      await this.#sleep(this.#retryMs * (1 - RETRY_SPREAD * (this.#options.retryJitter ?? Math.random)()), signal);
       signal.throwIfAborted();
       const attempt = await this.#attemptRealtime(session, signal);
       this.#throwIfStopped();

@@ -3,8 +3,9 @@
  * watched, under which profile and config type, and which directories a
  * watcher or scanner has to look at to see all of them.
  */
-import { detectConfigType } from '../parsers/detect-type.js';
+
 import picomatch from 'picomatch';
+import { detectConfigType } from '../parsers/detect-type.js';
 import type { ConfigType } from '../parsers/parser.js';
 import type { ProfileRecord } from '../store/records.js';
 import { sh } from '../transport/quote.js';
