@@ -63,6 +63,9 @@ export function resolvePlain(source: string): unknown {
     source[0] === '~' ||
     'nNtTfF'.includes(source[0]!);
   if (!maybeSpecial) return source;
+  // A letter or `~` can only start a null or bool word, and those are 1, 4 or 5 characters long;
+  // keys and values such as `networks` or `traefik.enable` skip the tests below.
+  if (first > 57 && source.length !== 4 && source.length !== 5 && source !== '~') return source;
   if (/^(?:~|[Nn]ull|NULL)?$/.test(source)) return null;
   if (/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(source)) return source[0] === 't' || source[0] === 'T';
   if (/^0o[0-7]+$/.test(source)) return Number.parseInt(source.substring(2), 8);

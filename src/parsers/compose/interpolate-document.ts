@@ -34,23 +34,45 @@ export function interpolateDocument(
 }
 
 function interpolateValue(value: unknown, vars: Readonly<Record<string, string>>, issues: InterpolationIssue[], base: string, path: Path | undefined): unknown {
-  if (typeof value === 'string') {
-    // Most values hold no variable; they are returned as they are, without building anything.
-    if (!value.includes('$')) return value;
-    const result = interpolate(value, vars);
-    if (result.error) issues.push({ pointer: pointerOf(path, base), message: result.error, severity: 'error' });
-    for (const name of new Set(result.unset)) {
-      issues.push({ pointer: pointerOf(path, base), message: `Variable ${name} is not set; using an empty string`, severity: 'warning' });
-    }
-    return result.value;
+  if (typeof value === 'string') return interpolateString(value, vars, issues, base, path);
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let index = 0; index < value.length; index++) out.push(interpolateChild(value[index], vars, issues, base, path, index));
+    return out;
   }
-  if (Array.isArray(value)) return value.map((item, index) => interpolateValue(item, vars, issues, base, { parent: path, segment: index }));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = Object.create(null);
-    for (const [key, item] of Object.entries(value)) {
-      out[key] = interpolateValue(item, vars, issues, base, { parent: path, segment: key });
+    for (const key of Object.keys(value)) {
+      out[key] = interpolateChild((value as Record<string, unknown>)[key], vars, issues, base, path, key);
     }
     return out;
   }
   return value;
+}
+
+/** A child value: its path is only allocated when the child is a collection or holds a variable. */
+function interpolateChild(
+  value: unknown,
+  vars: Readonly<Record<string, string>>,
+  issues: InterpolationIssue[],
+  base: string,
+  parent: Path | undefined,
+  segment: string | number,
+): unknown {
+  if (typeof value === 'string' && !value.includes('$')) return value;
+  if (value === null || typeof value !== 'object') {
+    return typeof value === 'string' ? interpolateString(value, vars, issues, base, { parent, segment }) : value;
+  }
+  return interpolateValue(value, vars, issues, base, { parent, segment });
+}
+
+function interpolateString(value: string, vars: Readonly<Record<string, string>>, issues: InterpolationIssue[], base: string, path: Path | undefined): string {
+  // Most values hold no variable; they are returned as they are, without building anything.
+  if (!value.includes('$')) return value;
+  const result = interpolate(value, vars);
+  if (result.error) issues.push({ pointer: pointerOf(path, base), message: result.error, severity: 'error' });
+  for (const name of new Set(result.unset)) {
+    issues.push({ pointer: pointerOf(path, base), message: `Variable ${name} is not set; using an empty string`, severity: 'warning' });
+  }
+  return result.value;
 }

@@ -63,7 +63,7 @@ export function keyValues(value: unknown): Record<string, string | null> {
       else out[entry.slice(0, eq)] = entry.slice(eq + 1);
     }
   } else if (isRecord(value)) {
-    for (const [key, item] of Object.entries(value)) out[key] = asString(item);
+    for (const key of Object.keys(value)) out[key] = asString(value[key]);
   }
   return out;
 }

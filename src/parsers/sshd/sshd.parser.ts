@@ -94,38 +94,42 @@ class SshdReader {
   }
 
   #readLine(raw: string, line: number, file: string | undefined, depth: number): void {
-    // `Keyword=value` and `Keyword = value` are accepted as well as `Keyword value`.
-    const words = splitSshdLine(raw.replace(/^(\s*[A-Za-z0-9]+)\s*=\s*/, '$1 '));
+    // `Keyword=value` and `Keyword = value` are accepted as well as `Keyword value`;
+    // most lines hold no `=`, and skip the rewrite.
+    const words = splitSshdLine(raw.includes('=') ? raw.replace(/^(\s*[A-Za-z0-9]+)\s*=\s*/, '$1 ') : raw);
     if (words === null) {
       this.errors.push(issue('Unterminated quote', line, file));
       return;
     }
     if (words.length === 0) return;
-    const [keyword, ...args] = words as [string, ...string[]];
+    const keyword = words[0]!;
     const key = keyword.toLowerCase();
-    if (key === 'match') this.#openMatch(args, line, file);
-    else if (key === 'include') this.#include(args, (message) => issue(message, line, file), depth);
-    else if (args.length === 0) this.errors.push(issue(`${keyword}: missing argument`, line, file));
+    if (key === 'match') this.#openMatch(words.slice(1), line, file);
+    else if (key === 'include') this.#include(words.slice(1), (message) => issue(message, line, file), depth);
+    else if (words.length === 1) this.errors.push(issue(`${keyword}: missing argument`, line, file));
     else {
       this.keywords[key] ??= keyword;
-      this.#set({ kind: 'directive', key, keyword, args, line, ...(file ? { file } : {}) });
+      this.#set(key, keyword, words.slice(1), line, file);
     }
   }
 
-  #set(directive: Omit<SshdDirective, 'effective'>): void {
+  /** Records one directive; built once with its final fields, as large files hold hundreds of thousands. */
+  #set(key: string, keyword: string, args: string[], line: number, file: string | undefined): void {
     const { settings, directives } = this.#scope;
-    const value = directive.args.join(' ');
-    const previous = settings[directive.key];
+    const value = args.join(' ');
+    const previous = settings[key];
     let effective = true;
-    if (ACCUMULATING.has(directive.key)) {
+    if (ACCUMULATING.has(key)) {
       if (Array.isArray(previous)) previous.push(value);
-      else settings[directive.key] = [value];
-    } else if (previous === undefined) settings[directive.key] = value;
+      else settings[key] = [value];
+    } else if (previous === undefined) settings[key] = value;
     else {
       effective = false;
-      this.warnings.push(issue(`${directive.keyword} is already set; sshd keeps the first value "${previous}"`, directive.line, directive.file));
+      this.warnings.push(issue(`${keyword} is already set; sshd keeps the first value "${previous}"`, line, file));
     }
-    directives.push({ ...directive, effective });
+    directives.push(
+      file ? { kind: 'directive', key, keyword, args, line, file, effective } : { kind: 'directive', key, keyword, args, line, effective },
+    );
   }
 
   #openMatch(args: string[], line: number, file: string | undefined): void {
