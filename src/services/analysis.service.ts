@@ -9,7 +9,7 @@
  */
 import picomatch from 'picomatch';
 import { analyzeSnapshot } from '../analysis/analyze-snapshot.js';
-import { buildDependencyGraph } from '../analysis/dependency-graph.js';
+import { buildDependencyGraph, type ParsedFile } from '../analysis/dependency-graph.js';
 import type { ConfigType, ParseContext } from '../parsers/parser.js';
 import type { Logger } from '../logging.js';
 import type { DependencyEdgeStore } from '../store/dependency-edges.js';
@@ -29,6 +29,14 @@ const MAX_ANALYSIS_DELAY_MS = 5_000;
 
 /** Quiet time before a device's graph is rebuilt after changes. */
 const GRAPH_REBUILD_DELAY_MS = 1_000;
+/**
+ * Config types whose parsed data the dependency graph reads; every other
+ * file only lends its path (mounted directories, include globs), so a
+ * rebuild after a burst of thousands of generic files need not load them.
+ */
+const GRAPH_TYPES: ReadonlySet<ConfigType> = new Set(['compose', 'systemd', 'nginx']);
+/** Latest snapshots loaded at once during a rebuild: few round trips, bounded memory. */
+const REBUILD_CHUNK = 100;
 
 export class AnalysisService {
   readonly #store: SnapshotStore;
@@ -140,9 +148,18 @@ export class AnalysisService {
 
   /** Rebuilds a device's derived graph from the latest parsed snapshot of each tracked file. */
   async rebuildGraph(device: string): Promise<void> {
-    const tracked = await this.#store.listTrackedFiles(device);
-    const latest = await Promise.all(tracked.filter((t) => t.latestSnapshotId && !t.deleted).map((t) => this.#store.getSnapshot(t.latestSnapshotId as string)));
-    const files = latest.flatMap((s) => (s && s.changeType !== 'deleted' ? [{ path: s.path, type: s.configType, parsed: s.parsed }] : []));
+    const tracked = (await this.#store.listTrackedFiles(device)).filter((t) => t.latestSnapshotId && !t.deleted);
+    const files: ParsedFile[] = [];
+    for (let i = 0; i < tracked.length; i += REBUILD_CHUNK) {
+      const chunk = await Promise.all(
+        tracked.slice(i, i + REBUILD_CHUNK).map(async (t): Promise<ParsedFile | undefined> => {
+          if (!GRAPH_TYPES.has(t.configType)) return { path: t.path, type: t.configType, parsed: null };
+          const s = await this.#store.getSnapshot(t.latestSnapshotId as string);
+          return s && s.changeType !== 'deleted' ? { path: s.path, type: s.configType, parsed: s.parsed } : undefined;
+        }),
+      );
+      for (const file of chunk) if (file) files.push(file);
+    }
     await this.#edges.replaceDerived(device, buildDependencyGraph(files));
   }
 
