@@ -13,6 +13,7 @@ import { buildDependencyGraph, type ParsedFile } from '../analysis/dependency-gr
 import type { ConfigType, ParseContext } from '../parsers/parser.js';
 import type { Logger } from '../logging.js';
 import type { DependencyEdgeStore } from '../store/dependency-edges.js';
+import type { DependencyGraph } from '../store/graph-queries.js';
 import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 
@@ -74,10 +75,14 @@ export class AnalysisService {
     for (const batch of this.#pending.splice(0)) {
       this.#queue = this.#queue.then(async () => {
         const contexts = new Map<string, Promise<ParseContext | undefined>>();
+        // one graph per device and batch: loading it per snapshot costs a burst thousands of queries and graphs
+        const graphs = new Map<string, Promise<DependencyGraph>>();
         for (const record of batch) {
           if (!contexts.has(record.device)) contexts.set(record.device, this.#deviceContext(record.device, batch));
+          if (!graphs.has(record.device)) graphs.set(record.device, this.#edges.load(record.device));
           const context = await contexts.get(record.device);
-          await this.analyze(record, context).catch((error: unknown) => this.#log?.warn({ err: error, snapshot: record.id }, 'analysis failed'));
+          const graph = await graphs.get(record.device)?.catch(() => undefined);
+          await this.analyze(record, context, graph).catch((error: unknown) => this.#log?.warn({ err: error, snapshot: record.id }, 'analysis failed'));
         }
         for (const device of new Set(batch.map((r) => r.device))) this.#scheduleRebuild(device);
       });
@@ -96,11 +101,11 @@ export class AnalysisService {
     await Promise.all(this.#pendingRebuilds);
   }
 
-  async analyze(record: SnapshotRecord, context?: ParseContext): Promise<void> {
+  async analyze(record: SnapshotRecord, context?: ParseContext, deviceGraph?: DependencyGraph): Promise<void> {
     const content = record.hasContent && record.contentHash ? await this.#store.readContent(record) : undefined;
     const previous = record.previousId ? await this.#store.getSnapshot(record.previousId) : undefined;
     const previousContent = previous?.hasContent && previous.contentHash ? await this.#store.readContent(previous) : undefined;
-    const graph = await this.#edges.load(record.device);
+    const graph = deviceGraph ?? (await this.#edges.load(record.device));
     const result = analyzeSnapshot({
       snapshot: record,
       type: record.configType,
