@@ -5,11 +5,11 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import type { ConfigType } from '../parsers/parser.js';
+import { type GraphData, type GraphEdge, type GraphNode, type NodeKind, nodeId } from '../store/graph-model.js';
 import { composeFacts } from './facts/compose-facts.js';
 import { nginxFacts, passHost } from './facts/nginx-facts.js';
-import { type GraphData, type GraphEdge, type GraphNode, type NodeKind, nodeId } from '../store/graph-model.js';
-import { composeServiceId } from './node-naming.js';
 import { asRecord, asStrings, asText } from './loose-data.js';
+import { composeServiceId } from './node-naming.js';
 
 export interface ParsedFile {
   /** Absolute path on the device. */
@@ -62,6 +62,13 @@ class GraphBuilder {
     return this.#files.filter((f) => f.path === path || f.path.startsWith(dir)).map((f) => f.path);
   }
 }
+
+/**
+ * The config types whose parsed data the graph reads; any other file only
+ * lends its path (a mounted directory or an include glob reaches it), so
+ * callers need not load its parsed data.
+ */
+export const GRAPH_SOURCE_TYPES: ReadonlySet<ConfigType> = new Set(['compose', 'systemd', 'nginx']);
 
 /** Nodes and derived edges for a device's parsed files. */
 export function buildDependencyGraph(files: readonly ParsedFile[]): GraphData {

@@ -9,9 +9,9 @@
  */
 import picomatch from 'picomatch';
 import { analyzeSnapshot } from '../analysis/analyze-snapshot.js';
-import { buildDependencyGraph, type ParsedFile } from '../analysis/dependency-graph.js';
-import type { ConfigType, ParseContext } from '../parsers/parser.js';
+import { buildDependencyGraph, GRAPH_SOURCE_TYPES, type ParsedFile } from '../analysis/dependency-graph.js';
 import type { Logger } from '../logging.js';
+import type { ConfigType, ParseContext } from '../parsers/parser.js';
 import type { DependencyEdgeStore } from '../store/dependency-edges.js';
 import type { DependencyGraph } from '../store/graph-queries.js';
 import type { SnapshotRecord } from '../store/records.js';
@@ -30,12 +30,6 @@ const MAX_ANALYSIS_DELAY_MS = 5_000;
 
 /** Quiet time before a device's graph is rebuilt after changes. */
 const GRAPH_REBUILD_DELAY_MS = 1_000;
-/**
- * Config types whose parsed data the dependency graph reads; every other
- * file only lends its path (mounted directories, include globs), so a
- * rebuild after a burst of thousands of generic files need not load them.
- */
-const GRAPH_TYPES: ReadonlySet<ConfigType> = new Set(['compose', 'systemd', 'nginx']);
 /** Latest snapshots loaded at once during a rebuild: few round trips, bounded memory. */
 const REBUILD_CHUNK = 100;
 
@@ -158,7 +152,7 @@ export class AnalysisService {
     for (let i = 0; i < tracked.length; i += REBUILD_CHUNK) {
       const chunk = await Promise.all(
         tracked.slice(i, i + REBUILD_CHUNK).map(async (t): Promise<ParsedFile | undefined> => {
-          if (!GRAPH_TYPES.has(t.configType)) return { path: t.path, type: t.configType, parsed: null };
+          if (!GRAPH_SOURCE_TYPES.has(t.configType)) return { path: t.path, type: t.configType, parsed: null };
           const s = await this.#store.getSnapshot(t.latestSnapshotId as string);
           return s && s.changeType !== 'deleted' ? { path: s.path, type: s.configType, parsed: s.parsed } : undefined;
         }),
