@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDependencyGraph } from '../../src/analysis/dependency-graph.js';
 import { registerAnalysisCommands } from '../../src/cli/commands/analysis.command.js';
 import { CliContext, createOutput } from '../../src/cli/context.js';
 import { readEnvironment } from '../../src/config/environment.js';
 import { isConfwatchError } from '../../src/errors.js';
-import { createMasterKeyFile } from '../../src/store/keyring.js';
-import { parsedFixture } from './deps-fixture.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
-import { buildDependencyGraph } from '../../src/analysis/dependency-graph.js';
+import { createMasterKeyFile } from '../../src/store/keyring.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
+import { parsedFixture } from './deps-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cw-analysis-cli-'));
 const home = join(dir, 'home');

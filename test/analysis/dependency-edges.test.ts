@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildDependencyGraph } from '../../src/analysis/dependency-graph.js';
-import { namesOf } from '../../src/store/graph-queries.js';
-import { openDatabase, type OpenedDatabase } from '../../src/store/database.js';
+import { type OpenedDatabase, openDatabase } from '../../src/store/database.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
+import { namesOf } from '../../src/store/graph-queries.js';
 import type { DialectName } from '../../src/store/tables.js';
 import { createTarget, postgresUnavailable, type TargetInstance } from '../store/store-targets.js';
 import { parsedFixture } from './deps-fixture.js';

@@ -1,10 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readEnvironment } from '../../src/config/environment.js';
-import { initHome } from '../../src/services/init.service.js';
-import { openServices, type Services } from '../../src/services/services.js';
-import { tempHome } from '../helpers/cli.js';
+import type { Services } from '../../src/services/services.js';
+import { openInitialisedServices, tempHome } from '../helpers/cli.js';
 
 /** Stored versions are analysed with the device's other stored files: nginx includes, compose .env. */
 describe('analysis with the device files from the store', () => {
@@ -20,9 +18,7 @@ describe('analysis with the device files from the store', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a JS template
     writeFileSync(join(root, 'stack', 'compose.yaml'), 'services:\n  web:\n    image: nginx:${TAG}\n');
     writeFileSync(join(root, 'stack', '.env'), 'TAG=1.27\n');
-    const environment = readEnvironment({ CONFWATCH_HOME: t.home });
-    await initHome(environment);
-    services = await openServices(environment);
+    services = await openInitialisedServices(t.home);
     await services.devices.add({ name: 'h', local: true, watch: [`${root}/nginx/**/*.conf`], type: 'nginx' });
     await services.devices.add({ name: 'c', local: true, profiles: [`compose:${root}`] });
     await services.monitoring.scan('h');

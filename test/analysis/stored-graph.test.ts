@@ -1,10 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readEnvironment } from '../../src/config/environment.js';
-import { initHome } from '../../src/services/init.service.js';
-import { openServices, type Services } from '../../src/services/services.js';
-import { tempHome } from '../helpers/cli.js';
+import type { Services } from '../../src/services/services.js';
+import { openInitialisedServices, tempHome } from '../helpers/cli.js';
 
 /** The graph rebuilt from a scanned device: parsed compose files, and the paths of the device's other files. */
 describe('dependency graph rebuilt from the stored device files', () => {
@@ -21,9 +19,7 @@ describe('dependency graph rebuilt from the stored device files', () => {
     );
     writeFileSync(join(root, 'stack', 'conf', 'a.ini'), 'a=1\n');
     writeFileSync(join(root, 'stack', 'conf', 'b.ini'), 'b=2\n');
-    const environment = readEnvironment({ CONFWATCH_HOME: t.home });
-    await initHome(environment);
-    services = await openServices(environment);
+    services = await openInitialisedServices(t.home);
     await services.devices.add({ name: 'g', local: true, watch: [`${root}/stack/**`] });
     await services.monitoring.scan('g');
     await services.analysis.idle();

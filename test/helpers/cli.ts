@@ -7,6 +7,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readEnvironment } from '../../src/config/environment.js';
+import { initHome } from '../../src/services/init.service.js';
+import { openServices, type Services } from '../../src/services/services.js';
 
 export const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 
@@ -60,4 +63,11 @@ export function runCli(
 export function tempHome(): { home: string; env: Record<string, string>; remove(): void } {
   const home = join(mkdtempSync(join(tmpdir(), 'cw-cli-')), 'home');
   return { home, env: { CONFWATCH_HOME: home }, remove: () => rmSync(join(home, '..'), { recursive: true, force: true }) };
+}
+
+/** Initialises `home` (master key, admin token) and opens the services over it, as the CLI does. */
+export async function openInitialisedServices(home: string): Promise<Services> {
+  const environment = readEnvironment({ CONFWATCH_HOME: home });
+  await initHome(environment);
+  return await openServices(environment);
 }

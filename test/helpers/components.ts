@@ -17,14 +17,15 @@ export function commandExists(command: string): boolean {
 
 /** Runs the suite when `problem` is null; otherwise fails it under CI=true and skips it elsewhere, naming the problem. */
 export function describeUnless(problem: string | null, name: string, body: () => void): void {
-  if (problem === null) describe(name, body);
-  else if (process.env.CI === 'true') {
+  if (problem !== null && process.env.CI === 'true') {
     describe(name, () => {
       it(`needs: ${problem}`, () => {
         throw new Error(`${problem}, but CI=true`);
       });
     });
-  } else describe.skip(`${name} [skipped: ${problem}]`, body);
+    return;
+  }
+  describe.skipIf(problem !== null)(problem === null ? name : `${name} [skipped: ${problem}]`, body);
 }
 
 /** `describeUnless` for a component that is either installed or not. */
