@@ -280,6 +280,10 @@ export class KyselyStore implements SnapshotStore {
     return this.#blobs.read(this.db, snapshot.contentHash);
   }
 
+  keepContent(content: Buffer): Promise<string> {
+    return this.#blobs.put(this.db, content, null);
+  }
+
   async annotateSnapshot(
     id: string,
     patch: { parsed?: unknown; parseErrors?: SnapshotRecord['parseErrors']; impact?: unknown; validation?: ValidationResult },

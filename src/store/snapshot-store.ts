@@ -94,6 +94,12 @@ export interface SnapshotStore {
   snapshotsSince(device: string, after: string): Promise<SnapshotRecord[]>;
   /** Exact bytes of a snapshot; rejects CW_ERR_NOT_FOUND for content-less snapshots. */
   readContent(snapshot: Pick<SnapshotRecord, 'contentHash'>): Promise<Buffer>;
+  /**
+   * Stores bytes as a blob (compressed and encrypted like any content) with
+   * no snapshot pointing at them: the undo copy of a file whose history is
+   * hash-only. Returns their hash; readContent({ contentHash }) reads them.
+   */
+  keepContent(content: Buffer): Promise<string>;
   /** Attaches analysis results to a stored snapshot. */
   annotateSnapshot(
     id: string,

@@ -15,8 +15,15 @@ interface WriteLocksTable {
   expires_at: string;
 }
 
-interface WritebackDatabase extends Database {
+/** The owner's lease (migration 0005); null on batches written before it. */
+interface BatchLeaseColumns {
+  owner_instance: string | null;
+  lease_until: string | null;
+}
+
+interface WritebackDatabase extends Omit<Database, 'batches'> {
   write_locks: WriteLocksTable;
+  batches: BatchesTable & BatchLeaseColumns;
 }
 
 /** One file a write-back holds. */
@@ -32,6 +39,15 @@ export interface StoredBatch {
   readonly journal: unknown;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The instance running the batch, and until when its lease holds (null: a batch from before leases). */
+  readonly ownerInstance: string | null;
+  readonly leaseUntil: string | null;
+}
+
+/** Who runs a batch and until when, unless renewed. */
+export interface BatchLease {
+  readonly instance: string;
+  readonly until: string;
 }
 
 export interface StoredPlan {
@@ -100,9 +116,43 @@ export class WritebackRepository {
     }
   }
 
-  async createBatch(id: string, status: string, journal: unknown, now = new Date().toISOString()): Promise<void> {
-    const row: BatchesTable = { id, status, journal: JSON.stringify(journal), created_at: now, updated_at: now };
+  async createBatch(id: string, status: string, journal: unknown, lease?: BatchLease, now = new Date().toISOString()): Promise<void> {
+    const row: BatchesTable & BatchLeaseColumns = {
+      id,
+      status,
+      journal: JSON.stringify(journal),
+      created_at: now,
+      updated_at: now,
+      owner_instance: lease?.instance ?? null,
+      lease_until: lease?.until ?? null,
+    };
     await this.#db.insertInto('batches').values(row).execute();
+  }
+
+  /** Extends the lease of a batch this instance owns; false when another instance has taken it over. */
+  async renewLease(id: string, lease: BatchLease): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('batches')
+      .set({ lease_until: lease.until })
+      .where('id', '=', id)
+      .where('owner_instance', '=', lease.instance)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Takes a batch over when its lease ran out before `now` (or it never had
+   * one and was last touched before `staleBefore`). One statement, so of two
+   * instances recovering at once exactly one wins.
+   */
+  async takeOverBatch(id: string, lease: BatchLease, now: string, staleBefore: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('batches')
+      .set({ owner_instance: lease.instance, lease_until: lease.until })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('lease_until', '<', now), eb.and([eb('lease_until', 'is', null), eb('updated_at', '<', staleBefore)])]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async updateBatch(id: string, status: string, journal: unknown): Promise<void> {
@@ -161,10 +211,12 @@ export class WritebackRepository {
   }
 }
 
-const batchFromRow = (row: BatchesTable): StoredBatch => ({
+const batchFromRow = (row: BatchesTable & BatchLeaseColumns): StoredBatch => ({
   id: row.id,
   status: row.status,
   journal: JSON.parse(row.journal),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  ownerInstance: row.owner_instance,
+  leaseUntil: row.lease_until,
 });

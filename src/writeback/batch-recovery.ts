@@ -2,12 +2,14 @@
  * Repairs batches whose process died (crash, kill, power loss) at the next
  * start: a batch that was committing with every rename done is rolled
  * forward (its snapshots recorded); anything else is rolled back from the
- * backups. Temp files left on hosts are removed either way.
+ * backups. Temp files left on hosts are removed either way. A batch is
+ * taken over only once its owner's lease has run out (or its owner gave it
+ * up as `failed`), whatever process ids say.
  */
 import { transportPool } from './transport-pool.js';
 import type { DeviceRecord } from '../store/records.js';
 import type { Transport } from '../transport/transport.js';
-import { type BatchJournal, Journal, ownerIsGone } from './journal.js';
+import { type BatchJournal, Journal } from './journal.js';
 import { liveHash, observeFiles } from './live-state.js';
 import { recordOutcome } from './outcome.js';
 import { removeAllTemps } from './batch.js';
@@ -23,10 +25,19 @@ export interface RecoveredBatch {
 export async function recoverBatches(deps: WritebackDeps): Promise<RecoveredBatch[]> {
   const results: RecoveredBatch[] = [];
   for (const stored of await deps.repo.listBatches(['prepared', 'committing', 'failed'])) {
-    const state = stored.journal as BatchJournal;
-    // A `failed` batch was given up by its owner; the others may still be running elsewhere.
-    if (state.phase !== 'failed' && !ownerIsGone(state, stored.updatedAt, deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS)) continue;
-    results.push({ batchId: stored.id, outcome: await recoverOne(deps, Journal.resume(deps.repo, state)) });
+    const journal = await Journal.takeOver(deps.repo, stored, deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS, {
+      ...(deps.instanceId ? { instance: deps.instanceId } : {}),
+      ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}),
+    });
+    if (!journal) continue;
+    try {
+      const outcome = await recoverOne(deps, journal);
+      // the dead owner's write locks would otherwise block these files until they expire
+      if (outcome !== 'pending') await deps.repo.unlock(journal.state.entries.map((e) => ({ device: e.device, path: e.path })), stored.id);
+      results.push({ batchId: stored.id, outcome });
+    } finally {
+      await journal.release();
+    }
   }
   return results;
 }

@@ -16,23 +16,21 @@
 import { transportPool } from './transport-pool.js';
 import { ConfwatchError, toConfwatchError } from '../errors.js';
 import type { SnapshotSource } from '../events/event-map.js';
-import type { DeviceRecord, ValidationResult } from '../store/records.js';
+import type { DeviceRecord, SnapshotRecord, ValidationResult } from '../store/records.js';
 import { newId } from '../store/ids.js';
 import { sha256Hex } from '../detect/hash.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import type { Transport } from '../transport/transport.js';
-import { compileWatchSet } from '../watch/watch-set.js';
+import { compileWatchSet, type WatchSet } from '../watch/watch-set.js';
 import { type JournalEntry, Journal } from './journal.js';
 import { type LiveFile, liveHash, observeFiles } from './live-state.js';
 import { recordOutcome } from './outcome.js';
-import { commitDevice, removeTemps, tempPathFor, uploadTemp } from './remote-scripts.js';
+import { commitDevice, randomTempToken, readAsWriter, removeTemps, tempDirFor, uploadTemp } from './remote-scripts.js';
+import { type Ancestor, decideWriter, gatherFacts, type TargetFacts, type Writer } from './target-plan.js';
 import { undoEntries } from './undo.js';
 import { unifiedDiff } from './unified-diff.js';
 import { withWriteLock } from './write-lock.js';
-import type { WritebackDeps } from './writeback-deps.js';
-
-/** Test hook: after this many renames of the first device, the process kills itself (crash mid-commit). */
-export const CRASH_HOOK_ENV = 'CONFWATCH_TEST_CRASH_AFTER_RENAMES';
+import { DEFAULT_MAX_BACKUP_BYTES, type WritebackDeps } from './writeback-deps.js';
 
 /** One file a batch changes. */
 export interface BatchChange {
@@ -42,10 +40,25 @@ export interface BatchChange {
   readonly content: Buffer | null;
   /** The live file must have this hash (null: must not exist); undefined = no expectation. */
   readonly expectHash?: string | null;
-  /** Permission bits of the new file; default the live file's, else the backup snapshot's, else 0644. */
+  /**
+   * Permission bits of the new file; default the live file's, else
+   * defaultMode, else 0644. setuid, setgid and sticky bits are kept only
+   * where the live file has them.
+   */
   readonly mode?: number;
   /** Permission bits when the file does not exist now (a recreated file); ignored otherwise. */
   readonly defaultMode?: number;
+  /** Owner and group when the file does not exist now (the snapshot's); ignored otherwise. */
+  readonly defaultUid?: number;
+  readonly defaultGid?: number;
+}
+
+/** Failures injected by tests at fixed points of a batch (never set in production). */
+export interface BatchFaults {
+  /** Runs once every temp file is uploaded, just before the first commit script. */
+  beforeCommit?(entries: readonly JournalEntry[]): Promise<void> | void;
+  /** The first device's commit stops after `renames` renames and `crash` runs (it kills the process). */
+  readonly crash?: { readonly renames: number; crash(): void };
 }
 
 export interface BatchOptions {
@@ -59,6 +72,9 @@ export interface BatchOptions {
   readonly dryRun?: boolean;
   /** Skip the "changed since the latest snapshot" and watched-globs checks. */
   readonly force?: boolean;
+  /** Makes the random part of temp directory names. Default 128 random bits. */
+  readonly tempToken?: () => string;
+  readonly faults?: BatchFaults;
 }
 
 export interface BatchFileResult {
@@ -69,6 +85,8 @@ export interface BatchFileResult {
   readonly toHash: string | null;
   readonly validation: ValidationResult | null;
   readonly diff: string;
+  /** Why confwatch will not write this file (the batch is refused as a whole). */
+  readonly refused?: string;
   /** The snapshot stored for the new state (not for dry runs or unchanged files). */
   readonly snapshotId?: string;
 }
@@ -85,13 +103,25 @@ interface Prepared {
   readonly live: LiveFile;
   readonly liveContent: Buffer | null;
   readonly backupSnapshotId: string | null;
+  /** The store holds the live bytes (the latest snapshot has content). */
+  readonly backupStored: boolean;
+  readonly writePath: RemotePath;
+  readonly writer: Writer | null;
+  readonly ancestors: readonly Ancestor[];
+  readonly mode: number;
+  readonly uid: number | null;
+  readonly gid: number | null;
   readonly configType: JournalEntry['configType'];
   readonly profile: string;
   readonly validateCommand: string | null;
   readonly result: Omit<BatchFileResult, 'snapshotId'>;
 }
 
-/** Runs a batch; rejects CW_ERR_WRITEBACK_CONFLICT / _INVALID / _OUTSIDE_PROFILE (nothing written) or _FAILED (rolled back). */
+/**
+ * Runs a batch; rejects CW_ERR_WRITEBACK_CONFLICT / _INVALID / _OUTSIDE_PROFILE
+ * / _REFUSED (nothing written, or refused at commit and undone) or _FAILED
+ * (rolled back).
+ */
 export async function runBatch(deps: WritebackDeps, changes: readonly BatchChange[], options: BatchOptions): Promise<BatchResult> {
   assertDistinct(changes);
   const batchId = newId();
@@ -104,6 +134,16 @@ export async function runBatch(deps: WritebackDeps, changes: readonly BatchChang
     return await withWriteLock(deps, keys, batchId, async () => {
       const prepared = await inspect(deps, changes, options, transportOf);
       const files = prepared.map((p) => p.result);
+      const refused = files.filter((f) => f.refused);
+      if (refused.length > 0) {
+        const error = new ConfwatchError(
+          'CW_ERR_WRITEBACK_REFUSED',
+          `refused ${refused.map((f) => `${f.device}:${displayPath(f.path)} (${f.refused})`).join('; ')}; nothing was written`,
+          { details: { refused: refused.map((f) => ({ device: f.device, path: f.path, reason: f.refused })), files } },
+        );
+        await markFailed(deps, options, prepared, error, true);
+        throw error;
+      }
       const invalid = files.filter((f) => f.validation?.status === 'invalid');
       if (invalid.length > 0) {
         const error = new ConfwatchError(
@@ -140,7 +180,47 @@ function assertDistinct(changes: readonly BatchChange[]): void {
   }
 }
 
-/** Prepare's read-only half: lookups, live state, checks, validation, diffs. */
+/** Where each change writes: its path, or the watched file a link at its path leads to; else why not. */
+async function resolveTargets(
+  transport: Transport,
+  device: DeviceRecord,
+  list: readonly BatchChange[],
+  watchSet: WatchSet,
+): Promise<{ session: Awaited<ReturnType<typeof gatherFacts>>['session']; targets: { writePath: RemotePath; facts: TargetFacts; refusal: string | null }[] }> {
+  const { session, facts } = await gatherFacts(transport, list.map((c) => c.path), device.sudo);
+  const own = new Set(list.map((c) => c.path));
+  const linked = list.flatMap((c, i) => {
+    const target = facts[i]!.linkTarget;
+    return c.content !== null && target ? [target] : [];
+  });
+  const through = linked.length > 0 ? (await gatherFacts(transport, linked, device.sudo)).facts : [];
+  const targets = list.map((c, i) => {
+    const f = facts[i]!;
+    const shown = displayPath(c.path);
+    if (c.content === null || f.linkTarget === null) return { writePath: c.path, facts: f, refusal: null };
+    if (f.linkTarget === '') return { writePath: c.path, facts: f, refusal: `${shown} is a symbolic link that cannot be resolved; confwatch does not replace links with files` };
+    const resolved = through.find((t) => t.path === f.linkTarget)!;
+    const target = displayPath(f.linkTarget);
+    const refusal = !watchSet.match(f.linkTarget)
+      ? `${shown} is a symbolic link to ${target}, which is not watched on ${device.name}; confwatch does not replace links with files or write outside the watched files`
+      : own.has(f.linkTarget)
+        ? `${shown} is a symbolic link to ${target}, which this batch also writes`
+        : resolved.linkTarget !== null
+          ? `${shown} leads to ${target}, which changed into a link while it was checked`
+          : null;
+    return { writePath: f.linkTarget, facts: resolved, refusal };
+  });
+  return { session, targets };
+}
+
+/** Mode bits of the new file: setuid, setgid and sticky only where the live file has them. */
+function newMode(c: BatchChange, live: LiveFile): number {
+  const base = c.mode ?? (live.kind === 'present' ? live.stat.mode : c.defaultMode) ?? 0o644;
+  const special = live.kind === 'present' ? live.stat.mode & 0o7000 : 0;
+  return (base & 0o777) | (base & special);
+}
+
+/** Prepare's read-only half: lookups, target and directory checks, live state, validation, diffs. */
 async function inspect(
   deps: WritebackDeps,
   changes: readonly BatchChange[],
@@ -149,6 +229,7 @@ async function inspect(
 ): Promise<Prepared[]> {
   const byDevice = new Map<string, BatchChange[]>();
   for (const c of changes) byDevice.set(c.device, [...(byDevice.get(c.device) ?? []), c]);
+  const maxBackupBytes = deps.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES;
   const out: Prepared[] = [];
   for (const [name, list] of byDevice) {
     const device = await deps.store.getDevice(name);
@@ -162,9 +243,12 @@ async function inspect(
       }
     }
     const transport = await transportOf(device);
-    const lives = await observeFiles(transport, list.map((c) => c.path), { sudo: device.sudo });
+    const { session, targets } = await resolveTargets(transport, device, list, watchSet);
+    // Modes and owners are those of what gets written: a link's target, not the link.
+    const lives = await observeFiles(transport, targets.map((t) => t.writePath), { sudo: device.sudo });
     for (const [i, c] of list.entries()) {
       const live = lives[i]!;
+      const target = targets[i]!;
       if (live.kind === 'unreadable') {
         throw new ConfwatchError('CW_ERR_FILE_PERMISSION', `${name}:${displayPath(c.path)} cannot be read; use a user that may read it or --sudo`);
       }
@@ -183,27 +267,53 @@ async function inspect(
           { details: { device: name, path: c.path, liveHash: current, latestHash } },
         );
       }
+      const uid = live.kind === 'present' ? live.stat.uid : (c.defaultUid ?? null);
+      const gid = live.kind === 'present' ? live.stat.gid : (c.defaultGid ?? null);
+      const decision = decideWriter(target.facts.ancestors, session, { uid, gid });
+      const writer = decision.ok ? decision.writer : null;
+      const tooLarge = live.kind === 'present' && live.stat.size > maxBackupBytes ? `${displayPath(c.path)} is larger than ${maxBackupBytes} bytes, too large to keep a backup of` : null;
+      const refusal = target.refusal ?? (decision.ok ? null : decision.reason) ?? tooLarge;
       const tracked = await deps.store.getTrackedFile(name, c.path);
       const match = watchSet.match(c.path);
       const configType = tracked?.configType ?? watchSet.configTypeFor(c.path, c.content);
-      const liveContent = live.kind === 'present' ? await transport.readFile(c.path, { sudo: device.sudo, maxBytes: Number.MAX_SAFE_INTEGER }) : null;
+      const liveContent = live.kind === 'present' && !refusal ? await readAsWriter(transport, writer, target.writePath, maxBackupBytes, device.sudo) : null;
+      if (liveContent && sha256Hex(liveContent) !== current) {
+        throw new ConfwatchError('CW_ERR_WRITEBACK_CONFLICT', `${name}:${displayPath(c.path)} changed while the batch was being prepared; try again`, { details: { device: name, path: c.path } });
+      }
       const toHash = c.content ? sha256Hex(c.content) : null;
       const action = toHash === current ? 'unchanged' : c.content === null ? 'delete' : 'write';
       const validateCommand = match?.profile.validateCommand ?? null;
       const validation =
-        options.validate !== false && c.content && action === 'write'
+        options.validate !== false && c.content && action === 'write' && !refusal
           ? await deps.validate(transport, { type: configType, path: c.path, content: c.content, command: validateCommand, sudo: device.sudo })
           : null;
+      const backup = current !== null && current === latestHash ? (latest as SnapshotRecord) : null;
       out.push({
         change: c,
         device,
         live,
         liveContent,
-        backupSnapshotId: current !== null && current === latestHash ? latest!.id : null,
+        backupSnapshotId: backup?.id ?? null,
+        backupStored: backup?.hasContent === true,
+        writePath: target.writePath,
+        writer,
+        ancestors: target.facts.ancestors,
+        mode: newMode(c, live),
+        uid,
+        gid,
         configType,
         profile: tracked?.profile ?? match?.profile.name ?? 'custom',
         validateCommand,
-        result: { device: name, path: c.path, action, fromHash: current, toHash, validation, diff: unifiedDiff(c.path, liveContent, c.content) },
+        result: {
+          device: name,
+          path: c.path,
+          action,
+          fromHash: current,
+          toHash,
+          validation,
+          diff: refusal && action !== 'unchanged' ? '' : unifiedDiff(c.path, liveContent, c.content),
+          ...(refusal && action !== 'unchanged' ? { refused: refusal } : {}),
+        },
       });
     }
   }
@@ -221,58 +331,82 @@ async function apply(
   if (files.length === 0) return new Map();
   // A forced write over a version confwatch has not stored keeps that version first: it is the backup.
   const withBackups = await storeUnseenVersions(deps, files, options);
+  // History keeps only the hash of a file over maxFileBytes: its bytes are kept apart for undo.
+  for (const p of withBackups) if (p.liveContent && !p.backupStored) await deps.store.keepContent(p.liveContent);
+  const token = options.tempToken ?? randomTempToken;
   const entries: JournalEntry[] = withBackups.map((p) => ({
     device: p.device.name,
     path: p.change.path,
-    tempPath: p.change.content ? tempPathFor(p.change.path, batchId) : null,
+    writePath: p.writePath,
+    tempDir: p.change.content ? tempDirFor(p.writePath, token()) : null,
     newHash: p.result.toHash,
     backupHash: p.result.fromHash,
     backupSnapshotId: p.backupSnapshotId,
-    mode: p.change.mode ?? (p.live.kind === 'present' ? p.live.stat.mode : p.change.defaultMode) ?? 0o644,
-    uid: p.live.kind === 'present' ? p.live.stat.uid : null,
-    gid: p.live.kind === 'present' ? p.live.stat.gid : null,
+    mode: p.mode,
+    uid: p.uid,
+    gid: p.gid,
+    backupMode: p.live.kind === 'present' ? p.live.stat.mode : null,
+    backupUid: p.live.kind === 'present' ? p.live.stat.uid : null,
+    backupGid: p.live.kind === 'present' ? p.live.stat.gid : null,
+    writer: p.writer,
+    ancestors: p.ancestors,
     configType: p.configType,
     profile: p.profile,
   }));
   const devices = new Map(withBackups.map((p) => [p.device.name, p.device]));
-  const journal = await Journal.create(deps.repo, { id: batchId, operation: options.operation, source: options.source, actor: options.actor, entries });
+  const journal = await Journal.create(
+    deps.repo,
+    { id: batchId, operation: options.operation, source: options.source, actor: options.actor, entries },
+    { ...(deps.instanceId ? { instance: deps.instanceId } : {}), ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}) },
+  );
   const cleanUp = () => removeAllTemps(entries, devices, transportOf);
   try {
-    for (const [i, entry] of entries.entries()) {
-      const content = withBackups[i]!.change.content;
-      if (!content || !entry.tempPath) continue;
-      const device = devices.get(entry.device)!;
-      await uploadTemp(await transportOf(device), { tempPath: entry.tempPath, content, mode: entry.mode, uid: entry.uid, gid: entry.gid }, entry.newHash!, device.sudo);
+    try {
+      for (const [i, entry] of entries.entries()) {
+        const content = withBackups[i]!.change.content;
+        if (!content || !entry.tempDir) continue;
+        const device = devices.get(entry.device)!;
+        const missing = entry.ancestors.filter((a) => a.mark === null).map((a) => a.path);
+        await uploadTemp(
+          await transportOf(device),
+          { tempDir: entry.tempDir, content, mode: entry.mode, uid: entry.uid, gid: entry.gid, writer: entry.writer, missing },
+          entry.newHash!,
+          device.sudo,
+        );
+      }
+      await journal.phase('committing');
+      await options.faults?.beforeCommit?.(entries);
+      await commitAll(journal, devices, transportOf, options.faults);
+      await verify(journal, devices, transportOf);
+    } catch (error) {
+      const failure = toConfwatchError(error, 'CW_ERR_WRITEBACK_FAILED');
+      const undone = await undoEntries(deps, entries, devices, transportOf);
+      const cleaned = await cleanUp();
+      // A batch not fully undone or cleaned stays `failed`: recovery retries it.
+      await journal.phase(undone && cleaned ? 'rolled-back' : 'failed', { error: failure.message });
+      await markFailed(deps, options, withBackups, failure, true);
+      if (failure.code === 'CW_ERR_WRITEBACK_CONFLICT' || failure.code === 'CW_ERR_WRITEBACK_REFUSED') throw failure;
+      throw new ConfwatchError('CW_ERR_WRITEBACK_FAILED', `${failure.message}; ${undone ? 'every file was put back as it was' : 'undo did not complete, the next start retries it'}`, {
+        cause: failure,
+        details: { batchId },
+      });
     }
-    await journal.phase('committing');
-    await commitAll(journal, devices, transportOf);
-    await verify(journal, devices, transportOf);
-  } catch (error) {
-    const failure = toConfwatchError(error, 'CW_ERR_WRITEBACK_FAILED');
-    const undone = await undoEntries(deps, entries, devices, transportOf);
-    const cleaned = await cleanUp();
-    // A batch not fully undone or cleaned stays `failed`: recovery retries it.
-    await journal.phase(undone && cleaned ? 'rolled-back' : 'failed', { error: failure.message });
-    await markFailed(deps, options, withBackups, failure, true);
-    if (failure.code === 'CW_ERR_WRITEBACK_CONFLICT') throw failure;
-    throw new ConfwatchError('CW_ERR_WRITEBACK_FAILED', `${failure.message}; ${undone ? 'every file was put back as it was' : 'undo did not complete, the next start retries it'}`, {
-      cause: failure,
-      details: { batchId },
+    await cleanUp();
+    const contents = new Map(withBackups.map((p) => [keyOf(p.device.name, p.change.path), p.change.content]));
+    const stored = await recordOutcome(deps, journal.state, {
+      contentOf: async (e) => contents.get(keyOf(e.device, e.path)) ?? null,
+      transportOf,
+      devices,
+      validations: withBackups.map((p) => p.result.validation),
     });
+    await journal.phase('committed');
+    return stored;
+  } finally {
+    await journal.release();
   }
-  await cleanUp();
-  const contents = new Map(withBackups.map((p) => [keyOf(p.device.name, p.change.path), p.change.content]));
-  const stored = await recordOutcome(deps, journal.state, {
-    contentOf: async (e) => contents.get(keyOf(e.device, e.path)) ?? null,
-    transportOf,
-    devices,
-    validations: withBackups.map((p) => p.result.validation),
-  });
-  await journal.phase('committed');
-  return stored;
 }
 
-/** Removes every temp file of the batch; false when some host could not be cleaned. */
+/** Removes every temp directory of the batch; false when some host could not be cleaned. */
 export async function removeAllTemps(
   entries: readonly JournalEntry[],
   devices: ReadonlyMap<string, DeviceRecord>,
@@ -280,7 +414,7 @@ export async function removeAllTemps(
 ): Promise<boolean> {
   let all = true;
   for (const [name, device] of devices) {
-    const temps = entries.filter((e) => e.device === name && e.tempPath).map((e) => e.tempPath!);
+    const temps = entries.filter((e) => e.device === name && e.tempDir).map((e) => ({ tempDir: e.tempDir!, writer: e.writer }));
     const transport = await transportOf(device).catch(() => null);
     all = (transport !== null && (await removeTemps(transport, temps, device.sudo))) && all;
   }
@@ -291,18 +425,22 @@ async function commitAll(
   journal: Journal,
   devices: ReadonlyMap<string, DeviceRecord>,
   transportOf: (device: DeviceRecord) => Promise<Transport>,
+  faults: BatchFaults | undefined,
 ): Promise<void> {
-  const crashAfter = Number(process.env[CRASH_HOOK_ENV] ?? Number.NaN);
   for (const [name, device] of devices) {
     await journal.phase('committing', { device: name });
     const ops = journal.state.entries
       .filter((e) => e.device === name)
-      .map((e) => ({ path: e.path, tempPath: e.tempPath, expectedLiveHash: e.backupHash }));
-    const crashing = Number.isInteger(crashAfter) && journal.state.committedDevices.length === 0;
-    const outcome = await commitDevice(await transportOf(device), ops, device.sudo, crashing ? crashAfter : ops.length);
-    if (crashing) process.kill(process.pid, 'SIGKILL');
+      .map((e) => ({ path: e.path, writePath: e.writePath, tempDir: e.tempDir, expectedLiveHash: e.backupHash, writer: e.writer, ancestors: e.ancestors }));
+    const crash = journal.state.committedDevices.length === 0 ? faults?.crash : undefined;
+    const outcome = await commitDevice(await transportOf(device), ops, device.sudo, crash ? crash.renames : ops.length);
+    if (crash) {
+      crash.crash();
+      throw new ConfwatchError('CW_ERR_INTERNAL', 'the injected crash did not end the process');
+    }
     if (!outcome.ok) {
-      throw new ConfwatchError(outcome.reason === 'conflict' ? 'CW_ERR_WRITEBACK_CONFLICT' : 'CW_ERR_WRITEBACK_FAILED', `${name}: ${outcome.message}`);
+      const code = outcome.reason === 'conflict' ? 'CW_ERR_WRITEBACK_CONFLICT' : outcome.reason === 'unsafe' ? 'CW_ERR_WRITEBACK_REFUSED' : 'CW_ERR_WRITEBACK_FAILED';
+      throw new ConfwatchError(code, `${name}: ${outcome.message}`, outcome.reason === 'unsafe' ? { details: { refused: [{ device: name, reason: outcome.message }] } } : {});
     }
     await journal.deviceCommitted(name);
   }

@@ -25,7 +25,8 @@ export async function recordOutcome(deps: WritebackDeps, journal: BatchJournal, 
   const inputs: NewSnapshot[] = [];
   for (const [name, device] of sources.devices) {
     const entries = journal.entries.filter((e) => e.device === name);
-    const lives = await observeFiles(await sources.transportOf(device), entries.map((e) => e.path), { sudo: device.sudo });
+    // the stat of what was written: a link's target, not the link
+    const lives = await observeFiles(await sources.transportOf(device), entries.map((e) => e.writePath), { sudo: device.sudo });
     for (const [i, entry] of entries.entries()) {
       const live = lives[i]!;
       const stat = live.kind === 'present' ? live.stat : null;

@@ -4,7 +4,7 @@
  * replaced by the quoted path, its directory and its unit name.
  */
 import type { ConfigType } from '../parsers/parser.js';
-import { quote, raw, sh } from '../transport/quote.js';
+import { quote, type RawFragment, sh } from '../transport/quote.js';
 import { remoteBasename, remoteDirname, type RemotePath } from '../transport/remote-path.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -40,10 +40,30 @@ export async function runReload(
 ): Promise<ReloadResult | null> {
   const template = request.command ?? defaultReloadCommand(request.type);
   if (!template) return null;
-  const code = template
-    .replaceAll('{file}', quote(request.path).toString('latin1'))
-    .replaceAll('{dir}', quote(remoteDirname(request.path)).toString('latin1'))
-    .replaceAll('{unit}', quote(remoteBasename(request.path)).toString('latin1'));
-  const result = await transport.run(sh`${raw(code)} 2>&1`, { timeoutMs: RELOAD_TIMEOUT_MS, ...(request.sudo ? { sudo: true } : {}) });
+  const result = await transport.run(sh`${substitute(template, request.path)} 2>&1`, {
+    timeoutMs: RELOAD_TIMEOUT_MS,
+    ...(request.sudo ? { sudo: true } : {}),
+  });
   return { command: template, code: result.code, output: Buffer.concat([result.stdout, result.stderr]).toString('utf8').trim().slice(0, 64 * 1024) };
+}
+
+const PLACEHOLDER = /\{(file|dir|unit)\}/g;
+
+/**
+ * The reload command with each placeholder replaced by the quoted bytes of
+ * the path, its directory or its unit name. Built as bytes: a path that is
+ * not ASCII (or not UTF-8 at all) reaches the host exactly as it is named.
+ */
+function substitute(template: string, path: RemotePath): RawFragment {
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    parts.push(Buffer.from(template.slice(last, m.index), 'utf8'));
+    const value = m[1] === 'file' ? path : m[1] === 'dir' ? remoteDirname(path) : remoteBasename(path);
+    parts.push(quote(value));
+    last = m.index + m[0].length;
+  }
+  parts.push(Buffer.from(template.slice(last), 'utf8'));
+  // trusted: the profile's own command, with every path quoted
+  return { raw: Buffer.concat(parts) };
 }

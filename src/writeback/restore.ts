@@ -44,7 +44,15 @@ export async function restoreSnapshot(deps: WritebackDeps, request: RestoreReque
     throw new ConfwatchError('CW_ERR_NOT_FOUND', `snapshot ${snapshot.id} of ${displayPath(snapshot.path)} has no stored content (the file was over its size limit)`);
   }
   const content = deleted ? null : await deps.store.readContent(snapshot);
-  const result = await runBatch(deps, [{ device: snapshot.device, path: snapshot.path, content, ...(snapshot.mode !== null ? { defaultMode: snapshot.mode } : {}) }], {
+  const change = {
+    device: snapshot.device,
+    path: snapshot.path,
+    content,
+    ...(snapshot.mode !== null ? { defaultMode: snapshot.mode } : {}),
+    ...(snapshot.uid !== null ? { defaultUid: snapshot.uid } : {}),
+    ...(snapshot.gid !== null ? { defaultGid: snapshot.gid } : {}),
+  };
+  const result = await runBatch(deps, [change], {
     operation: request.operation ?? 'restore',
     source: 'restore',
     actor: request.actor,

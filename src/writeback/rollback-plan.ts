@@ -100,6 +100,8 @@ export async function applyPlan(deps: WritebackDeps, id: string, actor: string):
       content: step.toHash ? await deps.store.readContent({ contentHash: step.toHash }) : null,
       expectHash: step.fromHash,
       ...(target?.mode != null ? { defaultMode: target.mode } : {}),
+      ...(target?.uid != null ? { defaultUid: target.uid } : {}),
+      ...(target?.gid != null ? { defaultGid: target.gid } : {}),
     });
   }
   try {

@@ -22,6 +22,13 @@ export interface WritebackDeps {
   readonly validate: Validate;
   /** How long a write lock lives when its holder crashes. Default 10 minutes. */
   readonly lockTtlMs?: number;
+  /** How long a batch's lease holds unless its owner renews it (recovery waits that long). Default 60 s. */
+  readonly leaseMs?: number;
+  /** The instance id leases name. Default one id per process. */
+  readonly instanceId?: string;
+  /** Largest live file a write-back will back up; a larger one is refused before anything is written. Default 64 MiB. */
+  readonly maxBackupBytes?: number;
 }
 
 export const DEFAULT_LOCK_TTL_MS = 10 * 60_000;
+export const DEFAULT_MAX_BACKUP_BYTES = 64 * 1024 * 1024;

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { recoverBatches } from '../../src/writeback/batch-recovery.js';
-import { CRASH_HOOK_ENV } from '../../src/writeback/batch.js';
 import { type Bed, createBed, describeOnDialects } from './harness.js';
 import type { WorkerJob } from './worker.js';
 
@@ -22,15 +21,20 @@ interface Running {
   readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; result: { ok: boolean; code?: string } | null }>;
 }
 
-function startWorker(bed: Bed, job: Omit<WorkerJob, 'home' | 'databaseUrl' | 'clientKeyPaths'>, env: Record<string, string> = {}): Running {
+/** Lease of the workers' batches: short, so recovery can take over a killed worker's batch soon. */
+const LEASE_MS = 1_500;
+const leaseRunsOut = () => new Promise((resolve) => setTimeout(resolve, LEASE_MS + 200));
+
+function startWorker(bed: Bed, job: Omit<WorkerJob, 'home' | 'databaseUrl' | 'clientKeyPaths'>): Running {
   const full: WorkerJob = {
     home: bed.target.home,
     ...(bed.target.databaseUrl ? { databaseUrl: bed.target.databaseUrl } : {}),
     clientKeyPaths: Object.fromEntries(bed.hosts.map((h) => [h.device.name, h.sshd.clientKeyPath])),
+    leaseMs: LEASE_MS,
     ...job,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(full)], {
-    env: { ...process.env, CONFWATCH_LOG_LEVEL: 'silent', ...env },
+    env: { ...process.env, CONFWATCH_LOG_LEVEL: 'silent' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
@@ -86,11 +90,7 @@ describeOnDialects('write-backs across processes', (dialect) => {
       writeFileSync(f, `old${i}\n`);
       await bed.capture(i < 2 ? h0 : h1, f, Buffer.from(`old${i}\n`));
     }
-    const worker = startWorker(
-      bed,
-      { batch: files.map((f, i) => ({ device: i < 2 ? 'host0' : 'host1', path: f, content: `new${i}\n` })) },
-      { [CRASH_HOOK_ENV]: '1' },
-    );
+    const worker = startWorker(bed, { batch: files.map((f, i) => ({ device: i < 2 ? 'host0' : 'host1', path: f, content: `new${i}\n` })), crashAfterRenames: 1 });
     worker.child.stdin!.end('go\n');
     const exit = await worker.done;
     expect(exit.signal).toBe('SIGKILL');
@@ -98,6 +98,9 @@ describeOnDialects('write-backs across processes', (dialect) => {
     expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(['new0\n', 'old1\n', 'old2\n']);
     expect(readdirSync(h0.root).filter((n) => n.includes('.confwatch-')).length).toBe(1);
 
+    // The owner's lease still holds: nothing is taken over yet.
+    expect(await recoverBatches(bed.deps)).toEqual([]);
+    await leaseRunsOut();
     const recovered = await recoverBatches(bed.deps);
     expect(recovered.map((r) => r.outcome)).toEqual(['rolled-back']);
     expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(['old0\n', 'old1\n', 'old2\n']);
@@ -111,9 +114,10 @@ describeOnDialects('write-backs across processes', (dialect) => {
       writeFileSync(f, `old${i}\n`);
       await bed.capture(h0, f, Buffer.from(`old${i}\n`));
     }
-    const worker = startWorker(bed, { batch: files.map((f, i) => ({ device: 'host0', path: f, content: `new${i}\n` })) }, { [CRASH_HOOK_ENV]: '2' });
+    const worker = startWorker(bed, { batch: files.map((f, i) => ({ device: 'host0', path: f, content: `new${i}\n` })), crashAfterRenames: 2 });
     worker.child.stdin!.end('go\n');
     expect((await worker.done).signal).toBe('SIGKILL');
+    await leaseRunsOut();
     const recovered = await recoverBatches(bed.deps);
     expect(recovered.map((r) => r.outcome)).toEqual(['rolled-forward']);
     expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(['new0\n', 'new1\n']);

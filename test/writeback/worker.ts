@@ -20,6 +20,10 @@ export interface WorkerJob {
   readonly clientKeyPaths: Record<string, string>;
   readonly restore?: string;
   readonly batch?: { device: string; path: string; content: string }[];
+  /** Kill this process (SIGKILL) after this many renames of the first device. */
+  readonly crashAfterRenames?: number;
+  /** Lease length of the batches this worker runs. */
+  readonly leaseMs?: number;
 }
 
 const job = JSON.parse(process.argv[2]!) as WorkerJob;
@@ -31,6 +35,7 @@ const deps: WritebackDeps = {
   transportFor: async (d) =>
     new SshTransport({ host: d.host, port: d.port, user: d.user, identityFile: job.clientKeyPaths[d.name]!, hostKey: { pinned: d.hostKey } }),
   validate: remoteOnlyValidate,
+  ...(job.leaseMs ? { leaseMs: job.leaseMs } : {}),
 };
 // Warm the database connection so released workers reach the write lock together.
 await store.listDevices();
@@ -42,7 +47,14 @@ try {
     await runBatch(
       deps,
       job.batch.map((c) => ({ device: c.device, path: c.path, content: Buffer.from(c.content) })),
-      { operation: 'batch', source: 'batch', actor: 'worker' },
+      {
+        operation: 'batch',
+        source: 'batch',
+        actor: 'worker',
+        ...(job.crashAfterRenames !== undefined
+          ? { faults: { crash: { renames: job.crashAfterRenames, crash: () => process.kill(process.pid, 'SIGKILL') } } }
+          : {}),
+      },
     );
   }
   process.stdout.write(`${JSON.stringify({ ok: true })}\n`);

@@ -8,10 +8,12 @@ import { coreMigration } from './0001-core.js';
 import { accessAndWritebackMigration } from './0002-access-and-writeback.js';
 import { dependencyGraphMigration } from './0003-dependency-graph.js';
 import { writebackMigration } from './0004-writeback.js';
+import { writebackLeaseMigration } from './0005-writeback-lease.js';
 
 export const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
   '0001-core': coreMigration(dialect),
   '0002-access-and-writeback': accessAndWritebackMigration(),
   '0003-dependency-graph': dependencyGraphMigration(),
   '0004-writeback': writebackMigration(),
+  '0005-writeback-lease': writebackLeaseMigration(),
 });
