@@ -414,7 +414,7 @@ export async function removeAllTemps(
 ): Promise<boolean> {
   let all = true;
   for (const [name, device] of devices) {
-    const temps = entries.filter((e) => e.device === name && e.tempDir).map((e) => ({ tempDir: e.tempDir!, writer: e.writer }));
+    const temps = entries.filter((e) => e.device === name && e.tempDir).map((e) => ({ tempDir: e.tempDir!, writer: e.writer, ancestors: e.ancestors }));
     const transport = await transportOf(device).catch(() => null);
     all = (transport !== null && (await removeTemps(transport, temps, device.sudo))) && all;
   }

@@ -127,7 +127,8 @@ export async function commitDevice(transport: Pick<Transport, 'run'>, ops: reado
       : sh`${asWriter(op.writer, sh`rm -f -- ${op.path}`)} || exit ${EXIT_RENAME}
 `,
   );
-  const result = await transport.run(sh`${checks}${guards}${moves}`, { ...(sudo ? { sudo: true } : {}) });
+  // the directories first: through a swapped one even the hash check reads another file
+  const result = await transport.run(sh`${guards}${checks}${moves}`, { ...(sudo ? { sudo: true } : {}) });
   if (result.code === 0) return { ok: true };
   const named = result.stdout.toString('utf8');
   if (result.code === EXIT_CONFLICT) return { ok: false, reason: 'conflict', message: `${named} changed on the host after the batch was prepared` };
@@ -141,15 +142,18 @@ export async function commitDevice(transport: Pick<Transport, 'run'>, ops: reado
 export interface TempRef {
   readonly tempDir: RemotePath;
   readonly writer: Writer | null;
+  /** The ancestors as prepare saw them: when one changed, the name no longer leads to what was made, and is left alone. */
+  readonly ancestors?: readonly Ancestor[];
 }
 
 /** Removes temp directories (missing ones are fine). Never throws: used in finally blocks and recovery. */
 export async function removeTemps(transport: Pick<Transport, 'run'>, temps: readonly TempRef[], sudo: boolean): Promise<boolean> {
   if (temps.length === 0) return true;
-  const steps = temps.map(
-    (t) => sh`${asWriter(t.writer, sh`[ -L ${t.tempDir} ] || { rm -f -- ${tempFileIn(t.tempDir)}; rmdir -- ${t.tempDir}; } 2>/dev/null; [ -L ${t.tempDir} ] || [ ! -e ${t.tempDir} ]`)} || ok=1
-`,
-  );
+  const steps = temps.map((t) => {
+    const same = (t.ancestors ?? []).map((a) => sh`${markStill(a)} && `);
+    return sh`if ${same}true; then ${asWriter(t.writer, sh`[ -L ${t.tempDir} ] || { rm -f -- ${tempFileIn(t.tempDir)}; rmdir -- ${t.tempDir}; } 2>/dev/null; [ -L ${t.tempDir} ] || [ ! -e ${t.tempDir} ]`)} || ok=1; fi
+`;
+  });
   try {
     const result = await transport.run(sh`ok=0
 ${steps}exit $ok`, { ...(sudo ? { sudo: true } : {}) });
