@@ -52,7 +52,7 @@ export interface UploadRequest {
   readonly missing: readonly RemotePath[];
 }
 
-/** Makes the private directory, writes, sets mode and owner, fsyncs, and checks the hash. */
+/** Makes the private directory, writes, sets owner then mode (chown clears setuid/setgid), fsyncs, and checks the hash. */
 export async function uploadTemp(transport: Pick<Transport, 'run'>, request: UploadRequest, expectedHash: string, sudo: boolean): Promise<void> {
   const file = tempFileIn(request.tempDir);
   const owner = request.writer !== null || (request.uid === null && request.gid === null) ? sh`` : sh`chown ${raw(`${request.uid ?? ''}:${request.gid ?? ''}`)} -- ${file} || exit 1
@@ -62,8 +62,8 @@ export async function uploadTemp(transport: Pick<Transport, 'run'>, request: Upl
   const script = sh`umask 077
 ${mkdirs}mkdir -m 700 -- ${request.tempDir} || exit ${EXIT_TEMP_EXISTS}
 cat > ${file} || exit 1
-chmod ${raw(request.mode.toString(8))} -- ${file} || exit 1
-${owner}sync -- ${file} 2>/dev/null || sync
+${owner}chmod ${raw(request.mode.toString(8))} -- ${file} || exit 1
+sync -- ${file} 2>/dev/null || sync
 sha256sum < ${file} | cut -d' ' -f1`;
   const result = await transport.run(asWriter(request.writer, script), { stdin: request.content, ...(sudo ? { sudo: true } : {}) });
   const hash = result.stdout.toString('latin1').trim();

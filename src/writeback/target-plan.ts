@@ -161,8 +161,9 @@ export function decideWriter(ancestors: readonly Ancestor[], session: Session, o
     if (st.type === 'symlink') return refuse(`${dir} is a symbolic link`);
     if (st.type !== 'directory') return refuse(`${dir} is not a directory`);
     const next = ancestors[i + 1]?.mark;
-    // In a sticky directory others may add names but not move one they do not own.
-    const shielded = i < ancestors.length - 1 && (st.mode & 0o1000) !== 0 && next != null && trusted(parseMark(next).uid);
+    // In a sticky directory others may add names but not move one they do not own; the
+    // next directory's owner, who may, is weighed at the next step.
+    const shielded = i < ancestors.length - 1 && (st.mode & 0o1000) !== 0 && next != null;
     if ((st.mode & 0o002) !== 0 && !shielded) return refuse(`${dir} is writable by every user`);
     const groupWrites = (st.mode & 0o020) !== 0 && st.gid !== 0 && !shielded;
     if (trusted(st.uid)) {

@@ -192,6 +192,11 @@ describeUnless(problem, 'write-back on a host with a hostile unprivileged user',
     });
     expect(explicit.status).toBe('applied');
     expect(statSync(live).mode & 0o7777).toBe(0o711);
+    // a bit the live file has is kept (and not lost to the chown)
+    chmodSync(live, 0o2755);
+    await bed.capture(host, live, Buffer.from('explicit2\n'));
+    await batch(live, 'keeps setgid\n');
+    expect(statSync(live).mode & 0o7777).toBe(0o2755);
     // recreated: the snapshot's mode without special bits, the snapshot's owner
     rmSync(live);
     await bed.capture(host, live, null);
