@@ -21,6 +21,7 @@ export const writebackFileSchema = z.object({
   toHash: z.string().nullable(),
   validation: validationResultSchema.nullable(),
   diff: z.string().describe('unified diff from the live file to the new content'),
+  refused: z.string().optional().describe('why confwatch will not write this file (the batch is refused)'),
   snapshotId: z.string().optional(),
 });
 
