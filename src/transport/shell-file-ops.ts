@@ -94,7 +94,14 @@ export function resolveWriteTarget(existing: FileStat | null, options: { mode?: 
   };
 }
 
-/** Temp file in the target's directory, fsync (where `sync FILE` exists), rename over the target. */
+/**
+ * Private temp directory in the target's directory (`mktemp -d`: exclusive,
+ * 0700, never a planted link), the file written, owned and chmod-ed inside
+ * it where nobody else can swap it, fsync (where `sync FILE` exists),
+ * rename over the target. It does not guard against someone who can write
+ * the target's directory itself: write-back checks that first and writes as
+ * that user (writeback/target-plan.ts).
+ */
 export async function shellWriteFileAtomic(
   run: RunScript,
   path: RemotePath,
@@ -106,16 +113,19 @@ export async function shellWriteFileAtomic(
   const owner =
     target.uid === undefined && target.gid === undefined
       ? sh``
-      : sh`chown ${raw(`${target.uid ?? ''}:${target.gid ?? ''}`)} -- "$t" || { rm -f -- "$t"; exit 1; }`;
+      : sh`chown ${raw(`${target.uid ?? ''}:${target.gid ?? ''}`)} -- "$t" || fail`;
   const result = await run(
     sh`d=${dir}
 ${options.mkdirs ? sh`mkdir -p -- "$d" || exit 1` : sh``}
-t=$(mktemp "$d/.cw-write.XXXXXXXX") || exit 1
-cat > "$t" || { rm -f -- "$t"; exit 1; }
-chmod ${raw(target.mode.toString(8))} -- "$t" || { rm -f -- "$t"; exit 1; }
+td=$(mktemp -d "$d/.cw-write.XXXXXXXX") || exit 1
+t="$td/new"
+fail() { rm -rf -- "$td"; exit 1; }
+cat > "$t" || fail
 ${owner}
+chmod ${raw(target.mode.toString(8))} -- "$t" || fail
 sync -- "$t" 2>/dev/null || sync
-mv -f -- "$t" ${path} || { rm -f -- "$t"; exit 1; }`,
+mv -f -- "$t" ${path} || fail
+rmdir -- "$td"`,
     { stdin: data, sudo: options.sudo },
   );
   if (result.code !== 0) throw remoteCommandFailed(`writing ${displayPath(path)}`, result.stderr, result.code);
