@@ -123,7 +123,9 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
 }
 
 function batchText(result: BatchResult): string {
-  const lines = result.files.map((f) => `${f.action.padEnd(9)} ${f.device}:${displayPath(f.path)}${f.validation ? `  [${f.validation.status}: ${f.validation.tool}]` : ''}`);
+  const lines = result.files.map(
+    (f) => `${f.action.padEnd(9)} ${f.device}:${displayPath(f.path)}${f.validation ? `  [${f.validation.status}: ${f.validation.tool}]` : ''}${f.refused ? `  [refused: ${f.refused}]` : ''}`,
+  );
   if (result.status === 'dry-run') lines.push('', ...result.files.map((f) => f.diff), '(dry run: nothing was changed)');
   return lines.join('\n');
 }
