@@ -22,7 +22,7 @@ interface Running {
 }
 
 /** Lease of the workers' batches: short, so recovery can take over a killed worker's batch soon. */
-const LEASE_MS = 1_500;
+const LEASE_MS = 3_000;
 const leaseRunsOut = () => new Promise((resolve) => setTimeout(resolve, LEASE_MS + 200));
 
 function startWorker(bed: Bed, job: Omit<WorkerJob, 'home' | 'databaseUrl' | 'clientKeyPaths'>): Running {

@@ -296,6 +296,27 @@ describeUnless(problem, 'write-back on a host with a hostile unprivileged user',
     expect((await bed.deps.repo.getBatch(fresh))?.status).toBe('committing');
   });
 
+  it('a running batch keeps renewing its lease: another instance does not take it over mid-batch', async () => {
+    const file = await rootFile('lease/running.conf', 'r1\n');
+    const deps = { ...bed.deps, leaseMs: 300 };
+    let seen: Awaited<ReturnType<typeof recoverBatches>> | null = null;
+    const result = await runBatch(deps, [{ device: 'host0', path: file, content: Buffer.from('r2\n') }], {
+      operation: 'batch',
+      source: 'batch',
+      actor: 'ops',
+      faults: {
+        beforeCommit: async () => {
+          // several lease lengths pass while the batch runs
+          await new Promise((resolve) => setTimeout(resolve, 1_200));
+          seen = await recoverBatches({ ...bed.deps, instanceId: 'another-instance', leaseMs: 300 });
+        },
+      },
+    });
+    expect(result.status).toBe('applied');
+    expect(seen).toEqual([]);
+    expect(readFileSync(file, 'utf8')).toBe('r2\n');
+  });
+
   it('the reload substitutes {file} and {dir} with the exact bytes of non-ASCII and non-UTF-8 paths', async () => {
     const transport = await transportFor(host.sshd)();
     try {
