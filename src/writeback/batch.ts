@@ -26,7 +26,7 @@ import { type JournalEntry, Journal } from './journal.js';
 import { type LiveFile, liveHash, observeFiles } from './live-state.js';
 import { recordOutcome } from './outcome.js';
 import { commitDevice, randomTempToken, readAsWriter, removeTemps, tempDirFor, uploadTemp } from './remote-scripts.js';
-import { type Ancestor, decideWriter, gatherFacts, type TargetFacts, type Writer } from './target-plan.js';
+import { type Ancestor, decideWriter, gatherFacts, type Session, type TargetFacts, type Writer } from './target-plan.js';
 import { undoEntries } from './undo.js';
 import { unifiedDiff } from './unified-diff.js';
 import { withWriteLock } from './write-lock.js';
@@ -186,7 +186,7 @@ async function resolveTargets(
   device: DeviceRecord,
   list: readonly BatchChange[],
   watchSet: WatchSet,
-): Promise<{ session: Awaited<ReturnType<typeof gatherFacts>>['session']; targets: { writePath: RemotePath; facts: TargetFacts; refusal: string | null }[] }> {
+): Promise<{ session: Session; targets: { writePath: RemotePath; facts: TargetFacts; refusal: string | null }[] }> {
   const { session, facts } = await gatherFacts(transport, list.map((c) => c.path), device.sudo);
   const own = new Set(list.map((c) => c.path));
   const linked = list.flatMap((c, i) => {

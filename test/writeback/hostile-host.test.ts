@@ -296,6 +296,19 @@ describeUnless(problem, 'write-back on a host with a hostile unprivileged user',
     expect((await bed.deps.repo.getBatch(fresh))?.status).toBe('committing');
   });
 
+  it('writes a file whose directory and name are not UTF-8, in a user directory', async () => {
+    const dirBytes = Buffer.concat([Buffer.from(`${userDir}/`), Buffer.from([0xe9, 0x0a])]);
+    const fileBytes = Buffer.concat([dirBytes, Buffer.from('/'), Buffer.from([0xff, 0x27]), Buffer.from('.conf')]);
+    mkdirSync(dirBytes);
+    writeFileSync(fileBytes, 'one');
+    for (const p of [dirBytes, fileBytes]) chownSync(p, attacker.uid, attacker.gid);
+    const path = remotePathFromBytes(fileBytes);
+    await bed.capture(host, path, Buffer.from('one'));
+    await batch(path, 'two');
+    expect(readFileSync(fileBytes).toString()).toBe('two');
+    expect(statSync(fileBytes).uid).toBe(attacker.uid);
+  });
+
   it('a running batch keeps renewing its lease: another instance does not take it over mid-batch', async () => {
     const file = await rootFile('lease/running.conf', 'r1\n');
     const deps = { ...bed.deps, leaseMs: 300 };
