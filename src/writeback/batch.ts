@@ -3,16 +3,18 @@
  * undo. Every write-back (restore, drift restore, rollback plan, changes
  * file) runs through here.
  *
- * - prepare: live hashes in one round trip per host; expectHash and "no
- *   change since the latest snapshot" checks; validation; every new content
- *   uploaded to a temp file beside its target and hash-checked; the journal
- *   written; the current contents are the backups (they are snapshots).
- * - commit: per device one script re-checks every live hash and renames all
- *   temp files into place; device by device, undoing committed devices from
- *   the backups when a later one fails.
+ * - prepare: per host one round trip resolves links and reads every
+ *   ancestor directory (target-plan.ts decides as whom each file may be
+ *   written, or refuses it), one more reads live hashes; expectHash and "no
+ *   change since the latest snapshot" checks; validation; the live bytes
+ *   read as the writer and kept (a hash-only file's too) so undo has them;
+ *   the journal written under a lease; every new content uploaded into a
+ *   private temp directory beside its target and hash-checked.
+ * - commit: per device one script re-checks every ancestor and live hash
+ *   and renames all temp files into place; device by device, undoing
+ *   committed devices from the backups when a later one fails.
  * - verify: live hashes re-read; any mismatch undoes the whole batch.
- * Temp files are removed in `finally` whatever happened.
- */
+ * Temp directories are removed in `finally` whatever happened. */
 import { transportPool } from './transport-pool.js';
 import { ConfwatchError, toConfwatchError } from '../errors.js';
 import type { SnapshotSource } from '../events/event-map.js';
