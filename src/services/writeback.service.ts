@@ -42,7 +42,7 @@ export class WritebackService {
   constructor(deps: WritebackServiceDeps) {
     this.#deps = {
       store: deps.store,
-      repo: new WritebackRepository(deps.store.db),
+      repo: new WritebackRepository(deps.store),
       bus: deps.bus,
       transportFor: (device) => deps.openTransport(device),
       validate: deps.validate,
