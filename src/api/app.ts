@@ -76,6 +76,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
   app.decorateRequest('auditTarget', null);
+  app.decorateRequest('auditAction', null);
   installErrorHandler(app);
   app.addHook('onRoute', (route) => {
     options.onRoute?.({ method: route.method, url: route.url, scope: route.config?.scope });
