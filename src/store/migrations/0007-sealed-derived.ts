@@ -4,6 +4,8 @@
  * of snapshots, tracked files' last errors, rollback-plan steps (with their
  * diffs) and batch journals (see sealed-columns.ts). Needs the master key
  * ring; a database holding such clear values cannot be migrated without it.
+ * Sessions stored with their clear ids are ended: sessions are now stored
+ * as hashes of their ids, and their users log in again.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
 import { ConfwatchError } from '../../errors.js';
@@ -13,6 +15,7 @@ import { SealedJson, SEALED_PREFIX } from '../sealed-json.js';
 
 export const sealedDerivedMigration = (keys: KeyRing | undefined): Migration => ({
   async up(db: Kysely<unknown>) {
+    await sql`delete from sessions`.execute(db);
     if (keys) {
       await sealPending(db, new SealedJson(keys), keys.current.id);
       return;
