@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { redactUnifiedDiff } from '../../auth/redact.js';
+import { redactText, redactUnifiedDiff } from '../../auth/redact.js';
 import type { WritebackService } from '../../services/writeback.service.js';
 import type { SnapshotStore } from '../../store/snapshot-store.js';
 import type { ChangeEntry, ChangesFile } from '../../writeback/changes-file.js';
@@ -100,7 +100,9 @@ export const writebackRoutes =
       handler: async (request) => {
         const { device } = request.query;
         if (device !== undefined && !(await devices.getDevice(device))) throw notFound(`unknown device "${device}"`);
-        return writeback.checkDrift(device);
+        const report = await writeback.checkDrift(device);
+        if (seesSecrets(request)) return report;
+        return { ...report, findings: report.findings.map((f) => (f.error ? { ...f, error: redactText(f.error) } : f)) };
       },
     });
 
