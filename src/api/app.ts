@@ -76,6 +76,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
   app.decorateRequest('auditTarget', null);
+  app.decorateRequest('auditAction', null);
   installErrorHandler(app);
   app.addHook('onRoute', (route) => {
     options.onRoute?.({ method: route.method, url: route.url, scope: route.config?.scope });
@@ -107,7 +108,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
       await api.register(changeSetRoutes(deps.store));
       await api.register(auditRoutes(deps.store));
       await api.register(userRoutes(deps.auth));
-      await api.register(eventRoutes(deps.bus, options.events));
+      await api.register(eventRoutes(deps.bus, deps.auth, options.events));
       for (const feature of deps.features ?? []) await api.register(feature);
     }),
   );

@@ -19,7 +19,21 @@ export interface ServerOptions {
   readonly log?: Logger;
   /** How often every device is checked for drift. Default 30 min; 0 turns it off. */
   readonly driftIntervalMs?: number;
+  /**
+   * The reverse proxy in front (`serve --trust-proxy`): `true` trusts the
+   * one hop that connects (client address = the last X-Forwarded-For
+   * entry), a list trusts those addresses/CIDRs. Default: X-Forwarded-For
+   * is ignored and the client address is the peer's.
+   */
+  readonly trustProxy?: true | readonly string[];
+  /** The URL users open (`serve --public-url`); an https URL makes the session cookie Secure. */
+  readonly publicUrl?: string;
 }
+
+/** The Fastify trustProxy setting for `ServerOptions.trustProxy`. */
+export const fastifyTrustProxy = (trust: ServerOptions['trustProxy']): ((address: string, hop: number) => boolean) | string[] | false =>
+  // hop 0 is the peer that connects: trusting only it takes the last X-Forwarded-For entry, the one the proxy added
+  trust === undefined ? false : trust === true ? (_address, hop) => hop === 0 : [...trust];
 
 export const DEFAULT_DRIFT_INTERVAL_MS = 30 * 60 * 1000;
 
@@ -43,7 +57,11 @@ export async function startServer(services: Services, options: ServerOptions): P
       audit: services.audit,
       features: options.features ?? featureRoutes(services),
     },
-    { webUi: true },
+    {
+      webUi: true,
+      trustProxy: fastifyTrustProxy(options.trustProxy),
+      secureCookies: options.publicUrl !== undefined && new URL(options.publicUrl).protocol === 'https:',
+    },
   );
   await services.writeback.recoverBatches();
   const monitor = services.monitoring.monitor();

@@ -27,6 +27,7 @@ export interface ApiTokenRecord {
 }
 
 export interface SessionRecord {
+  /** sha256 hex of the session id the browser holds (the id itself is never stored). */
   readonly id: string;
   readonly user: string;
   readonly csrf: string;

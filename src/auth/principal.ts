@@ -10,4 +10,6 @@ export interface Principal {
   readonly via: 'token' | 'session';
   /** The session's CSRF token, which cookie-authenticated mutations must echo. */
   readonly csrf?: string;
+  /** When the credential stops being valid (token expiry, session end); null or absent: no fixed end. */
+  readonly expiresAt?: string | null;
 }

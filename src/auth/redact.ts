@@ -47,6 +47,8 @@ export function redactText(text: string): string {
 
 /** Redacts one line of text (see redactText); also used on diff rows. */
 export function redactLine(line: string): string {
+  // CRLF files: the CR is not part of the value (and `.` does not match it).
+  if (line.endsWith('\r')) return `${redactLine(line.slice(0, -1))}\r`;
   const htpasswd = HTPASSWD.exec(line);
   if (htpasswd) return `${htpasswd[1]}:${REDACTED}`;
   const assignment = ASSIGNMENT.exec(line);
@@ -94,3 +96,42 @@ function walk(value: unknown, name: string | undefined): unknown {
 
 // An empty value opens a nested block and a `#` starts a comment: neither is a secret.
 const isScalarValue = (rest: string): boolean => rest.trim() !== '' && !rest.trim().startsWith('#');
+
+/** What a caller without `secrets:view` may be sent of a file's exact bytes. */
+export type RedactedBytes =
+  | { readonly kind: 'bytes'; readonly bytes: Buffer; readonly redacted: boolean }
+  | { readonly kind: 'refused'; readonly reason: string };
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Redacts a file's bytes whatever their encoding. UTF-8 is redacted as
+ * text; any other bytes are read as Latin-1 (one character per byte, so
+ * everything but the redacted values comes back byte for byte), since a
+ * `.env` saved in Latin-1 holds its secrets in the same `KEY=value` lines.
+ * Text in UTF-16 (NUL bytes between ASCII letters) cannot be redacted that
+ * way: when it holds anything secret-looking it is refused.
+ */
+export function redactBytes(bytes: Buffer): RedactedBytes {
+  let text: string | undefined;
+  try {
+    text = utf8Strict.decode(bytes);
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined && !text.includes('\u0000')) {
+    const redacted = redactText(text);
+    return redacted === text ? { kind: 'bytes', bytes, redacted: false } : { kind: 'bytes', bytes: Buffer.from(redacted, 'utf8'), redacted: true };
+  }
+  if (bytes.includes(0)) {
+    for (const offset of [0, 1]) {
+      const wide = bytes.subarray(offset, offset + ((bytes.length - offset) & ~1)).toString('utf16le');
+      if (redactText(wide) !== wide) {
+        return { kind: 'refused', reason: 'this version is UTF-16 text with secret-looking values, which cannot be redacted; it needs the secrets:view scope' };
+      }
+    }
+  }
+  const latin1 = bytes.toString('latin1');
+  const redacted = redactText(latin1);
+  return redacted === latin1 ? { kind: 'bytes', bytes, redacted: false } : { kind: 'bytes', bytes: Buffer.from(redacted, 'latin1'), redacted: true };
+}

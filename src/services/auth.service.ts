@@ -24,6 +24,8 @@ export interface AuthServiceOptions {
   readonly sessionTtlMs?: number;
   /** Login failures limiter (per client address + user). Default: 5 per minute. */
   readonly loginLimiter?: FailureRateLimiter;
+  /** Login failures limiter per user name, from any address. Default: 10 per minute. */
+  readonly accountLimiter?: FailureRateLimiter;
   /** Clock, for tests. Default: now. */
   readonly now?: () => Date;
 }
@@ -43,6 +45,7 @@ export class AuthService {
   readonly #audit: AuditRecorder;
   readonly #sessionTtlMs: number;
   readonly #limiter: FailureRateLimiter;
+  readonly #accountLimiter: FailureRateLimiter;
   readonly #now: () => Date;
   #decoy: Promise<string> | undefined;
 
@@ -51,6 +54,7 @@ export class AuthService {
     this.#audit = audit;
     this.#sessionTtlMs = options.sessionTtlMs ?? 12 * 3600_000;
     this.#limiter = options.loginLimiter ?? new FailureRateLimiter();
+    this.#accountLimiter = options.accountLimiter ?? new FailureRateLimiter({ maxFailures: 10 });
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -130,31 +134,48 @@ export class AuthService {
     if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()) throw required('the API token has expired');
     const user = await this.#activeUser(record.user);
     await this.#repo.touchToken(record.id, now.toISOString());
-    return { user: user.name, role: user.role, scopes: scopesOf(user.role), via: 'token' };
+    return { user: user.name, role: user.role, scopes: scopesOf(user.role), via: 'token', expiresAt: record.expiresAt };
   }
 
   /**
    * Checks a password and opens a new session (a fresh id every time, so a
    * planted session id is never promoted). More than the allowed failures
-   * per client and user → CW_ERR_AUTH_RATE_LIMITED, audited.
+   * per client and user, or per user from anywhere, →
+   * CW_ERR_AUTH_RATE_LIMITED, audited. An attempt takes its place in both
+   * limits before the password is checked, so concurrent attempts cannot
+   * overrun them.
    */
   async login(name: string, password: string, clientAddress: string): Promise<LoginResult> {
-    const key = `${clientAddress}\u0000${name}`;
-    if (this.#limiter.isLimited(key)) {
+    const slots: [FailureRateLimiter, string][] = [
+      [this.#limiter, `${clientAddress}\u0000${name}`],
+      [this.#accountLimiter, name],
+    ];
+    const held = slots.filter(([limiter, key]) => limiter.begin(key));
+    const end = (outcome: 'failure' | 'success' | 'abandoned') => {
+      for (const [limiter, key] of held) limiter.end(key, outcome);
+    };
+    if (held.length < slots.length) {
+      end('abandoned');
       await this.#audit.record({ actor: name, action: 'auth.login', target: name, clientAddress, result: 'denied', details: { reason: 'rate-limited' } });
       throw new ConfwatchError('CW_ERR_AUTH_RATE_LIMITED', 'too many failed logins; wait a minute and try again');
     }
-    const user = await this.#repo.getUser(name);
-    // Unknown users cost one hash check too, so timing does not reveal which names exist.
-    const storedHash = user?.passwordHash ?? (await this.#decoyHash());
-    const matches = await verifyPassword(storedHash, password);
-    const ok = matches && user?.passwordHash != null && !user.disabled;
-    if (!user || !ok) {
-      this.#limiter.recordFailure(key);
+    let user: UserRecord | undefined;
+    try {
+      user = await this.#repo.getUser(name);
+      // Unknown users cost one hash check too, so timing does not reveal which names exist.
+      const storedHash = user?.passwordHash ?? (await this.#decoyHash());
+      const matches = await verifyPassword(storedHash, password);
+      if (!matches || user?.passwordHash == null || user.disabled) user = undefined;
+    } catch (error) {
+      end('abandoned');
+      throw error;
+    }
+    if (!user) {
+      end('failure');
       await this.#audit.record({ actor: name, action: 'auth.login', target: name, clientAddress, result: 'denied', details: null });
       throw required(BAD_LOGIN);
     }
-    this.#limiter.reset(key);
+    end('success');
     const now = this.#now();
     await this.#repo.deleteExpiredSessions(now.toISOString());
     const session = {
@@ -164,26 +185,27 @@ export class AuthService {
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.#sessionTtlMs).toISOString(),
     };
-    await this.#repo.insertSession(session);
+    // Only a hash of the id is stored: a copy of the database cannot be replayed as a cookie.
+    await this.#repo.insertSession({ ...session, id: sha256Hex(session.id) });
     await this.#audit.record({ actor: user.name, action: 'auth.login', target: user.name, clientAddress, result: 'ok', details: null });
     return {
       sessionId: session.id,
       csrf: session.csrf,
       expiresAt: session.expiresAt,
-      principal: { user: user.name, role: user.role, scopes: scopesOf(user.role), via: 'session', csrf: session.csrf },
+      principal: { user: user.name, role: user.role, scopes: scopesOf(user.role), via: 'session', csrf: session.csrf, expiresAt: session.expiresAt },
     };
   }
 
   /** The principal of a session cookie; CW_ERR_AUTH_REQUIRED when unknown or expired. */
   async authenticateSession(sessionId: string): Promise<Principal> {
-    const session = await this.#repo.getSession(sessionId);
+    const session = await this.#repo.getSession(sha256Hex(sessionId));
     if (!session || Date.parse(session.expiresAt) <= this.#now().getTime()) throw required('the session has expired; log in again');
     const user = await this.#activeUser(session.user);
-    return { user: user.name, role: user.role, scopes: scopesOf(user.role), via: 'session', csrf: session.csrf };
+    return { user: user.name, role: user.role, scopes: scopesOf(user.role), via: 'session', csrf: session.csrf, expiresAt: session.expiresAt };
   }
 
   logout(sessionId: string): Promise<void> {
-    return this.#repo.deleteSession(sessionId);
+    return this.#repo.deleteSession(sha256Hex(sessionId));
   }
 
   /**

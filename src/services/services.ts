@@ -11,6 +11,7 @@ import type { KyselyStore } from '../store/kysely.store.js';
 import type { SnapshotRecord } from '../store/records.js';
 import { DependencyEdgeStore } from '../store/dependency-edges.js';
 import { AuditRecorder } from '../auth/audit-recorder.js';
+import { formatAuditTarget } from '../auth/audit-target.js';
 import { AnalysisService } from './analysis.service.js';
 import { type AuthService, createAuthService } from './auth.service.js';
 import { DeviceService } from './device.service.js';
@@ -47,12 +48,13 @@ export async function openServices(environment: Environment): Promise<Services> 
     bus,
     openTransport: (device) => devices.openTransport(device),
     validate: validateContent,
+    audit,
   });
   const validation = new ValidationService(store, devices, bus);
   const afterStore = (records: SnapshotRecord[]) => {
     analysis.enqueue(records);
     void validation.enqueueCaptured(records).catch(() => undefined);
-    void reconcileAutomatically(store, writeback, records);
+    void reconcileAutomatically(store, writeback, audit, records);
   };
   return {
     environment,
@@ -74,16 +76,30 @@ export async function openServices(environment: Environment): Promise<Services> 
   };
 }
 
+/** The audit actor of automatic reconciliation. */
+export const AUTO_RECONCILE_ACTOR = 'confwatch:auto-reconcile';
+
 /**
  * Profiles with `autoReconcile: restore` put drifted files back; only
- * devices that have such a profile pay for the check.
+ * devices that have such a profile pay for the check. Each write-back (or
+ * failed attempt) is audited like a user's restore.
  */
-async function reconcileAutomatically(store: KyselyStore, writeback: WritebackService, records: readonly SnapshotRecord[]): Promise<void> {
+async function reconcileAutomatically(store: KyselyStore, writeback: WritebackService, audit: AuditRecorder, records: readonly SnapshotRecord[]): Promise<void> {
   for (const device of new Set(records.map((r) => r.device))) {
     const profiles = await store.listProfiles(device).catch(() => []);
     if (!profiles.some((p) => p.autoReconcile === 'restore')) continue;
     for (const record of records) {
-      if (record.device === device) await writeback.reconciler.reconcileIfNeeded(record).catch(() => undefined);
+      if (record.device !== device) continue;
+      const target = formatAuditTarget([['device', record.device], ['path', record.path]]);
+      const entry = { actor: AUTO_RECONCILE_ACTOR, action: 'drift.reconcile', clientAddress: null };
+      await writeback.reconciler
+        .reconcileIfNeeded(record)
+        .then((result) =>
+          result ? audit.record({ ...entry, target: `${target} snapshot=${result.restoredFrom} batch=${result.batchId}`, result: 'ok', details: null }) : undefined,
+        )
+        .catch((error: unknown) =>
+          audit.record({ ...entry, target, result: 'error', details: { code: (error as { code?: string }).code ?? 'CW_ERR_INTERNAL' } }).catch(() => undefined),
+        );
     }
   }
 }

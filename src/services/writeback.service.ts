@@ -20,6 +20,7 @@ import { defaultReloadCommand, type ReloadResult, runReload } from '../writeback
 import { type RestoreRequest, type RestoreResult, restoreSnapshot } from '../writeback/restore.js';
 import { applyPlan, getPlan, planRollback, type RollbackPlan, type RollbackTarget } from '../writeback/rollback-plan.js';
 import type { Validate, WritebackDeps } from '../writeback/writeback-deps.js';
+import type { AuditRecorder } from '../auth/audit-recorder.js';
 
 export interface WritebackServiceDeps {
   readonly store: KyselyStore;
@@ -27,6 +28,8 @@ export interface WritebackServiceDeps {
   /** A new transport for a device (DeviceService.openTransport). */
   openTransport(device: DeviceRecord): Promise<Transport>;
   readonly validate: Validate;
+  /** Audits what the service does on its own (batch recovery at start). */
+  readonly audit?: AuditRecorder;
 }
 
 export interface ApplyResult extends BatchResult {
@@ -36,23 +39,29 @@ export interface ApplyResult extends BatchResult {
 
 export class WritebackService {
   readonly #deps: WritebackDeps;
+  readonly #audit: AuditRecorder | undefined;
   /** Auto-reconcile hook for the capture pipeline (`reconcileIfNeeded(snapshot)`). */
   readonly reconciler: Reconciler;
 
   constructor(deps: WritebackServiceDeps) {
     this.#deps = {
       store: deps.store,
-      repo: new WritebackRepository(deps.store.db),
+      repo: new WritebackRepository(deps.store),
       bus: deps.bus,
       transportFor: (device) => deps.openTransport(device),
       validate: deps.validate,
     };
     this.reconciler = new Reconciler(this.#deps);
+    this.#audit = deps.audit;
   }
 
-  /** Repairs batches left by a crashed process; call once at start. */
-  recoverBatches(): Promise<RecoveredBatch[]> {
-    return recoverBatches(this.#deps);
+  /** Repairs batches left by a crashed process; call once at start. Each repair is audited. */
+  async recoverBatches(): Promise<RecoveredBatch[]> {
+    const recovered = await recoverBatches(this.#deps);
+    for (const batch of recovered.filter((b) => b.outcome !== 'pending')) {
+      await this.#audit?.record({ actor: 'confwatch:recovery', action: 'batch.recover', target: `id=${batch.batchId}`, clientAddress: null, result: 'ok', details: { outcome: batch.outcome } });
+    }
+    return recovered;
   }
 
   restore(request: RestoreRequest): Promise<RestoreResult> {

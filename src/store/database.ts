@@ -10,6 +10,7 @@ import { type Dialect, Kysely, PostgresDialect, SqliteDialect, type SqliteDataba
 import pg from 'pg';
 import { ConfwatchError, isConfwatchError } from '../errors.js';
 import { isPostgresUrl, redactDatabaseUrl } from './database-url.js';
+import type { KeyRing } from './keyring.js';
 import { migrateToLatest } from './migrator.js';
 import type { Database, DialectName } from './tables.js';
 
@@ -29,9 +30,10 @@ export interface OpenedDatabase {
 /**
  * Opens and migrates the database. Rejects CW_ERR_DB_CONNECT (URL shown
  * without its password) when it cannot be opened or reached, and
- * CW_ERR_DB_MIGRATION when a migration fails.
+ * CW_ERR_DB_MIGRATION when a migration fails. `keys` (the master key ring)
+ * lets migrations seal values older versions stored in clear.
  */
-export async function openDatabase(url: string | undefined, home: string): Promise<OpenedDatabase> {
+export async function openDatabase(url: string | undefined, home: string, keys?: KeyRing): Promise<OpenedDatabase> {
   const target = url === undefined || url === '' ? sqliteTarget(home) : postgresTarget(url);
   const db = new Kysely<Database>({ dialect: target.dialect });
   try {
@@ -41,7 +43,7 @@ export async function openDatabase(url: string | undefined, home: string): Promi
     throw connectError(target.location, cause);
   }
   try {
-    await migrateToLatest(db, target.name);
+    await migrateToLatest(db, target.name, keys);
   } catch (e) {
     await db.destroy();
     throw e;

@@ -15,6 +15,8 @@ export interface RotationResult {
   /** Rows re-encrypted. */
   readonly blobs: number;
   readonly secrets: number;
+  /** Sealed values derived from contents (parsed data, results, plans, journals). */
+  readonly derived: number;
   /** Ids of the keys removed from master.key. */
   readonly retiredKeyIds: readonly string[];
 }

@@ -19,9 +19,11 @@ import {
   profileFromRow,
   profileToRow,
   snapshotFromRow,
+  snapshotPlace,
   toFlag,
   toJson,
   trackedFileFromRow,
+  trackedFilePlace,
 } from './record-mappers.js';
 import type {
   AuditRecord,
@@ -32,6 +34,8 @@ import type {
   TrackedFileRecord,
   ValidationResult,
 } from './records.js';
+import { sealPending } from './sealed-columns.js';
+import { SealedJson } from './sealed-json.js';
 import { resealRow, rowsNotSealedWith, SEALED_TABLES } from './sealed-rows.js';
 import type { HistoryPage, NewDevice, NewSnapshot, SnapshotStore, TrackedFilePatch } from './snapshot-store.js';
 import type { Database, DialectName, SnapshotsTable, TrackedFilesTable } from './tables.js';
@@ -62,12 +66,17 @@ export class KyselyStore implements SnapshotStore {
   readonly dialect: DialectName;
   /** The master keys this store seals and opens rows with. */
   readonly keyRing: KeyRing;
+  /** Seals what is derived from file contents (parsed data, results, errors) for the repositories sharing this schema. */
+  readonly sealed: SealedJson;
   readonly #blobs: BlobStore;
+  readonly #snapshot = (row: SnapshotsTable): SnapshotRecord => snapshotFromRow(row, this.sealed);
+  readonly #trackedFile = (row: TrackedFilesTable): TrackedFileRecord => trackedFileFromRow(row, this.sealed);
 
   constructor(db: Kysely<Database>, dialect: DialectName, keyRing: KeyRing, options: KyselyStoreOptions = {}) {
     this.db = db;
     this.dialect = dialect;
     this.keyRing = keyRing;
+    this.sealed = new SealedJson(keyRing);
     this.#blobs = new BlobStore(keyRing, new ContentCache(options.contentCacheBytes ?? DEFAULT_CACHE_BYTES));
   }
 
@@ -187,7 +196,7 @@ export class KyselyStore implements SnapshotStore {
       await blobs.flush();
       await this.#insertRows(trx, 'snapshots', snapshots);
       await this.#upsertTrackedFiles(trx, [...tracked.values()]);
-      return snapshots.map(snapshotFromRow);
+      return snapshots.map(this.#snapshot);
     });
   }
 
@@ -232,12 +241,12 @@ export class KyselyStore implements SnapshotStore {
 
   async getSnapshot(id: string): Promise<SnapshotRecord | undefined> {
     const row = await this.db.selectFrom('snapshots').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && snapshotFromRow(row);
+    return row && this.#snapshot(row);
   }
 
   async latestSnapshot(device: string, path: RemotePath): Promise<SnapshotRecord | undefined> {
     const row = await this.#fileSnapshots(device, path).orderBy('id', 'desc').limit(1).executeTakeFirst();
-    return row && snapshotFromRow(row);
+    return row && this.#snapshot(row);
   }
 
   async history(device: string, path: RemotePath, options: { limit?: number; cursor?: string | null } = {}): Promise<HistoryPage> {
@@ -245,7 +254,7 @@ export class KyselyStore implements SnapshotStore {
     let query = this.#fileSnapshots(device, path).orderBy('id', 'desc').limit(limit + 1);
     if (options.cursor) query = query.where('id', '<', decodeCursor(options.cursor));
     const rows = await query.execute();
-    const items = rows.slice(0, limit).map(snapshotFromRow);
+    const items = rows.slice(0, limit).map(this.#snapshot);
     return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
   }
 
@@ -256,7 +265,7 @@ export class KyselyStore implements SnapshotStore {
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst();
-    return row && snapshotFromRow(row);
+    return row && this.#snapshot(row);
   }
 
   async snapshotsSince(device: string, after: string): Promise<SnapshotRecord[]> {
@@ -268,7 +277,7 @@ export class KyselyStore implements SnapshotStore {
       .orderBy('detected_at')
       .orderBy('id')
       .execute();
-    return rows.map(snapshotFromRow);
+    return rows.map(this.#snapshot);
   }
 
   #fileSnapshots(device: string, path: RemotePath) {
@@ -291,10 +300,10 @@ export class KyselyStore implements SnapshotStore {
     const result = await this.db
       .updateTable('snapshots')
       .set({
-        ...(patch.parsed !== undefined && { parsed: toJson(patch.parsed) }),
-        ...(patch.parseErrors !== undefined && { parse_errors: toJson(patch.parseErrors) }),
-        ...(patch.impact !== undefined && { impact: toJson(patch.impact) }),
-        ...(patch.validation !== undefined && { validation: toJson(patch.validation) }),
+        ...(patch.parsed !== undefined && { parsed: this.sealed.seal(patch.parsed, snapshotPlace('parsed', id)) }),
+        ...(patch.parseErrors !== undefined && { parse_errors: this.sealed.seal(patch.parseErrors, snapshotPlace('parse_errors', id)) }),
+        ...(patch.impact !== undefined && { impact: this.sealed.seal(patch.impact, snapshotPlace('impact', id)) }),
+        ...(patch.validation !== undefined && { validation: this.sealed.seal(patch.validation, snapshotPlace('validation', id)) }),
       })
       .where('id', '=', id)
       .executeTakeFirst();
@@ -306,7 +315,7 @@ export class KyselyStore implements SnapshotStore {
   async listTrackedFiles(device?: string): Promise<TrackedFileRecord[]> {
     let query = this.db.selectFrom('tracked_files').selectAll().orderBy('device').orderBy('path');
     if (device !== undefined) query = query.where('device', '=', device);
-    return (await query.execute()).map(trackedFileFromRow);
+    return (await query.execute()).map(this.#trackedFile);
   }
 
   async getTrackedFile(device: string, path: RemotePath): Promise<TrackedFileRecord | undefined> {
@@ -316,14 +325,14 @@ export class KyselyStore implements SnapshotStore {
       .where('device', '=', device)
       .where('path', '=', path)
       .executeTakeFirst();
-    return row && trackedFileFromRow(row);
+    return row && this.#trackedFile(row);
   }
 
   async getTrackedFiles(device: string, paths: readonly RemotePath[]): Promise<TrackedFileRecord[]> {
     const rows: TrackedFileRecord[] = [];
     for (const chunk of chunked([...new Set(paths)], MAX_KEYS_PER_QUERY)) {
       const found = await this.db.selectFrom('tracked_files').selectAll().where('device', '=', device).where('path', 'in', chunk).execute();
-      for (const row of found) rows.push(trackedFileFromRow(row));
+      for (const row of found) rows.push(this.#trackedFile(row));
     }
     return rows;
   }
@@ -332,7 +341,7 @@ export class KyselyStore implements SnapshotStore {
     const set = {
       ...(patch.syncStatus !== undefined && { sync_status: patch.syncStatus }),
       ...(patch.validationStatus !== undefined && { validation_status: patch.validationStatus }),
-      ...(patch.lastError !== undefined && { last_error: patch.lastError }),
+      ...(patch.lastError !== undefined && { last_error: this.sealed.seal(patch.lastError, trackedFilePlace('last_error', device, path)) }),
       ...(patch.lastCheckedAt !== undefined && { last_checked_at: patch.lastCheckedAt && isoTime(patch.lastCheckedAt) }),
       ...(patch.baselineSnapshotId !== undefined && { baseline_snapshot_id: patch.baselineSnapshotId }),
       ...(patch.size !== undefined && { size: patch.size }),
@@ -404,7 +413,9 @@ export class KyselyStore implements SnapshotStore {
   // keys
 
   /**
-   * Makes `newKey` current, then re-seals every blob and secret row by row
+   * Makes `newKey` current, then re-seals every blob and secret row by row,
+   * and every sealed value derived from contents (parsed data, results,
+   * plans, journals)
    * (no long transaction, so readers and writers are never blocked). Passes
    * repeat until no row under an older key remains, which also covers rows
    * written under the old key while the rotation ran.
@@ -412,13 +423,16 @@ export class KyselyStore implements SnapshotStore {
   async rotateKey(
     newKey: MasterKey,
     onProgress?: (done: number, total: number) => void,
-  ): Promise<{ blobs: number; secrets: number }> {
+  ): Promise<{ blobs: number; secrets: number; derived: number }> {
     this.keyRing.promote(newKey);
-    const counts = { blobs: 0, secrets: 0 };
+    const counts = { blobs: 0, secrets: 0, derived: 0 };
     for (;;) {
       const pending = await Promise.all(SEALED_TABLES.map((t) => rowsNotSealedWith(this.db, t, newKey.id)));
       const total = pending.reduce((sum, ids) => sum + ids.length, 0);
-      if (total === 0) return counts;
+      if (total === 0) {
+        counts.derived += await sealPending(this.db, this.sealed, newKey.id);
+        return counts;
+      }
       let done = 0;
       for (const [index, target] of SEALED_TABLES.entries()) {
         for (const id of pending[index]!) {

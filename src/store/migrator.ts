@@ -5,6 +5,7 @@
  */
 import { type Kysely, Migrator, sql } from 'kysely';
 import { ConfwatchError } from '../errors.js';
+import type { KeyRing } from './keyring.js';
 import { migrationsFor } from './migrations/index.js';
 import type { Database, DialectName } from './tables.js';
 
@@ -16,21 +17,24 @@ import type { Database, DialectName } from './tables.js';
  */
 export const MIGRATION_ADVISORY_LOCK = 0x636f6e66; // 'conf'
 
-/** Applies pending migrations; CW_ERR_DB_MIGRATION names the one that failed. */
-export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName): Promise<void> {
-  if (dialect !== 'postgres') return await runMigrator(db, dialect);
+/**
+ * Applies pending migrations; CW_ERR_DB_MIGRATION names the one that failed.
+ * `keys` lets a migration seal values stored in clear by older versions.
+ */
+export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName, keys?: KeyRing): Promise<void> {
+  if (dialect !== 'postgres') return await runMigrator(db, dialect, keys);
   await db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${MIGRATION_ADVISORY_LOCK})`.execute(conn);
     try {
-      await runMigrator(conn, dialect);
+      await runMigrator(conn, dialect, keys);
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_ADVISORY_LOCK})`.execute(conn);
     }
   });
 }
 
-async function runMigrator(db: Kysely<Database>, dialect: DialectName): Promise<void> {
-  const migrations = migrationsFor(dialect);
+async function runMigrator(db: Kysely<Database>, dialect: DialectName, keys: KeyRing | undefined): Promise<void> {
+  const migrations = migrationsFor(dialect, keys);
   // Kysely looks for its bookkeeping tables in any schema unless told which; with several
   // confwatch databases in one PostgreSQL database (one schema each) it would find another's.
   const migrationTableSchema = dialect === 'postgres' ? await currentSchema(db) : undefined;

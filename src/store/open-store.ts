@@ -19,6 +19,6 @@ export interface OpenStoreOptions extends KyselyStoreOptions {
 /** Opens the store; rejects CW_ERR_NOT_INITIALISED without a master key, CW_ERR_DB_CONNECT when the database is unusable. */
 export async function openStore(options: OpenStoreOptions): Promise<KyselyStore> {
   const keyRing = loadKeyRing(options.home, options.env);
-  const { db, dialect } = await openDatabase(options.databaseUrl, options.home);
+  const { db, dialect } = await openDatabase(options.databaseUrl, options.home, keyRing);
   return new KyselyStore(db, dialect, keyRing, options);
 }

@@ -18,6 +18,8 @@ import type {
   TransportKind,
   ValidationStatus,
 } from './records.js';
+import { sealedColumnName } from './sealed-columns.js';
+import type { SealedJson } from './sealed-json.js';
 import type {
   AuditLogTable,
   ChangeSetsTable,
@@ -85,7 +87,16 @@ export function profileFromRow(row: Selectable<ProfilesTable>): ProfileRecord {
   };
 }
 
-export function trackedFileFromRow(row: Selectable<TrackedFilesTable>): TrackedFileRecord {
+/** Where a tracked file's sealed values are bound. */
+export const trackedFilePlace = (column: keyof TrackedFilesTable, device: string, path: string) => ({
+  column: sealedColumnName('tracked_files', column),
+  row: [device, path],
+});
+
+/** Where a snapshot's sealed values are bound. */
+export const snapshotPlace = (column: keyof SnapshotsTable, id: string) => ({ column: sealedColumnName('snapshots', column), row: [id] });
+
+export function trackedFileFromRow(row: Selectable<TrackedFilesTable>, sealed: SealedJson): TrackedFileRecord {
   return {
     device: row.device,
     path: row.path,
@@ -97,7 +108,7 @@ export function trackedFileFromRow(row: Selectable<TrackedFilesTable>): TrackedF
     deleted: fromFlag(row.deleted),
     syncStatus: row.sync_status as SyncStatus,
     validationStatus: row.validation_status as ValidationStatus,
-    lastError: row.last_error,
+    lastError: sealed.open<string>(row.last_error, trackedFilePlace('last_error', row.device, row.path)),
     lastCheckedAt: row.last_checked_at,
     size: row.size,
     mtimeMs: row.mtime_ms,
@@ -108,7 +119,7 @@ export function trackedFileFromRow(row: Selectable<TrackedFilesTable>): TrackedF
   };
 }
 
-export function snapshotFromRow(row: Selectable<SnapshotsTable>): SnapshotRecord {
+export function snapshotFromRow(row: Selectable<SnapshotsTable>, sealed: SealedJson): SnapshotRecord {
   return {
     id: row.id,
     device: row.device,
@@ -127,10 +138,10 @@ export function snapshotFromRow(row: Selectable<SnapshotsTable>): SnapshotRecord
     movedFromPath: row.moved_from_path,
     changeSetId: row.change_set_id,
     actor: row.actor,
-    parsed: fromJson(row.parsed),
-    parseErrors: fromJson(row.parse_errors),
-    validation: fromJson(row.validation),
-    impact: fromJson(row.impact),
+    parsed: sealed.open(row.parsed, snapshotPlace('parsed', row.id)),
+    parseErrors: sealed.open(row.parse_errors, snapshotPlace('parse_errors', row.id)),
+    validation: sealed.open(row.validation, snapshotPlace('validation', row.id)),
+    impact: sealed.open(row.impact, snapshotPlace('impact', row.id)),
     detectedAt: row.detected_at,
     storedAt: row.stored_at,
   };

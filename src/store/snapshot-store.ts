@@ -123,11 +123,11 @@ export interface SnapshotStore {
   appendAudit(entry: Omit<AuditRecord, 'id' | 'at'>): Promise<void>;
   listAudit(options?: { limit?: number }): Promise<AuditRecord[]>;
 
-  /** Re-encrypts every blob and secret under the new key; reads keep working throughout. */
+  /** Re-encrypts every blob, secret and sealed derived value under the new key; reads keep working throughout. */
   rotateKey(
     newKey: { id: string; key: Buffer },
     onProgress?: (done: number, total: number) => void,
-  ): Promise<{ blobs: number; secrets: number }>;
+  ): Promise<{ blobs: number; secrets: number; derived: number }>;
 
   close(): Promise<void>;
 }

@@ -1,10 +1,13 @@
 /**
  * Rows the write-back layer keeps: per-file write locks, batch journals and
- * rollback plans. A small repository over the store's Kysely instance; it
- * never sees file contents (those stay sealed blobs behind SnapshotStore).
+ * rollback plans. A small repository over the store's Kysely instance.
+ * Journals and plan steps (which carry diffs) are sealed here, so callers
+ * pass and get plain values and nothing about contents is stored in clear.
  */
 import type { Kysely } from 'kysely';
 import type { RemotePath } from '../transport/remote-path.js';
+import { sealedColumnName } from './sealed-columns.js';
+import type { SealedJson } from './sealed-json.js';
 import type { BatchesTable, Database, RollbackPlansTable } from './tables.js';
 
 interface WriteLocksTable {
@@ -68,10 +71,16 @@ function isUniqueViolation(error: unknown): boolean {
 
 export class WritebackRepository {
   readonly #db: Kysely<WritebackDatabase>;
+  readonly #sealed: SealedJson;
 
-  constructor(db: Kysely<Database>) {
-    this.#db = db as unknown as Kysely<WritebackDatabase>;
+  /** `store`: the KyselyStore (or anything with its database and sealer). */
+  constructor(store: { readonly db: Kysely<Database>; readonly sealed: SealedJson }) {
+    this.#db = store.db as unknown as Kysely<WritebackDatabase>;
+    this.#sealed = store.sealed;
   }
+
+  #sealJournal = (id: string, journal: unknown): string => this.#sealed.seal(journal, journalPlace(id)) as string;
+  #sealSteps = (id: string, steps: unknown): string => this.#sealed.seal(steps, stepsPlace(id)) as string;
 
   /**
    * Takes every lock or none, in one transaction: expired rows of these
@@ -120,7 +129,7 @@ export class WritebackRepository {
     const row: BatchesTable & BatchLeaseColumns = {
       id,
       status,
-      journal: JSON.stringify(journal),
+      journal: this.#sealJournal(id, journal),
       created_at: now,
       updated_at: now,
       owner_instance: lease?.instance ?? null,
@@ -158,21 +167,21 @@ export class WritebackRepository {
   async updateBatch(id: string, status: string, journal: unknown): Promise<void> {
     await this.#db
       .updateTable('batches')
-      .set({ status, journal: JSON.stringify(journal), updated_at: new Date().toISOString() })
+      .set({ status, journal: this.#sealJournal(id, journal), updated_at: new Date().toISOString() })
       .where('id', '=', id)
       .execute();
   }
 
   async getBatch(id: string): Promise<StoredBatch | undefined> {
     const row = await this.#db.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && batchFromRow(row);
+    return row && this.#batch(row);
   }
 
   /** Batches in one of the given states, oldest first. */
   async listBatches(statuses: readonly string[]): Promise<StoredBatch[]> {
     if (statuses.length === 0) return [];
     const rows = await this.#db.selectFrom('batches').selectAll().where('status', 'in', [...statuses]).orderBy('id').execute();
-    return rows.map(batchFromRow);
+    return rows.map((row) => this.#batch(row));
   }
 
   async createPlan(plan: Omit<StoredPlan, 'appliedAt'>): Promise<void> {
@@ -180,7 +189,7 @@ export class WritebackRepository {
       id: plan.id,
       device: plan.device,
       target: JSON.stringify(plan.target),
-      steps: JSON.stringify(plan.steps),
+      steps: this.#sealSteps(plan.id, plan.steps),
       status: plan.status,
       created_at: plan.createdAt,
       applied_at: null,
@@ -195,7 +204,7 @@ export class WritebackRepository {
       id: row.id,
       device: row.device,
       target: JSON.parse(row.target),
-      steps: JSON.parse(row.steps),
+      steps: this.#sealed.open(row.steps, stepsPlace(row.id)),
       status: row.status,
       createdAt: row.created_at,
       appliedAt: row.applied_at,
@@ -205,18 +214,23 @@ export class WritebackRepository {
   async updatePlan(id: string, status: string, steps: unknown, appliedAt: string | null): Promise<void> {
     await this.#db
       .updateTable('rollback_plans')
-      .set({ status, steps: JSON.stringify(steps), applied_at: appliedAt })
+      .set({ status, steps: this.#sealSteps(id, steps), applied_at: appliedAt })
       .where('id', '=', id)
       .execute();
   }
+
+  #batch(row: BatchesTable & BatchLeaseColumns): StoredBatch {
+    return {
+      id: row.id,
+      status: row.status,
+      journal: this.#sealed.open(row.journal, journalPlace(row.id)),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      ownerInstance: row.owner_instance,
+      leaseUntil: row.lease_until,
+    };
+  }
 }
 
-const batchFromRow = (row: BatchesTable & BatchLeaseColumns): StoredBatch => ({
-  id: row.id,
-  status: row.status,
-  journal: JSON.parse(row.journal),
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-  ownerInstance: row.owner_instance,
-  leaseUntil: row.lease_until,
-});
+const journalPlace = (id: string) => ({ column: sealedColumnName('batches', 'journal'), row: [id] });
+const stepsPlace = (id: string) => ({ column: sealedColumnName('rollback_plans', 'steps'), row: [id] });

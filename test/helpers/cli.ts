@@ -71,3 +71,55 @@ export async function openInitialisedServices(home: string): Promise<Services> {
   await initHome(environment);
   return await openServices(environment);
 }
+
+export interface ServeProcess {
+  /** Base URL the server listens on. */
+  readonly url: string;
+  /** Stops the server (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Runs `confwatch serve --json` from dist with `args` and resolves once it listens. */
+export function startServe(args: readonly string[], env: Record<string, string | undefined>): Promise<ServeProcess> {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const exited = new Promise<void>((done) => child.on('close', () => done()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start:\n${stdout}\n${stderr}`));
+    }, 30_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString('utf8');
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+      const listening = stdout
+        .split('\n')
+        .map((line) => {
+          try {
+            return JSON.parse(line) as { type?: string; url?: string };
+          } catch {
+            return undefined;
+          }
+        })
+        .find((line) => line?.type === 'serve.listening');
+      if (listening?.url) {
+        clearTimeout(timer);
+        resolve({
+          url: listening.url,
+          async stop() {
+            child.kill('SIGTERM');
+            await exited;
+          },
+        });
+      }
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}:\n${stdout}\n${stderr}`));
+    });
+  });
+}

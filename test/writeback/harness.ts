@@ -70,7 +70,7 @@ export async function createBed(options: { hosts: number; dialect?: DialectName;
   bus.subscribe((e) => events.push(e));
   const deps: WritebackDeps = {
     store,
-    repo: new WritebackRepository(store.db),
+    repo: new WritebackRepository(store),
     bus,
     transportFor: (device) => transports.get(device.name)!(),
     validate: remoteOnlyValidate,

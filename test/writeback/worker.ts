@@ -30,7 +30,7 @@ const job = JSON.parse(process.argv[2]!) as WorkerJob;
 const store = await openStore({ home: job.home, ...(job.databaseUrl ? { databaseUrl: job.databaseUrl } : {}) });
 const deps: WritebackDeps = {
   store,
-  repo: new WritebackRepository(store.db),
+  repo: new WritebackRepository(store),
   bus: new MemoryEventBus(),
   transportFor: async (d) =>
     new SshTransport({ host: d.host, port: d.port, user: d.user, identityFile: job.clientKeyPaths[d.name]!, hostKey: { pinned: d.hostKey } }),

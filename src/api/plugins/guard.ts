@@ -13,7 +13,8 @@ import { secretsEqual } from '../../auth/secrets.js';
 import { ConfwatchError } from '../../errors.js';
 import type { AuthService } from '../../services/auth.service.js';
 import { readSessionCookie } from './cookies.js';
-import { type AuditTargetPair, isMutation } from './route-config.js';
+import { type AuditTargetPair, formatAuditTarget, previewAction } from '../../auth/audit-target.js';
+import { isMutation } from './route-config.js';
 
 export interface GuardDeps {
   readonly auth: Pick<AuthService, 'authenticateToken' | 'authenticateSession'>;
@@ -62,7 +63,7 @@ export function guarded(deps: GuardDeps, routes: FastifyPluginAsync): FastifyPlu
       await deps.audit
         .record({
           actor: request.principal?.user ?? 'anonymous',
-          action: request.routeOptions.config.action ?? `${request.method} ${request.routeOptions.url ?? request.url}`,
+          action: request.auditAction ?? request.routeOptions.config.action ?? `${request.method} ${request.routeOptions.url ?? request.url}`,
           target: auditTarget(request),
           clientAddress: request.ip,
           result: status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'error',
@@ -85,8 +86,11 @@ export function noteAuditTarget(request: FastifyRequest, ...pairs: AuditTargetPa
   request.auditTarget = [...(request.auditTarget ?? []), ...pairs];
 }
 
-/** Values are shown bare unless they would be ambiguous in the space-separated list. */
-const auditValue = (value: string): string => (value === '' || /[\s"=]/.test(value) ? JSON.stringify(value) : value);
+/** Marks the request a dry run: audited as `<action>.preview`, since it changes nothing. */
+export function noteAuditPreview(request: FastifyRequest): void {
+  const action = request.routeOptions.config.action;
+  if (action !== undefined) request.auditAction = previewAction(action);
+}
 
 /**
  * The audited target: the route's path parameters, e.g. `name=web1`, then
@@ -95,6 +99,5 @@ const auditValue = (value: string): string => (value === '' || /[\s"=]/.test(val
  */
 function auditTarget(request: FastifyRequest): string | null {
   const params = Object.entries((request.params ?? {}) as Record<string, unknown>).map(([k, v]): AuditTargetPair => [k, String(v)]);
-  const pairs = [...params, ...(request.auditTarget ?? [])];
-  return pairs.length === 0 ? null : pairs.map(([k, v]) => `${k}=${auditValue(v)}`).join(' ');
+  return formatAuditTarget([...params, ...(request.auditTarget ?? [])]);
 }

@@ -4,6 +4,7 @@
  * Fastify's types so a typo is a compile error.
  */
 import type { Principal } from '../../auth/principal.js';
+import type { AuditTargetPair } from '../../auth/audit-target.js';
 import type { RouteScope } from '../../auth/scopes.js';
 
 declare module 'fastify' {
@@ -18,11 +19,12 @@ declare module 'fastify' {
     principal: Principal | null;
     /** What a mutation acted on beyond its path parameters (noteAuditTarget); null until noted. */
     auditTarget: AuditTargetPair[] | null;
+    /** The audited action when it differs from the route's (a dry run is `<action>.preview`); null until noted. */
+    auditAction: string | null;
   }
 }
 
-/** One `key=value` of an audit target; a key may repeat (one `path=` per file). */
-export type AuditTargetPair = readonly [key: string, value: string];
+export type { AuditTargetPair };
 
 /** Methods that change state: audited, and CSRF-checked for cookie sessions. */
 export const isMutation = (method: string): boolean => !['GET', 'HEAD', 'OPTIONS'].includes(method);

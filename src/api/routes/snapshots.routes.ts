@@ -6,9 +6,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { redactText, redactValue } from '../../auth/redact.js';
+import { redactBytes, redactText, redactValue } from '../../auth/redact.js';
 import { ConfwatchError } from '../../errors.js';
-import { decodeText } from '../../services/diff.service.js';
 import { riskOf } from '../../services/history.service.js';
 import type { SnapshotRecord } from '../../store/records.js';
 import type { SnapshotStore } from '../../store/snapshot-store.js';
@@ -49,12 +48,11 @@ export const snapshotRoutes =
         const snapshot = await load(request.params.id);
         const bytes = await store.readContent(snapshot);
         reply.type('application/octet-stream').header('content-disposition', 'attachment');
-        if (!seesSecrets(request)) {
-          const text = decodeText(bytes);
-          const redacted = text === undefined ? undefined : redactText(text);
-          if (redacted !== undefined && redacted !== text) return reply.header('x-confwatch-redacted', 'true').send(Buffer.from(redacted));
-        }
-        return reply.send(bytes);
+        if (seesSecrets(request)) return reply.send(bytes);
+        const shown = redactBytes(bytes);
+        if (shown.kind === 'refused') throw new ConfwatchError('CW_ERR_AUTH_FORBIDDEN', shown.reason);
+        if (shown.redacted) reply.header('x-confwatch-redacted', 'true');
+        return reply.send(shown.bytes);
       },
     });
 

@@ -6,15 +6,15 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { redactUnifiedDiff } from '../../auth/redact.js';
+import { redactText, redactUnifiedDiff } from '../../auth/redact.js';
 import type { WritebackService } from '../../services/writeback.service.js';
 import type { SnapshotStore } from '../../store/snapshot-store.js';
 import type { ChangeEntry, ChangesFile } from '../../writeback/changes-file.js';
 import type { BatchFileResult } from '../../writeback/batch.js';
 import type { RollbackPlan } from '../../writeback/rollback-plan.js';
 import { notFound } from '../plugins/error-handler.js';
-import { noteAuditTarget } from '../plugins/guard.js';
-import type { AuditTargetPair } from '../plugins/route-config.js';
+import { batchAuditPairs } from '../../auth/audit-target.js';
+import { noteAuditPreview, noteAuditTarget } from '../plugins/guard.js';
 import { errorSchema, guardedErrors } from './common.schema.js';
 import { snapshotParams } from './snapshots.schema.js';
 import { seesSecrets } from './snapshots.routes.js';
@@ -51,21 +51,6 @@ function planFor(request: FastifyRequest, plan: RollbackPlan): RollbackPlan {
   return { ...plan, steps: plan.steps.map((step) => ({ ...step, diff: redactUnifiedDiff(step.diff) })) };
 }
 
-/** Paths named one by one in a batch's audit target; the batch id leads to the rest. */
-const AUDITED_BATCH_PATHS = 50;
-
-/**
- * A batch's files for its audit target, grouped by device in order of first
- * appearance: `device=web1 path=/a path=/b device=web2 path=/c`.
- */
-export function batchAuditPairs(changes: readonly { device: string; path: string }[]): AuditTargetPair[] {
-  const byDevice = new Map<string, string[]>();
-  for (const { device, path } of changes.slice(0, AUDITED_BATCH_PATHS)) byDevice.set(device, [...(byDevice.get(device) ?? []), path]);
-  const pairs = [...byDevice].flatMap(([device, paths]): AuditTargetPair[] => [['device', device], ...paths.map((p): AuditTargetPair => ['path', p])]);
-  const omitted = changes.length - AUDITED_BATCH_PATHS;
-  return omitted > 0 ? [...pairs, ['more', String(omitted)]] : pairs;
-}
-
 /** The JSON batch as the changes file WritebackService.apply runs; `line` is the entry's 1-based position. */
 export function changesFileOf(body: BatchBody): ChangesFile {
   const changes = body.changes.map((entry, i): ChangeEntry => {
@@ -97,6 +82,7 @@ export const writebackRoutes =
         response: { 200: restoreResultSchema, ...guardedErrors, ...writebackErrors },
       },
       handler: async (request) => {
+        if (request.body.dryRun) noteAuditPreview(request);
         const result = await writeback.restore({ snapshotId: request.params.id, ...request.body, actor: actorOf(request) });
         noteAuditTarget(request, ['device', result.device], ['path', result.path], ['batch', result.batchId]);
         return { ...result, files: result.files.map((f) => fileFor(request, f)) };
@@ -114,7 +100,9 @@ export const writebackRoutes =
       handler: async (request) => {
         const { device } = request.query;
         if (device !== undefined && !(await devices.getDevice(device))) throw notFound(`unknown device "${device}"`);
-        return writeback.checkDrift(device);
+        const report = await writeback.checkDrift(device);
+        if (seesSecrets(request)) return report;
+        return { ...report, findings: report.findings.map((f) => (f.error ? { ...f, error: redactText(f.error) } : f)) };
       },
     });
 
@@ -181,6 +169,7 @@ export const writebackRoutes =
         response: { 200: applyResultSchema, ...guardedErrors, ...writebackErrors },
       },
       handler: async (request) => {
+        if (request.body.dryRun) noteAuditPreview(request);
         noteAuditTarget(request, ...batchAuditPairs(request.body.changes));
         const result = await writeback.apply(changesFileOf(request.body), { actor: actorOf(request), dryRun: request.body.dryRun });
         noteAuditTarget(request, ['id', result.batchId]);

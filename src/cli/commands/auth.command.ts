@@ -3,13 +3,13 @@
  * and `confwatch audit` (SPEC §6). CLI mutations are audited with the
  * local OS user as actor (`cli:<user>`).
  */
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { AuditRecorder } from '../../auth/audit-recorder.js';
 import { ROLES } from '../../auth/scopes.js';
 import type { AuthService } from '../../services/auth.service.js';
 import type { Services } from '../../services/services.js';
 import type { AuditRecord } from '../../store/records.js';
+import { cliActor } from '../cli-audit.js';
 import { type CommandEnv, intOption } from '../main.js';
 
 interface Auth {
@@ -23,15 +23,6 @@ async function openAuth(env: CommandEnv): Promise<Auth> {
   return { auth: services.auth, audit: services.audit, services };
 }
 
-const cliActor = (): string => `cli:${safeUserName()}`;
-
-function safeUserName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
-}
 
 async function readPassword(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -94,7 +85,7 @@ export function registerAuthCommands(program: Command, env: CommandEnv): void {
         ...(opts.label ? { label: opts.label } : {}),
         ...(opts.expires ? { expiresAt: opts.expires } : {}),
       });
-      await audit.record({ actor: cliActor(), action: 'token.create', target: `id=${record.id}`, clientAddress: null, result: 'ok', details: { user: opts.user } });
+      await audit.record({ actor: cliActor(), action: 'token.create', target: `user=${record.user} id=${record.id}`, clientAddress: null, result: 'ok', details: null });
       output(opts).result({ token: secret, id: record.id, user: record.user, expiresAt: record.expiresAt }, (t) => `${t.token}\n(shown once; store it now)`);
     });
 

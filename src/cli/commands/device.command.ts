@@ -3,6 +3,8 @@ import { ConfwatchError } from '../../errors.js';
 import { CONFIG_TYPES, type ConfigType } from '../../parsers/parser.js';
 import type { DeviceMode, DeviceRecord, ProfileRecord } from '../../store/records.js';
 import { collect, intOption, type CommandEnv, type SetExit } from '../main.js';
+import type { AuditTargetPair } from '../../auth/audit-target.js';
+import { auditedCommand } from '../cli-audit.js';
 
 interface AddOptions {
   host?: string;
@@ -61,8 +63,8 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
       if (opts.trustHostKey && opts.hostKey) throw usage('give either --trust-host-key or --host-key, not both');
       if (opts.local && opts.host) throw usage('--local devices take no --host');
       const passphrase = opts.passphraseStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined;
-      const { devices } = await ctx.services();
-      const { device: added, profiles } = await devices.add({
+      const { devices, audit } = await ctx.services();
+      const { device: added, profiles } = await auditedCommand(audit, 'device.add', [['device', name]], () => devices.add({
         name,
         ...(opts.host ? { host: opts.host } : {}),
         ...(opts.port !== undefined ? { port: opts.port } : {}),
@@ -82,7 +84,7 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
         ...(opts.hostKey ? { hostKey: opts.hostKey } : {}),
         trustHostKey: opts.trustHostKey === true,
         validateOnCapture: opts.validateOnCapture === true,
-      });
+      }));
       out.result({ ...added, profiles }, (d) => `added ${describe(d)}\n${d.profiles.map(describeProfile).join('\n')}`);
     });
 
@@ -115,8 +117,8 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
     .description('remove a device (its history is kept)')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const { devices } = await ctx.services();
-      await devices.remove(name);
+      const { devices, audit } = await ctx.services();
+      await auditedCommand(audit, 'device.remove', [['device', name]], () => devices.remove(name));
       output(opts).result({ removed: name }, () => `removed ${name}`);
     });
 
@@ -130,11 +132,15 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: { profile?: string[]; watch?: string[]; trustHostKeys?: boolean; json?: boolean }) => {
       const out = output(opts);
-      const { devices } = await ctx.services();
-      const result = await devices.import(file, {
-        ...(opts.profile ? { profiles: opts.profile } : {}),
-        ...(opts.watch ? { watch: opts.watch } : {}),
-        trustHostKeys: opts.trustHostKeys === true,
+      const { devices, audit } = await ctx.services();
+      const result = await auditedCommand(audit, 'device.import', [], async (note) => {
+        const imported = await devices.import(file, {
+          ...(opts.profile ? { profiles: opts.profile } : {}),
+          ...(opts.watch ? { watch: opts.watch } : {}),
+          trustHostKeys: opts.trustHostKeys === true,
+        });
+        note(...imported.added.map((d): AuditTargetPair => ['device', d.name]));
+        return imported;
       });
       for (const w of result.warnings) out.note(`warning: ${w}`);
       out.result(result, (r) =>
@@ -153,8 +159,8 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
     .option('--host-key <fingerprint>', 'pin this key (SHA256:…)')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { hostKey?: string; json?: boolean }) => {
-      const { devices } = await ctx.services();
-      const d = await devices.trust(name, opts.hostKey);
+      const { devices, audit } = await ctx.services();
+      const d = await auditedCommand(audit, 'device.trust', [['device', name]], () => devices.trust(name, opts.hostKey));
       output(opts).result(d, (r) => `${r.name}: pinned ${r.hostKey}`);
     });
 

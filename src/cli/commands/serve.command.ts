@@ -15,10 +15,14 @@ export function registerServeCommand(program: Command, { ctx, output }: CommandE
     .option('--port <n>', 'listen port', intOption('--port'), 7474)
     .option('--drift-interval <seconds>', 'check every device for drift this often (0: never)', intOption('--drift-interval'), 1800)
     .option('--embedded', 'first run on this machine: init if needed and watch this host as the `local` device')
+    .option('--trust-proxy [addresses]', 'behind a reverse proxy: take the client address from X-Forwarded-For (the proxy that connects, or only these comma-separated addresses/CIDRs)')
+    .option('--public-url <url>', 'the URL users open; https://… marks the session cookie Secure')
     .option('--json', 'NDJSON status lines on stdout')
-    .action(async (opts: { host: string; port: number; driftInterval: number; embedded?: boolean; json?: boolean }) => {
+    .action(async (opts: ServeOptions) => {
       const out = output(opts);
       if (opts.port < 1 || opts.port > 65535) throw new ConfwatchError('CW_ERR_USAGE', '--port must be 1–65535');
+      const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
+      const trustProxy = opts.trustProxy === undefined ? undefined : parseTrustProxy(opts.trustProxy);
       const init = opts.embedded ? await initHome(ctx.environment) : undefined;
       if (init) {
         if (init.created) out.note(`created ${init.home}`);
@@ -39,10 +43,44 @@ export function registerServeCommand(program: Command, { ctx, output }: CommandE
         if (event.type === 'watch.mode') out.line(event, `${event.device}: ${event.mode} (${event.reason})`);
         else if (event.type === 'device.disconnected') out.line(event, `${event.device}: disconnected (${event.reason})`);
       });
-      const server = await startServer(services, { host: opts.host, port: opts.port, driftIntervalMs: opts.driftInterval * 1000 });
+      const server = await startServer(services, {
+        host: opts.host,
+        port: opts.port,
+        driftIntervalMs: opts.driftInterval * 1000,
+        ...(trustProxy !== undefined ? { trustProxy } : {}),
+        ...(publicUrl !== undefined ? { publicUrl } : {}),
+      });
       out.line({ type: 'serve.listening', url: server.url }, `confwatch listening on ${server.url}`);
       await waitForSignal();
       out.note('stopping…');
       await server.close();
     });
+}
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  driftInterval: number;
+  embedded?: boolean;
+  trustProxy?: string | true;
+  publicUrl?: string;
+  json?: boolean;
+}
+
+function parsePublicUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfwatchError('CW_ERR_USAGE', `--public-url "${text}" is not a URL: give e.g. https://confwatch.example.com`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfwatchError('CW_ERR_USAGE', '--public-url must start with https:// or http://');
+  return url.toString();
+}
+
+function parseTrustProxy(value: string | true): true | string[] {
+  if (value === true) return true;
+  const addresses = value.split(',').map((a) => a.trim()).filter(Boolean);
+  if (addresses.length === 0) throw new ConfwatchError('CW_ERR_USAGE', '--trust-proxy takes comma-separated addresses or CIDRs, or nothing');
+  return addresses;
 }

@@ -1,20 +1,15 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { batchAuditPairs, previewAction } from '../../auth/audit-target.js';
 import { ConfwatchError } from '../../errors.js';
 import type { WritebackService } from '../../services/writeback.service.js';
 import { displayPath } from '../../transport/remote-path.js';
 import type { BatchResult } from '../../writeback/batch.js';
 import { readChangesFile } from '../../writeback/changes-file.js';
+import { auditedCommand, osUserName } from '../cli-audit.js';
 import type { CommandEnv } from '../main.js';
 
 /** The OS user running the CLI: the actor recorded on write-back snapshots. */
-const osActor = (): string => {
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid:${process.getuid?.() ?? 'unknown'}`;
-  }
-};
+const osActor = osUserName;
 
 /** `restore`, `drift`, `drift resolve`, `rollback plan|apply` and `apply`: writing back safely. */
 export function registerWritebackCommands(program: Command, { ctx, output }: CommandEnv): void {
@@ -24,6 +19,7 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
     await service.recoverBatches();
     return service;
   };
+  const audit = async () => (await ctx.services()).audit;
 
   program
     .command('restore')
@@ -35,13 +31,18 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
     .option('--json', 'machine-readable output')
     .description('write an earlier version of a file back to its host')
     .action(async (id: string, opts: { dryRun?: boolean; force?: boolean; validate: boolean; reload?: boolean; json?: boolean }) => {
-      const result = await (await writeback()).restore({
-        snapshotId: id,
-        actor: osActor(),
-        ...(opts.dryRun ? { dryRun: true } : {}),
-        ...(opts.force ? { force: true } : {}),
-        ...(opts.validate === false ? { validate: false } : {}),
-        ...(opts.reload ? { reload: true } : {}),
+      const action = opts.dryRun ? previewAction('snapshot.restore') : 'snapshot.restore';
+      const result = await auditedCommand(await audit(), action, [['id', id]], async (note) => {
+        const restored = await (await writeback()).restore({
+          snapshotId: id,
+          actor: osActor(),
+          ...(opts.dryRun ? { dryRun: true } : {}),
+          ...(opts.force ? { force: true } : {}),
+          ...(opts.validate === false ? { validate: false } : {}),
+          ...(opts.reload ? { reload: true } : {}),
+        });
+        note(['device', restored.device], ['path', restored.path], ['batch', restored.batchId]);
+        return restored;
       });
       output(opts).result(result, (r) => [batchText(r), r.reload ? `reload (${r.reload.command}): exit ${r.reload.code}\n${r.reload.output}` : ''].filter(Boolean).join('\n'));
     });
@@ -76,7 +77,12 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
       if (Boolean(opts.restore) === Boolean(opts.accept)) throw new ConfwatchError('CW_ERR_USAGE', 'give exactly one of --restore or --accept');
       const services = await ctx.services();
       await services.devices.get(opts.device);
-      const result = await (await writeback()).resolveDrift({ device: opts.device, path, resolution: opts.restore ? 'restore' : 'accept', actor: osActor() });
+      const resolution = opts.restore ? 'restore' : 'accept';
+      const result = await auditedCommand(await audit(), 'drift.resolve', [['device', opts.device], ['path', path]], async (note) => {
+        const resolved = await (await writeback()).resolveDrift({ device: opts.device, path, resolution, actor: osActor() });
+        note(['snapshot', resolved.snapshotId]);
+        return resolved;
+      });
       output(opts).result(result, (r) => `${r.device}:${displayPath(r.path)} resolved by ${r.resolution}; baseline is now ${r.snapshotId}`);
     });
 
@@ -93,7 +99,11 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
       if (Boolean(opts.to) === Boolean(opts.changeSet)) throw new ConfwatchError('CW_ERR_USAGE', 'give exactly one of --to TIME or --change-set ID');
       const services = await ctx.services();
       await services.devices.get(opts.device);
-      const plan = await (await writeback()).planRollback(opts.device, opts.to ? { time: opts.to } : { changeSetId: opts.changeSet! });
+      const plan = await auditedCommand(await audit(), 'rollback.plan', [['device', opts.device]], async (note) => {
+        const planned = await (await writeback()).planRollback(opts.device, opts.to ? { time: opts.to } : { changeSetId: opts.changeSet! });
+        note(['id', planned.id]);
+        return planned;
+      });
       output(opts).result(plan, (p) =>
         [`plan ${p.id}: ${p.steps.length} steps`, ...p.steps.map((s) => `  ${s.action.padEnd(8)} ${displayPath(s.path)}`), `apply with: confwatch rollback apply ${p.id}`].join('\n'),
       );
@@ -105,7 +115,11 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
     .option('--json', 'machine-readable output')
     .description('execute a rollback plan as one atomic batch')
     .action(async (id: string, opts: { json?: boolean }) => {
-      const plan = await (await writeback()).applyPlan(id, osActor());
+      const plan = await auditedCommand(await audit(), 'rollback.apply', [['id', id]], async (note) => {
+        const applied = await (await writeback()).applyPlan(id, osActor());
+        note(['device', applied.device]);
+        return applied;
+      });
       output(opts).result(plan, (p) => `plan ${p.id} ${p.status}: ${p.steps.length} files`);
     });
 
@@ -117,7 +131,12 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
     .description('apply a changes file as one atomic batch across hosts')
     .action(async (file: string, opts: { dryRun?: boolean; json?: boolean }) => {
       const changes = readChangesFile(file);
-      const result = await (await writeback()).apply(changes, { actor: osActor(), ...(opts.dryRun ? { dryRun: true } : {}) });
+      const action = opts.dryRun ? previewAction('batch.apply') : 'batch.apply';
+      const result = await auditedCommand(await audit(), action, batchAuditPairs(changes.changes), async (note) => {
+        const applied = await (await writeback()).apply(changes, { actor: osActor(), ...(opts.dryRun ? { dryRun: true } : {}) });
+        note(['id', applied.batchId]);
+        return applied;
+      });
       output(opts).result(result, (r) => [batchText(r), ...r.reloads.map((x) => `reload on ${x.device} (${x.result.command}): exit ${x.result.code}`)].join('\n'));
     });
 }

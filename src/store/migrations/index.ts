@@ -3,17 +3,21 @@
  * migration is never edited, only followed by a new one.
  */
 import type { Migration } from 'kysely';
+import type { KeyRing } from '../keyring.js';
 import type { DialectName } from '../tables.js';
 import { coreMigration } from './0001-core.js';
 import { accessAndWritebackMigration } from './0002-access-and-writeback.js';
 import { dependencyGraphMigration } from './0003-dependency-graph.js';
 import { writebackMigration } from './0004-writeback.js';
 import { writebackLeaseMigration } from './0005-writeback-lease.js';
+import { sealedDerivedMigration } from './0007-sealed-derived.js';
 
-export const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
+/** `keys`: the master key ring, for migrations that seal stored values (0007). */
+export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<string, Migration> => ({
   '0001-core': coreMigration(dialect),
   '0002-access-and-writeback': accessAndWritebackMigration(),
   '0003-dependency-graph': dependencyGraphMigration(),
   '0004-writeback': writebackMigration(),
   '0005-writeback-lease': writebackLeaseMigration(),
+  '0007-sealed-derived': sealedDerivedMigration(keys),
 });

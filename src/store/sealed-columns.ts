@@ -1,0 +1,67 @@
+/**
+ * The columns holding values derived from file contents, sealed with
+ * SealedJson. Migration 0007 seals the clear values already stored, and
+ * `keys rotate` re-seals every value under the new key, through the same
+ * pass: pages of rows not yet sealed under the current key, each updated
+ * only if it still holds what was read (a concurrent writer wins).
+ */
+import { type QueryExecutorProvider, sql } from 'kysely';
+import { type SealedJson, sealedWithPattern } from './sealed-json.js';
+
+/** One table's sealed columns and the key that names a row. */
+export interface SealedColumns {
+  readonly table: 'snapshots' | 'tracked_files' | 'rollback_plans' | 'batches';
+  readonly key: readonly string[];
+  readonly columns: readonly string[];
+}
+
+export const SEALED_COLUMNS: readonly SealedColumns[] = [
+  { table: 'snapshots', key: ['id'], columns: ['parsed', 'parse_errors', 'validation', 'impact'] },
+  { table: 'tracked_files', key: ['device', 'path'], columns: ['last_error'] },
+  { table: 'rollback_plans', key: ['id'], columns: ['steps'] },
+  { table: 'batches', key: ['id'], columns: ['journal'] },
+];
+
+/** `<table>.<column>`, the name a sealed value is bound to. */
+export const sealedColumnName = (table: string, column: string): string => `${table}.${column}`;
+
+const PAGE = 500;
+
+/**
+ * Seals, under the current key, every value of the sealed columns that is
+ * clear or sealed under another key. Returns how many values changed.
+ */
+export async function sealPending(db: QueryExecutorProvider, sealer: SealedJson, keyId: string, onProgress?: (done: number) => void): Promise<number> {
+  let done = 0;
+  for (const set of SEALED_COLUMNS) {
+    for (const column of set.columns) {
+      const place = sealedColumnName(set.table, column);
+      for (;;) {
+        const { rows } = await sql<Record<string, string>>`select ${sql.join(set.key.map((k) => sql.ref(k)))}, ${sql.ref(column)} as value
+          from ${sql.table(set.table)} where ${sql.ref(column)} is not null and ${sql.ref(column)} not like ${sealedWithPattern(keyId)}
+          limit ${PAGE}`.execute(db);
+        if (rows.length === 0) break;
+        let changed = 0;
+        for (const row of rows) {
+          const keys = set.key.map((k) => String(row[k]));
+          const value = row.value as string;
+          const sealed = sealer.reseal(value, { column: place, row: keys });
+          const where = sql.join(
+            set.key.map((k, i) => sql`${sql.ref(k)} = ${keys[i]}`),
+            sql` and `,
+          );
+          const result = await sql`update ${sql.table(set.table)} set ${sql.ref(column)} = ${sealed}
+            where ${where} and ${sql.ref(column)} = ${value}`.execute(db);
+          if (Number(result.numAffectedRows ?? 0) > 0) {
+            changed += 1;
+            done += 1;
+            onProgress?.(done);
+          }
+        }
+        // Every row of the page was rewritten meanwhile, by writers sealing under the current key.
+        if (changed === 0) break;
+      }
+    }
+  }
+  return done;
+}
