@@ -30,8 +30,45 @@ export function systemdDiff(oldData: unknown, newData: unknown, unitName?: strin
   const envBefore = asRecord(a.environment) as Record<string, unknown>;
   const envAfter = asRecord(b.environment) as Record<string, unknown>;
   for (const { key, change: how } of changedKeys(envBefore, envAfter)) out.push(change('env.changed', { key, change: how }, service));
-  for (const setting of otherSettings(asRecord(a.sections), asRecord(b.sections))) out.push(change('setting.changed', setting, service));
+  for (const setting of otherSettings(asRecord(a.sections), asRecord(b.sections))) {
+    const key = setting.key.slice(setting.key.indexOf('.') + 1);
+    if (setting.key.startsWith('Service.') && HARDENING.has(key)) out.push(hardeningChange(key, asRecord(a.sections), asRecord(b.sections), service));
+    else out.push(change('setting.changed', setting, service));
+  }
   return out;
+}
+
+/** Sandboxing settings of `[Service]` whose values say how much a compromised service can reach (systemd.exec(5)). */
+const HARDENING = new Set([
+  'NoNewPrivileges', 'PrivateTmp', 'PrivateDevices', 'PrivateNetwork', 'PrivateUsers', 'ProtectSystem', 'ProtectHome',
+  'ProtectKernelTunables', 'ProtectKernelModules', 'ProtectKernelLogs', 'ProtectControlGroups', 'ProtectClock', 'ProtectHostname',
+  'RestrictRealtime', 'RestrictSUIDSGID', 'RestrictNamespaces', 'LockPersonality', 'MemoryDenyWriteExecute', 'DynamicUser', 'RemoveIPC',
+  'CapabilityBoundingSet', 'AmbientCapabilities', 'SystemCallFilter', 'RestrictAddressFamilies', 'ReadWritePaths',
+]);
+/** Settings that grant more as they list more; the others protect more as their value rises. */
+const GRANTING = new Set(['AmbientCapabilities', 'ReadWritePaths']);
+const LISTS = new Set(['CapabilityBoundingSet', 'SystemCallFilter', 'RestrictAddressFamilies']);
+const STRENGTH: Record<string, number> = { yes: 1, true: 1, on: 1, '1': 1, 'read-only': 1, tmpfs: 1, full: 2, strict: 3 };
+
+/** How strongly a value protects: 0 for unset or off; ProtectSystem's `strict` above `full` above `yes`. */
+const strength = (key: string, value: string | null): number => {
+  if (value === null || value === '') return 0;
+  if (LISTS.has(key)) return 1;
+  return key === 'ProtectHome' && value === 'yes' ? 2 : (STRENGTH[value.toLowerCase()] ?? 1);
+};
+
+/** A sandboxing setting's change; its values are shown, as they hold no secrets. */
+function hardeningChange(key: string, a: Record<string, unknown>, b: Record<string, unknown>, service: string | undefined): Change {
+  const value = (sections: Record<string, unknown>) => {
+    const values = asStrings(asRecord(sections.Service)[key]);
+    return values.length ? values.join(' ') : null;
+  };
+  const from = value(a);
+  const to = value(b);
+  const weakened = GRANTING.has(key)
+    ? setDiff((from ?? '').split(/\s+/).filter(Boolean), (to ?? '').split(/\s+/).filter(Boolean)).added.length > 0
+    : strength(key, to) < strength(key, from);
+  return change('hardening.changed', { key, from, to, weakened }, service);
 }
 
 /** Settings outside the dedicated kinds whose values changed, as `Section.Key` (values left out: they may hold secrets). */

@@ -51,6 +51,8 @@ export interface NginxFacts {
   readonly upstreams: Readonly<Record<string, readonly string[]>>;
   /** Every `include` argument anywhere in the file. */
   readonly includes: readonly string[];
+  /** Every protocol named by an `ssl_protocols` anywhere in the file (a shared `ssl.conf` sets them outside servers). */
+  readonly sslProtocols: readonly string[];
 }
 
 const PASS_DIRECTIVES = ['proxy_pass', 'fastcgi_pass', 'grpc_pass', 'uwsgi_pass', 'scgi_pass'];
@@ -88,18 +90,21 @@ export function nginxFacts(data: unknown): NginxFacts {
   const servers: ServerFacts[] = [];
   const upstreams: Record<string, string[]> = {};
   const includes: string[] = [];
+  const sslProtocols = new Set<string>();
   const walk = (list: readonly Directive[]) => {
     for (const d of list) {
       if (d.directive === 'include') includes.push(...d.args);
+      if (d.directive === 'ssl_protocols') for (const p of d.args) sslProtocols.add(p);
       if (d.directive === 'server' && d.block) servers.push(serverFacts(d.block, servers));
       else if (d.directive === 'upstream' && d.block) {
         upstreams[d.args[0] ?? ''] = d.block.filter((s) => s.directive === 'server').map((s) => s.args[0] ?? '');
       }
       if (d.block && d.directive !== 'server') walk(d.block);
+      else if (d.block) for (const x of d.block) if (x.directive === 'ssl_protocols') for (const p of x.args) sslProtocols.add(p);
     }
   };
   walk(tree);
-  return { servers, upstreams, includes };
+  return { servers, upstreams, includes, sslProtocols: [...sslProtocols] };
 }
 
 function serverFacts(block: readonly Directive[], earlier: readonly ServerFacts[]): ServerFacts {
@@ -179,6 +184,9 @@ export function passHost(target: string): string | undefined {
   const m = target.match(/^[a-z]+:\/\/(\[[^\]]+\]|[^/:$]+)/i);
   return m?.[1];
 }
+
+/** The app a pass target reaches: SWAG's `$upstream_app` when set, else the target's host, else the target. */
+export const appOf = (target: string, upstreamApp: string | null): string => upstreamApp ?? passHost(target) ?? target;
 
 /** Servers that pass requests on, i.e. sites a missing auth exposes. */
 export const proxies = (s: ServerFacts): boolean => s.proxyPass !== null || s.locations.some((l) => l.proxyPass !== null);

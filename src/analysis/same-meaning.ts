@@ -1,0 +1,33 @@
+/**
+ * Whether two parsed versions say the same thing: the data compared once
+ * what does not change a config's meaning is set aside — line numbers (a
+ * comment at the top shifts them all), comments, map key order, and how a
+ * keyword was spelled (sshd keywords are case-insensitive).
+ */
+import type { ConfigType } from '../parsers/parser.js';
+import { type Directive, directiveTree } from './facts/nginx-facts.js';
+import { isRecord, jsonEqual } from './loose-data.js';
+
+/** Keys that record where or how something was written, not what it means. */
+const POSITIONAL = new Set(['line', 'column', 'endLine', 'endColumn', 'offset', 'comment']);
+/** sshd keeps the keyword as written beside its lower-cased key. */
+const SPELLING: Partial<Record<ConfigType, ReadonlySet<string>>> = { sshd: new Set(['keyword', 'keywords']) };
+
+export function sameMeaning(type: ConfigType, a: unknown, b: unknown): boolean {
+  if (type === 'nginx') return jsonEqual(nginxMeaning(directiveTree(a)), nginxMeaning(directiveTree(b)));
+  const drop = SPELLING[type];
+  return jsonEqual(withoutPositions(a, drop), withoutPositions(b, drop));
+}
+
+/** The directive tree without comments and line numbers (includes stay, as written). */
+function nginxMeaning(tree: readonly Directive[]): unknown[] {
+  return tree.filter((d) => d.directive !== '#').map((d) => [d.directive, d.args, ...(d.block ? [nginxMeaning(d.block)] : [])]);
+}
+
+function withoutPositions(value: unknown, drop: ReadonlySet<string> | undefined): unknown {
+  if (Array.isArray(value)) return value.map((v) => withoutPositions(v, drop));
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (!POSITIONAL.has(k) && !drop?.has(k)) out[k] = withoutPositions(v, drop);
+  return out;
+}
