@@ -30,6 +30,7 @@ const CASES: Record<string, { change: Change; ctx: RuleContext; level: RiskLevel
   'tls-downgraded': { change: change('tls.downgraded', { added: ['TLSv1'], removed: [], weak: ['TLSv1'] }), ctx: nginx, level: 'HIGH' },
   'tls-changed': { change: change('tls.changed', { added: [], removed: ['TLSv1.2'], weak: [] }), ctx: nginx, level: 'MEDIUM' },
   'include-changed': { change: change('include.changed', { server: 'a', added: [], removed: ['/config/nginx/ssl.conf'] }), ctx: nginx, level: 'MEDIUM' },
+  'unit-ordering-changed': { change: change('dependency.changed', { key: 'After', added: ['network-online.target'], removed: [] }, 'app.service'), ctx: systemd, level: 'MEDIUM' },
   'network-mode-host': { change: change('network_mode.changed', { from: null, to: 'host' }, 'web'), ctx: compose, level: 'HIGH' },
   'permit-empty-passwords': { change: change('setting.changed', { key: 'permitemptypasswords', from: null, to: 'yes' }), ctx: sshd, level: 'CRITICAL' },
   'hardening-weakened': { change: change('hardening.changed', { key: 'NoNewPrivileges', from: 'yes', to: null, weakened: true }, 'app.service'), ctx: systemd, level: 'HIGH' },

@@ -42,6 +42,8 @@ const sshdSetTo = (key: string, value: string) => (c: Change, ctx: RuleContext) 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const app = (c: Change): string => str(c.detail.app ?? c.detail.server);
 const hosts = (c: Change): string => (Array.isArray(c.detail.hosts) && c.detail.hosts.length ? ` (${c.detail.hosts.join(', ')})` : '');
+/** systemd ordering and soft dependencies: they change when a unit starts, not whether it can run. */
+const isOrdering = (c: Change): boolean => c.kind === 'dependency.changed' && ['After', 'Before', 'Wants', 'WantedBy'].includes(String(c.detail.key));
 const isHostNetwork = (c: Change): boolean => c.kind === 'network_mode.changed' && c.detail.to === 'host';
 
 /** `nginx:1.27` → tag `1.27`; untagged references and `latest` float. Digests are pinned. */
@@ -159,9 +161,17 @@ export const IMPACT_RULES: readonly ImpactRule[] = [
   {
     id: 'dependency-changed',
     when: (c) =>
-      ['dependency.changed', 'depends_on.changed', 'links.changed', 'volumes_from.changed', 'network_mode.changed'].includes(c.kind) && !isHostNetwork(c),
+      ['dependency.changed', 'depends_on.changed', 'links.changed', 'volumes_from.changed', 'network_mode.changed'].includes(c.kind) &&
+      !isHostNetwork(c) &&
+      !isOrdering(c),
     level: 'HIGH',
     reason: (c) => `Dependencies changed${of(c)} (${c.kind}${c.detail.key ? ` ${str(c.detail.key)}` : ''}).`,
+  },
+  {
+    id: 'unit-ordering-changed',
+    when: isOrdering,
+    level: 'MEDIUM',
+    reason: (c) => `Unit ordering or soft dependencies changed${of(c)} (${str(c.detail.key)}: +[${str(c.detail.added)}] -[${str(c.detail.removed)}]).`,
   },
   {
     id: 'network-mode-host',

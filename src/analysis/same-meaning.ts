@@ -25,6 +25,8 @@ function nginxMeaning(tree: readonly Directive[]): unknown[] {
 }
 
 function withoutPositions(value: unknown, drop: ReadonlySet<string> | undefined): unknown {
+  // sshd reads yes/no in any case; other values (paths, user names) keep theirs.
+  if (drop && typeof value === 'string' && /^(yes|no)$/i.test(value)) return value.toLowerCase();
   if (Array.isArray(value)) return value.map((v) => withoutPositions(v, drop));
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 /** Typed changes between two versions of an nginx config. */
 import { type Change, change } from '../change.js';
-import { appOf, type LocationFacts, type NginxFacts, nginxFacts, proxies, type ServerFacts } from '../facts/nginx-facts.js';
+import { appOf, FRAGMENT_KEY, type LocationFacts, type NginxFacts, nginxFacts, proxies, type ServerFacts } from '../facts/nginx-facts.js';
 import { setDiff } from '../set-diff.js';
 
 /** Protocols browsers and current nginx builds no longer accept as safe. */
@@ -10,8 +10,8 @@ export function nginxDiff(oldData: unknown, newData: unknown): Change[] {
   const before = nginxFacts(oldData);
   const after = nginxFacts(newData);
   const changes: Change[] = [];
-  const oldServers = new Map(before.servers.map((s) => [s.key, s]));
-  const newServers = new Map(after.servers.map((s) => [s.key, s]));
+  const oldServers = new Map(withFragment(before).map((s) => [s.key, s]));
+  const newServers = new Map(withFragment(after).map((s) => [s.key, s]));
   for (const [key, s] of oldServers) if (!newServers.has(key)) changes.push(change('server.removed', { server: key }, serviceOf(s)));
   for (const [key, s] of newServers) {
     const old = oldServers.get(key);
@@ -26,11 +26,13 @@ export function nginxDiff(oldData: unknown, newData: unknown): Change[] {
   return changes;
 }
 
-/** A server is known by its first name; `_` (catch-all) when it has none. */
-const serviceOf = (s: ServerFacts): string => s.names[0] ?? '_';
+const withFragment = (facts: NginxFacts): ServerFacts[] => (facts.fragment ? [...facts.servers, facts.fragment] : [...facts.servers]);
+
+/** A server is known by its first name; `_` (catch-all) when it has none. A fragment's servers are whoever includes it (the graph knows). */
+const serviceOf = (s: ServerFacts): string | undefined => s.names[0] ?? (s.key === FRAGMENT_KEY ? undefined : '_');
 
 /** The host names a server answers to, as the user wrote them (`_` for a catch-all). */
-const hostsOf = (s: ServerFacts): string[] => (s.names.length > 0 ? [...s.names] : ['_']);
+const hostsOf = (s: ServerFacts): string[] => (s.names.length > 0 ? [...s.names] : [s.key === FRAGMENT_KEY ? FRAGMENT_KEY : '_']);
 
 function serverDiff(a: ServerFacts, b: ServerFacts): Change[] {
   const service = serviceOf(b);
@@ -60,13 +62,13 @@ function serverDiff(a: ServerFacts, b: ServerFacts): Change[] {
       (m) => (b.proxyPass !== null && !b.auth.includes(m)) || b.locations.some((l) => l.proxyPass !== null && !l.auth.includes(m)),
     );
     if (exposed.length) out.push(change('auth.removed', { server, location: null, hosts, app: appOfServer(b), removed: exposed }, service));
-    const gained = setDiff(a.auth, b.auth).added;
-    if (gained.length) out.push(change('auth.added', { server, location: null, hosts, added: gained }, service));
   }
+  const gained = setDiff(a.auth, b.auth).added;
+  if (gained.length) out.push(change('auth.added', { server, location: null, hosts, added: gained }, service));
   return out;
 }
 
-function locationDiff(server: string, a: LocationFacts, b: LocationFacts, hosts: string[], service: string): Change[] {
+function locationDiff(server: string, a: LocationFacts, b: LocationFacts, hosts: string[], service: string | undefined): Change[] {
   const out: Change[] = [];
   const location = b.path;
   if (a.proxyPass !== b.proxyPass) out.push(proxyChange(server, location, a.proxyPass, b.proxyPass, b.upstreamApp ?? a.upstreamApp, hosts, service));
@@ -75,13 +77,13 @@ function locationDiff(server: string, a: LocationFacts, b: LocationFacts, hosts:
     // Server-level losses are reported once by the server; here only what the location block itself had.
     const lost = a.ownAuth.filter((m) => !b.auth.includes(m));
     if (lost.length) out.push(change('auth.removed', { server, location, hosts, app: appOf(b.proxyPass, b.upstreamApp), removed: lost }, service));
-    const gained = b.ownAuth.filter((m) => !a.auth.includes(m));
-    if (gained.length) out.push(change('auth.added', { server, location, hosts, added: gained }, service));
   }
+  const gained = b.ownAuth.filter((m) => !a.auth.includes(m));
+  if (gained.length) out.push(change('auth.added', { server, location, hosts, added: gained }, service));
   return out;
 }
 
-function proxyChange(server: string, location: string | null, from: string | null, to: string | null, app: string | null, hosts: string[], service: string): Change {
+function proxyChange(server: string, location: string | null, from: string | null, to: string | null, app: string | null, hosts: string[], service: string | undefined): Change {
   const target = to ?? from;
   return change('proxy_pass.changed', { server, location, hosts, app: target === null ? null : appOf(target, app), from, to }, service);
 }
@@ -91,7 +93,7 @@ const appOfServer = (s: ServerFacts): string | null => {
   return target === null ? null : appOf(target, s.upstreamApp);
 };
 
-function headerChange(server: string, location: string | null, a: readonly string[], b: readonly string[], service: string): Change[] {
+function headerChange(server: string, location: string | null, a: readonly string[], b: readonly string[], service: string | undefined): Change[] {
   const d = setDiff(a, b);
   return d.added.length || d.removed.length ? [change('header.changed', { server, location, ...d }, service)] : [];
 }
@@ -112,11 +114,14 @@ interface Route {
   readonly location: string | null;
 }
 
+/** A `*-server.conf` snippet only declares the auth endpoint; the check itself is in the location (`*-location.conf`, `auth_request`, `auth_basic`). */
+const guards = (markers: readonly string[]): boolean => markers.some((m) => !/-server\.conf$/.test(m));
+
 function routes(facts: NginxFacts): Route[] {
-  return facts.servers.flatMap((s) => [
-    ...(s.proxyPass === null ? [] : [{ id: `${s.key}\0`, app: appOf(s.proxyPass, s.upstreamApp), authed: s.auth.length > 0, server: s, location: null }]),
+  return withFragment(facts).flatMap((s) => [
+    ...(s.proxyPass === null ? [] : [{ id: `${s.key}\0`, app: appOf(s.proxyPass, s.upstreamApp), authed: guards(s.auth), server: s, location: null }]),
     ...s.locations.flatMap((l) =>
-      l.proxyPass === null ? [] : [{ id: `${s.key}\0${l.path}`, app: appOf(l.proxyPass, l.upstreamApp), authed: l.auth.length > 0, server: s, location: l.path }],
+      l.proxyPass === null ? [] : [{ id: `${s.key}\0${l.path}`, app: appOf(l.proxyPass, l.upstreamApp), authed: guards(l.auth), server: s, location: l.path }],
     ),
   ]);
 }

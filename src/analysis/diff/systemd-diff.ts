@@ -43,12 +43,12 @@ const HARDENING = new Set([
   'NoNewPrivileges', 'PrivateTmp', 'PrivateDevices', 'PrivateNetwork', 'PrivateUsers', 'ProtectSystem', 'ProtectHome',
   'ProtectKernelTunables', 'ProtectKernelModules', 'ProtectKernelLogs', 'ProtectControlGroups', 'ProtectClock', 'ProtectHostname',
   'RestrictRealtime', 'RestrictSUIDSGID', 'RestrictNamespaces', 'LockPersonality', 'MemoryDenyWriteExecute', 'DynamicUser', 'RemoveIPC',
-  'CapabilityBoundingSet', 'AmbientCapabilities', 'SystemCallFilter', 'RestrictAddressFamilies', 'ReadWritePaths',
+  'ProtectProc', 'CapabilityBoundingSet', 'AmbientCapabilities', 'SystemCallFilter', 'RestrictAddressFamilies', 'ReadWritePaths',
 ]);
-/** Settings that grant more as they list more; the others protect more as their value rises. */
-const GRANTING = new Set(['AmbientCapabilities', 'ReadWritePaths']);
-const LISTS = new Set(['CapabilityBoundingSet', 'SystemCallFilter', 'RestrictAddressFamilies']);
-const STRENGTH: Record<string, number> = { yes: 1, true: 1, on: 1, '1': 1, 'read-only': 1, tmpfs: 1, full: 2, strict: 3 };
+/** Settings that grant more as they list more (unless written as a `~` deny list); the others protect more as their value rises. */
+const GRANTING = new Set(['AmbientCapabilities', 'CapabilityBoundingSet', 'ReadWritePaths']);
+const LISTS = new Set(['SystemCallFilter', 'RestrictAddressFamilies']);
+const STRENGTH: Record<string, number> = { no: 0, false: 0, off: 0, '0': 0, default: 0, full: 2, strict: 3 };
 
 /** How strongly a value protects: 0 for unset or off; ProtectSystem's `strict` above `full` above `yes`. */
 const strength = (key: string, value: string | null): number => {
@@ -65,9 +65,9 @@ function hardeningChange(key: string, a: Record<string, unknown>, b: Record<stri
   };
   const from = value(a);
   const to = value(b);
-  const weakened = GRANTING.has(key)
-    ? setDiff((from ?? '').split(/\s+/).filter(Boolean), (to ?? '').split(/\s+/).filter(Boolean)).added.length > 0
-    : strength(key, to) < strength(key, from);
+  const items = (v: string | null) => (v ?? '').split(/\s+/).filter(Boolean);
+  const granting = GRANTING.has(key) && !from?.startsWith('~') && !to?.startsWith('~');
+  const weakened = granting ? setDiff(items(from), items(to)).added.length > 0 || (from !== null && to === null && key === 'CapabilityBoundingSet') : strength(key, to) < strength(key, from);
   return change('hardening.changed', { key, from, to, weakened }, service);
 }
 

@@ -51,9 +51,17 @@ export interface NginxFacts {
   readonly upstreams: Readonly<Record<string, readonly string[]>>;
   /** Every `include` argument anywhere in the file. */
   readonly includes: readonly string[];
+  /**
+   * Locations outside any server (a snippet included into servers, like SWAG's
+   * `*.subfolder.conf`), as one nameless server; null when there are none.
+   */
+  readonly fragment: ServerFacts | null;
   /** Every protocol named by an `ssl_protocols` anywhere in the file (a shared `ssl.conf` sets them outside servers). */
   readonly sslProtocols: readonly string[];
 }
+
+/** The key of `NginxFacts.fragment`: no server of its own, it is part of every server that includes the file. */
+export const FRAGMENT_KEY = '(servers including this file)';
 
 const PASS_DIRECTIVES = ['proxy_pass', 'fastcgi_pass', 'grpc_pass', 'uwsgi_pass', 'scgi_pass'];
 const HEADER_DIRECTIVES = ['add_header', 'proxy_set_header', 'more_set_headers', 'proxy_hide_header'];
@@ -104,7 +112,9 @@ export function nginxFacts(data: unknown): NginxFacts {
     }
   };
   walk(tree);
-  return { servers, upstreams, includes, sslProtocols: [...sslProtocols] };
+  const loose = tree.filter((d) => d.directive !== 'server' && d.directive !== 'http');
+  const fragment = loose.some((d) => d.directive === 'location') ? { ...serverFacts(loose, []), key: FRAGMENT_KEY } : null;
+  return { servers, upstreams, includes, fragment, sslProtocols: [...sslProtocols] };
 }
 
 function serverFacts(block: readonly Directive[], earlier: readonly ServerFacts[]): ServerFacts {
