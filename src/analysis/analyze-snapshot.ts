@@ -8,6 +8,7 @@
 import type { ConfigType, ParseContext, ParseIssue } from '../parsers/parser.js';
 import type { DependencyGraph } from '../store/graph-queries.js';
 import type { SnapshotRecord } from '../store/records.js';
+import { withAuthGuards } from './auth-guards.js';
 import type { Change } from './change.js';
 import { parserFor } from './config-parsers.js';
 import { envUsage } from './facts/env-usage.js';
@@ -54,7 +55,7 @@ export function analyzeChange(inputs: ChangeInputs): ChangeAnalysis {
   const current = inputs.content === undefined ? undefined : parser.parse(inputs.content, context);
   const previous = inputs.previousContent === undefined ? undefined : parser.parse(inputs.previousContent, context);
   const usage = type === 'env' && inputs.context?.readFile ? envUsage(path, inputs.context.readFile) : undefined;
-  const changes = semanticDiff(type, previous ? previous.data : (inputs.previousParsed ?? null), current?.data ?? null, {
+  const diffed = semanticDiff(type, previous ? previous.data : (inputs.previousParsed ?? null), current?.data ?? null, {
     oldText: inputs.previousContent?.toString('utf8') ?? null,
     newText: inputs.content?.toString('utf8') ?? null,
     newErrors: current?.errors ?? [],
@@ -62,6 +63,7 @@ export function analyzeChange(inputs: ChangeInputs): ChangeAnalysis {
     path,
     ...(usage ? { envUsage: usage } : {}),
   });
+  const changes = type === 'compose' ? withAuthGuards(diffed, inputs.graph, path) : diffed;
   const impact = assessImpact({
     type,
     path,

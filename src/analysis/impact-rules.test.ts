@@ -15,6 +15,11 @@ const CASES: Record<string, { change: Change; ctx: RuleContext; level: RiskLevel
   'env-changed': { change: change('env.changed', { key: 'TZ', change: 'modified' }, 'web'), ctx: compose, level: 'MEDIUM' },
   'image-retag': { change: change('image.changed', { from: 'nginx:1.26', to: 'nginx:1.27' }, 'web'), ctx: compose, level: 'MEDIUM' },
   'image-floating': { change: change('image.changed', { from: 'nginx:1.26', to: 'nginx:latest' }, 'web'), ctx: compose, level: 'HIGH' },
+  'auth-bypassed-by-exposure': {
+    change: change('port.added', { port: '8989:8989/tcp', allInterfaces: true, guardedBy: ['sonarr.*'] }, 'sonarr'),
+    ctx: compose,
+    level: 'CRITICAL',
+  },
   'port-all-interfaces': { change: change('port.added', { port: '8080:80/tcp', allInterfaces: true }, 'web'), ctx: compose, level: 'HIGH' },
   'port-changed': { change: change('port.added', { port: '127.0.0.1:8080:80/tcp', allInterfaces: false }, 'web'), ctx: compose, level: 'MEDIUM' },
   'service-removed': { change: change('service.removed', { service: 'web' }, 'web'), ctx: compose, level: 'HIGH' },

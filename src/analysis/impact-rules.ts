@@ -91,6 +91,13 @@ export const IMPACT_RULES: readonly ImpactRule[] = [
     reason: (c) => `Image changed to ${str(c.detail.to)}${of(c)}, which is "latest" or untagged: what runs can change at any pull.`,
   },
   {
+    id: 'auth-bypassed-by-exposure',
+    when: (c) => Array.isArray(c.detail.guardedBy) && c.detail.guardedBy.length > 0,
+    level: 'CRITICAL',
+    reason: (c) =>
+      `${c.kind === 'port.added' ? `Port ${str(c.detail.port)} published on all interfaces` : "Host networking"}${of(c)}: the app is reachable without the authentication ${str(c.detail.guardedBy)} put in front of it.`,
+  },
+  {
     id: 'port-all-interfaces',
     when: (c) => c.kind === 'port.added' && c.detail.allInterfaces === true,
     level: 'HIGH',

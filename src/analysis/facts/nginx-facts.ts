@@ -68,6 +68,9 @@ const HEADER_DIRECTIVES = ['add_header', 'proxy_set_header', 'more_set_headers',
 /** Snippets of the usual SSO/auth integrations (SWAG ships authelia-, authentik-, ldap-, tinyauth-*.conf). */
 const AUTH_INCLUDE = /(authelia|authentik|ldap|tinyauth|oauth2)[^/]*$/i;
 
+/** An include of an auth snippet (the argument or a resolved path). */
+export const isAuthInclude = (path: string): boolean => AUTH_INCLUDE.test(path);
+
 /** Finds the directive tree in nginx parser data, a crossplane payload or a bare list. */
 export function directiveTree(data: unknown): Directive[] {
   if (Array.isArray(data)) return data.filter(isDirective);
