@@ -2,7 +2,7 @@
  * Whether two parsed versions say the same thing: the data compared once
  * what does not change a config's meaning is set aside — line numbers (a
  * comment at the top shifts them all), comments, map key order, and how a
- * keyword was spelled (sshd keywords are case-insensitive).
+ * keyword or a yes/no value was spelled (sshd reads both in any case).
  */
 import type { ConfigType } from '../parsers/parser.js';
 import { type Directive, directiveTree } from './facts/nginx-facts.js';
@@ -11,12 +11,12 @@ import { isRecord, jsonEqual } from './loose-data.js';
 /** Keys that record where or how something was written, not what it means. */
 const POSITIONAL = new Set(['line', 'column', 'endLine', 'endColumn', 'offset', 'comment']);
 /** sshd keeps the keyword as written beside its lower-cased key. */
-const SPELLING: Partial<Record<ConfigType, ReadonlySet<string>>> = { sshd: new Set(['keyword', 'keywords']) };
+const SSHD_SPELLING = new Set(['keyword', 'keywords']);
 
 export function sameMeaning(type: ConfigType, a: unknown, b: unknown): boolean {
   if (type === 'nginx') return jsonEqual(nginxMeaning(directiveTree(a)), nginxMeaning(directiveTree(b)));
-  const drop = SPELLING[type];
-  return jsonEqual(withoutPositions(a, drop), withoutPositions(b, drop));
+  const normalise = (data: unknown) => withoutPositions(data, type === 'sshd');
+  return jsonEqual(normalise(a), normalise(b));
 }
 
 /** The directive tree without comments and line numbers (includes stay, as written). */
@@ -24,12 +24,11 @@ function nginxMeaning(tree: readonly Directive[]): unknown[] {
   return tree.filter((d) => d.directive !== '#').map((d) => [d.directive, d.args, ...(d.block ? [nginxMeaning(d.block)] : [])]);
 }
 
-function withoutPositions(value: unknown, drop: ReadonlySet<string> | undefined): unknown {
-  // sshd reads yes/no in any case; other values (paths, user names) keep theirs.
-  if (drop && typeof value === 'string' && /^(yes|no)$/i.test(value)) return value.toLowerCase();
-  if (Array.isArray(value)) return value.map((v) => withoutPositions(v, drop));
+function withoutPositions(value: unknown, sshd: boolean): unknown {
+  if (sshd && typeof value === 'string' && /^(yes|no)$/i.test(value)) return value.toLowerCase();
+  if (Array.isArray(value)) return value.map((v) => withoutPositions(v, sshd));
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (!POSITIONAL.has(k) && !drop?.has(k)) out[k] = withoutPositions(v, drop);
+  for (const [k, v] of Object.entries(value)) if (!POSITIONAL.has(k) && !(sshd && SSHD_SPELLING.has(k))) out[k] = withoutPositions(v, sshd);
   return out;
 }
