@@ -38,6 +38,14 @@ export function systemdDiff(oldData: unknown, newData: unknown, unitName?: strin
   return out;
 }
 
+/** systemd reads `yes`/`true`/`on` and `no`/`false`/`off` alike (systemd.syntax(7)); other values as written. */
+export function spelledAlike(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(spelledAlike);
+  if (typeof value !== 'string') return value;
+  if (/^(yes|true|on)$/i.test(value)) return 'yes';
+  return /^(no|false|off)$/i.test(value) ? 'no' : value;
+}
+
 /** Sandboxing settings of `[Service]` whose values say how much a compromised service can reach (systemd.exec(5)). */
 const HARDENING = new Set([
   'NoNewPrivileges', 'PrivateTmp', 'PrivateDevices', 'PrivateNetwork', 'PrivateUsers', 'ProtectSystem', 'ProtectHome',
@@ -81,5 +89,5 @@ function otherSettings(a: Record<string, unknown>, b: Record<string, unknown>): 
     return out;
   };
   const depKey = /^(Unit|Install)\.(Requires|Wants|BindsTo|PartOf|Requisite|After|Before|Conflicts|WantedBy|RequiredBy)$/;
-  return changedKeys(flat(a), flat(b), jsonEqual).filter(({ key }) => !COVERED.has(key) && !depKey.test(key));
+  return changedKeys(flat(a), flat(b), (x, y) => jsonEqual(spelledAlike(x), spelledAlike(y))).filter(({ key }) => !COVERED.has(key) && !depKey.test(key));
 }
