@@ -179,4 +179,4 @@ export function largeShapes(only?: ConfigType): LazyShape[] {
   return shapes.filter((shape) => !only || shape.type === only);
 }
 
-const SEEDS: Readonly<Record<ConfigType, number>> = { nginx: 1, compose: 2, systemd: 3, sshd: 4, generic: 5 };
+const SEEDS: Readonly<Record<ConfigType, number>> = { nginx: 1, compose: 2, systemd: 3, sshd: 4, env: 6, generic: 5 };

@@ -16,6 +16,7 @@ const SCENARIOS: Record<string, string> = {
   'parse-large': './parse-large.ts',
   exec: './exec.ts',
   api: './api.ts',
+  'impact-accuracy': './impact-accuracy.ts',
 };
 
 async function main(): Promise<void> {

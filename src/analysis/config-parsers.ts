@@ -3,6 +3,7 @@
  * Replace by the parser registry's `getParser` once it is available.
  */
 import { composeParser } from '../parsers/compose/compose.parser.js';
+import { envParser } from '../parsers/env/env.parser.js';
 import { genericParser } from '../parsers/generic/generic.parser.js';
 import { nginxParser } from '../parsers/nginx/nginx.parser.js';
 import type { ConfigType, Parser } from '../parsers/parser.js';
@@ -14,6 +15,7 @@ const PARSERS: Record<ConfigType, Parser> = {
   compose: composeParser,
   systemd: systemdParser,
   sshd: sshdParser,
+  env: envParser,
   generic: genericParser,
 };
 

@@ -34,8 +34,17 @@ export interface ImpactRule {
 const str = (v: unknown): string => (v === null || v === undefined ? '(unset)' : Array.isArray(v) ? v.join(', ') : String(v));
 const of = (c: Change): string => (c.service ? ` (${c.service})` : '');
 const is = (...kinds: string[]) => (c: Change) => kinds.includes(c.kind);
+/** What sshd uses when a keyword is not set (sshd_config(5)), for settings the rules judge. */
+const SSHD_DEFAULTS: Record<string, string> = { permitrootlogin: 'prohibit-password', passwordauthentication: 'yes', permitemptypasswords: 'no' };
+/** The setting ends up at `value`, written or (once its line is gone) as sshd's default. */
 const sshdSetTo = (key: string, value: string) => (c: Change, ctx: RuleContext) =>
-  ctx.type === 'sshd' && c.kind === 'setting.changed' && c.detail.key === key && String(c.detail.to).toLowerCase() === value;
+  ctx.type === 'sshd' && c.kind === 'setting.changed' && c.detail.key === key && String(c.detail.to ?? SSHD_DEFAULTS[key]).toLowerCase() === value;
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const app = (c: Change): string => str(c.detail.app ?? c.detail.server);
+const hosts = (c: Change): string => (Array.isArray(c.detail.hosts) && c.detail.hosts.length ? ` (${c.detail.hosts.join(', ')})` : '');
+/** systemd ordering and soft dependencies: they change when a unit starts, not whether it can run. */
+const isOrdering = (c: Change): boolean => c.kind === 'dependency.changed' && ['After', 'Before', 'Wants', 'WantedBy'].includes(String(c.detail.key));
+const isHostNetwork = (c: Change): boolean => c.kind === 'network_mode.changed' && c.detail.to === 'host';
 
 /** `nginx:1.27` → tag `1.27`; untagged references and `latest` float. Digests are pinned. */
 export function isFloatingImage(image: unknown): boolean {
@@ -55,7 +64,20 @@ export const IMPACT_RULES: readonly ImpactRule[] = [
     restart: false,
     reload: false,
   },
-  { id: 'env-changed', when: is('env.changed'), level: 'MEDIUM', reason: (c) => `Environment variable ${str(c.detail.key)} ${str(c.detail.change)}${of(c)}.` },
+  {
+    id: 'env-changed',
+    when: (c) => c.kind === 'env.changed' && c.detail.used !== false,
+    level: 'MEDIUM',
+    reason: (c) => `Environment variable ${str(c.detail.key)} ${str(c.detail.change)}${of(c)}.`,
+  },
+  {
+    id: 'env-unused',
+    when: (c) => c.kind === 'env.changed' && c.detail.used === false,
+    level: 'LOW',
+    reason: (c) => `Environment variable ${str(c.detail.key)} ${str(c.detail.change)}; no service of ${str(c.detail.composeFile)} uses it.`,
+    restart: false,
+    reload: false,
+  },
   {
     id: 'image-retag',
     when: (c) => c.kind === 'image.changed' && !isFloatingImage(c.detail.to),
@@ -67,6 +89,13 @@ export const IMPACT_RULES: readonly ImpactRule[] = [
     when: (c) => c.kind === 'image.changed' && isFloatingImage(c.detail.to),
     level: 'HIGH',
     reason: (c) => `Image changed to ${str(c.detail.to)}${of(c)}, which is "latest" or untagged: what runs can change at any pull.`,
+  },
+  {
+    id: 'auth-bypassed-by-exposure',
+    when: (c) => Array.isArray(c.detail.guardedBy) && c.detail.guardedBy.length > 0,
+    level: 'CRITICAL',
+    reason: (c) =>
+      `${c.kind === 'port.added' ? `Port ${str(c.detail.port)} published on all interfaces` : "Host networking"}${of(c)}: the app is reachable without the authentication ${str(c.detail.guardedBy)} put in front of it.`,
   },
   {
     id: 'port-all-interfaces',
@@ -94,21 +123,39 @@ export const IMPACT_RULES: readonly ImpactRule[] = [
   {
     id: 'proxy-pass-changed',
     when: is('proxy_pass.changed'),
-    level: 'HIGH',
-    reason: (c) => `Proxy target of ${str(c.detail.server)}${c.detail.location ? ` ${str(c.detail.location)}` : ''} changed from ${str(c.detail.from)} to ${str(c.detail.to)}.`,
+    level: 'MEDIUM',
+    reason: (c) =>
+      `Proxy target of ${app(c)}${hosts(c)}${c.detail.location ? ` ${str(c.detail.location)}` : ''} changed from ${str(c.detail.from)} to ${str(c.detail.to)}.`,
   },
   {
     id: 'upstream-changed',
     when: is('upstream.server.changed'),
-    level: 'HIGH',
+    level: 'MEDIUM',
     reason: (c) => `Upstream ${str(c.detail.upstream)} servers changed: +[${str(c.detail.added)}] -[${str(c.detail.removed)}].`,
   },
   {
     id: 'auth-removed',
     when: is('auth.removed'),
     level: 'CRITICAL',
-    reason: (c) => `Authentication (${str(c.detail.removed)}) removed from proxied site ${str(c.detail.server)}${c.detail.location ? ` ${str(c.detail.location)}` : ''}.`,
+    reason: (c) =>
+      `Authentication (${str(c.detail.removed)}) removed from ${app(c)}${c.detail.location ? ` ${str(c.detail.location)}` : ''}: ${str(c.detail.hosts)} now reachable without it.`,
   },
+  {
+    id: 'auth-bypassed',
+    when: is('auth.bypassed'),
+    level: 'CRITICAL',
+    reason: (c) =>
+      `${app(c)} was reachable only through authentication; ${str(c.detail.hosts)}${c.detail.location ? ` ${str(c.detail.location)}` : ''} now proxies to it without.`,
+  },
+  { id: 'auth-added', when: is('auth.added'), level: 'LOW', reason: (c) => `Authentication (${str(c.detail.added)}) turned on for ${str(c.detail.hosts)}.` },
+  {
+    id: 'tls-downgraded',
+    when: is('tls.downgraded'),
+    level: 'HIGH',
+    reason: (c) => `TLS protocols weakened: ${str(c.detail.weak)} accepted again.`,
+  },
+  { id: 'tls-changed', when: is('tls.changed'), level: 'MEDIUM', reason: (c) => `TLS protocols changed: +[${str(c.detail.added)}] -[${str(c.detail.removed)}].` },
+  { id: 'include-changed', when: is('include.changed'), level: 'MEDIUM', reason: (c) => `Includes of ${str(c.detail.server)} changed: +[${str(c.detail.added)}] -[${str(c.detail.removed)}].` },
   { id: 'header-changed', when: is('header.changed'), level: 'MEDIUM', reason: (c) => `Headers changed on ${str(c.detail.server)}.` },
   { id: 'location-changed', when: is('location.changed'), level: 'MEDIUM', reason: (c) => `Locations changed on ${str(c.detail.server)}.` },
   { id: 'exec-changed', when: is('exec.changed'), level: 'HIGH', reason: (c) => `ExecStart changed${of(c)}.` },
@@ -120,11 +167,31 @@ export const IMPACT_RULES: readonly ImpactRule[] = [
   },
   {
     id: 'dependency-changed',
-    when: is('dependency.changed', 'depends_on.changed', 'links.changed', 'volumes_from.changed', 'network_mode.changed'),
+    when: (c) =>
+      ['dependency.changed', 'depends_on.changed', 'links.changed', 'volumes_from.changed', 'network_mode.changed'].includes(c.kind) &&
+      !isHostNetwork(c) &&
+      !isOrdering(c),
     level: 'HIGH',
     reason: (c) => `Dependencies changed${of(c)} (${c.kind}${c.detail.key ? ` ${str(c.detail.key)}` : ''}).`,
   },
-  { id: 'cap-add-changed', when: is('cap_add.changed'), level: 'HIGH', reason: (c) => `Added capabilities changed${of(c)}: +[${str(c.detail.added)}].` },
+  {
+    id: 'unit-ordering-changed',
+    when: isOrdering,
+    level: 'MEDIUM',
+    reason: (c) => `Unit ordering or soft dependencies changed${of(c)} (${str(c.detail.key)}: +[${str(c.detail.added)}] -[${str(c.detail.removed)}]).`,
+  },
+  {
+    id: 'network-mode-host',
+    when: isHostNetwork,
+    level: 'HIGH',
+    reason: (c) => `Container shares the host's network${of(c)}: every port it listens on is open on the host.`,
+  },
+  {
+    id: 'cap-add-changed',
+    when: (c) => c.kind === 'cap_add.changed' && asList(c.detail.added).length > 0,
+    level: 'HIGH',
+    reason: (c) => `Capabilities added${of(c)}: ${str(c.detail.added)}.`,
+  },
   { id: 'privileged', when: is('privileged.enabled'), level: 'CRITICAL', reason: (c) => `Container runs privileged${of(c)}: root on the host.` },
   {
     id: 'docker-socket-writable',
@@ -147,16 +214,43 @@ export const IMPACT_RULES: readonly ImpactRule[] = [
     reason: () => 'PasswordAuthentication set to yes: password guessing is possible.',
   },
   {
+    id: 'permit-empty-passwords',
+    when: sshdSetTo('permitemptypasswords', 'yes'),
+    level: 'CRITICAL',
+    reason: () => 'PermitEmptyPasswords set to yes: accounts without a password can log in.',
+  },
+  {
     id: 'sshd-setting',
     when: (c, ctx) =>
       ctx.type === 'sshd' &&
       c.kind === 'setting.changed' &&
       !sshdSetTo('permitrootlogin', 'yes')(c, ctx) &&
-      !sshdSetTo('passwordauthentication', 'yes')(c, ctx),
+      !sshdSetTo('passwordauthentication', 'yes')(c, ctx) &&
+      !sshdSetTo('permitemptypasswords', 'yes')(c, ctx),
     level: 'MEDIUM',
     reason: (c) => `sshd ${str(c.detail.key)} changed from ${str(c.detail.from)} to ${str(c.detail.to)}.`,
   },
   { id: 'config-deleted', when: is('file.deleted'), level: 'HIGH', reason: (c) => `The config file was deleted${of(c)}.` },
+  {
+    id: 'hardening-weakened',
+    when: (c) => c.kind === 'hardening.changed' && c.detail.weakened === true,
+    level: 'HIGH',
+    reason: (c) => `Sandboxing weakened${of(c)}: ${str(c.detail.key)} from ${str(c.detail.from)} to ${str(c.detail.to)}.`,
+  },
+  {
+    id: 'hardening-changed',
+    when: (c) => c.kind === 'hardening.changed' && c.detail.weakened !== true,
+    level: 'MEDIUM',
+    reason: (c) => `Sandboxing changed${of(c)}: ${str(c.detail.key)} from ${str(c.detail.from)} to ${str(c.detail.to)}; the service may need access it no longer has.`,
+  },
+  {
+    id: 'parse-still-failing',
+    when: is('parse.still_failed'),
+    level: 'MEDIUM',
+    reason: (c) => `The file did not parse before and still does not${c.detail.line ? ` (line ${str(c.detail.line)})` : ''}: ${str(c.detail.message)}.`,
+    restart: false,
+    reload: false,
+  },
   {
     id: 'parse-failed',
     when: is('parse.failed'),

@@ -25,6 +25,8 @@ export interface ImpactInputs {
 export interface ImpactReason {
   /** The rule id (or `downstream-dependents`). */
   readonly rule: string;
+  /** The level the rule gives (for `downstream-dependents`, the raised level). */
+  readonly level: RiskLevel;
   readonly detail: string;
 }
 
@@ -47,6 +49,7 @@ const ACTIVATION: Record<ConfigType, { restart: boolean; reload: boolean }> = {
   systemd: { restart: true, reload: false },
   nginx: { restart: false, reload: true },
   sshd: { restart: false, reload: true },
+  env: { restart: true, reload: false },
   generic: { restart: false, reload: false },
 };
 
@@ -78,7 +81,7 @@ export function assessImpact(inputs: ImpactInputs): Impact {
       level = maxLevel(level, rule.level);
       requiresRestart ||= rule.restart ?? ACTIVATION[type].restart;
       requiresReload ||= rule.reload ?? ACTIVATION[type].reload;
-      reasons.push({ rule: rule.id, detail: rule.reason(change) });
+      reasons.push({ rule: rule.id, level: rule.level, detail: rule.reason(change) });
     }
     const dependents = change.service && graph ? dependentsOf(graph, serviceNode(type, path, change.service), change.service) : [];
     for (const name of dependents) downstream.add(name);
@@ -88,6 +91,7 @@ export function assessImpact(inputs: ImpactInputs): Impact {
         raised.add(change.service!);
         reasons.push({
           rule: 'downstream-dependents',
+          level: higher,
           detail: `${change.service} has ${dependents.length} downstream dependent(s) (${dependents.join(', ')}): ${level} raised to ${higher}.`,
         });
       }

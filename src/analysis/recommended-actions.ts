@@ -22,7 +22,7 @@ export interface ActionInputs {
 /** Commands in the order to run them; empty when nothing needs doing. */
 export function recommendedActions(inputs: ActionInputs): string[] {
   const { type, path, changes } = inputs;
-  if (changes.some((c) => c.kind === 'parse.failed')) return CHECK[type] ? [CHECK[type](path)] : [];
+  if (changes.some((c) => c.kind === 'parse.failed' || c.kind === 'parse.still_failed')) return CHECK[type] ? [CHECK[type](path)] : [];
   if (!inputs.requiresRestart && !inputs.requiresReload) return [];
   const reload = inputs.reloadCommand ? [inputs.reloadCommand] : undefined;
   switch (type) {
@@ -34,6 +34,8 @@ export function recommendedActions(inputs: ActionInputs): string[] {
       return [systemdAction(path, changes)];
     case 'sshd':
       return [CHECK.sshd!(path), ...(reload ?? ['systemctl reload ssh'])];
+    case 'env':
+      return envActions(changes);
     default:
       return reload ?? [];
   }
@@ -54,6 +56,14 @@ function composeActions(path: string, changes: readonly Change[]): string[] {
   const services = [...new Set(changes.filter((c) => c.kind !== 'service.removed' && c.service).map((c) => c.service!))];
   const whole = removed || services.length === 0;
   return [`docker compose -f ${file} up -d${removed ? ' --remove-orphans' : ''}${whole ? '' : ` ${services.map(shellWord).join(' ')}`}`];
+}
+
+/** A `.env` change recreates the compose services that use it, through the compose file that reads it. */
+function envActions(changes: readonly Change[]): string[] {
+  const composeFile = changes.find((c) => typeof c.detail.composeFile === 'string')?.detail.composeFile as string | undefined;
+  const services = [...new Set(changes.flatMap((c) => (c.service ? [c.service] : [])))];
+  if (composeFile === undefined || services.length === 0) return [];
+  return [`docker compose -f ${shellWord(composeFile)} up -d ${services.map(shellWord).join(' ')}`];
 }
 
 function systemdAction(path: string, changes: readonly Change[]): string {

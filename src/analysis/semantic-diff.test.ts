@@ -156,3 +156,43 @@ describe('semanticDiff: sshd and generic', () => {
     ]);
   });
 });
+
+describe('semanticDiff: like with like', () => {
+  const broken = { newErrors: [{ message: 'unexpected "}"', line: 3 }] };
+
+  it('calls a parse failure a change only when the old version parsed', () => {
+    expect(kinds(semanticDiff('nginx', { parsed: [] }, null, { oldText: 'a;', newText: 'a; }', ...broken }))).toEqual(['parse.failed']);
+    const still = semanticDiff('nginx', null, null, { oldText: 'a; }', newText: 'b; }', oldErrors: broken.newErrors, ...broken });
+    expect(kinds(still)).toEqual(['parse.still_failed']);
+    const commentOnly = semanticDiff('nginx', null, null, { oldText: 'a; }', newText: '# note\na; }', oldErrors: broken.newErrors, ...broken });
+    expect(kinds(commentOnly)).toEqual(['whitespace_or_comments.only']);
+  });
+
+  it('treats data equal but for line numbers, comments and keyword spelling as a no-op', () => {
+    const at = (line: number) => ({ payload: { parsed: [{ directive: 'server', line, args: [], block: [{ directive: 'listen', line: line + 1, args: ['80'] }] }] } });
+    expect(kinds(semanticDiff('nginx', at(1), at(3), texts))).toEqual(['whitespace_or_comments.only']);
+    const sshd = (keyword: string, value: string, line: number) => ({
+      directives: [{ kind: 'directive', key: 'x11forwarding', keyword, args: [value], line }],
+      settings: { x11forwarding: value },
+    });
+    expect(kinds(semanticDiff('sshd', sshd('X11Forwarding', 'yes', 1), sshd('x11forwarding', 'Yes', 2), texts))).toEqual(['whitespace_or_comments.only']);
+    expect(kinds(semanticDiff('compose', { services: { a: { line: 2, image: 'x' } } }, { services: { a: { line: 3, image: 'x' } } }, texts))).toEqual([
+      'whitespace_or_comments.only',
+    ]);
+  });
+});
+
+describe('semanticDiff: .env', () => {
+  const usage = { composeFile: '/s/app/compose.yaml', services: { web: ['TZ'], worker: ['*'] } };
+
+  it('compares values from the texts, names the services using a variable, and never carries a value', () => {
+    const changes = semanticDiff('env', {}, {}, { oldText: 'TZ=UTC\nTOKEN=old\n', newText: 'TZ="UTC"\nTOKEN=new\nEXTRA=1\n', envUsage: usage });
+    expect(changes).toEqual([
+      { kind: 'env.changed', detail: { key: 'EXTRA', change: 'added', used: true, composeFile: '/s/app/compose.yaml' }, service: 'worker' },
+      { kind: 'env.changed', detail: { key: 'TOKEN', change: 'modified', used: true, composeFile: '/s/app/compose.yaml' }, service: 'worker' },
+    ]);
+    expect(JSON.stringify(changes)).not.toMatch(/old|new"/);
+    const unused = semanticDiff('env', {}, {}, { oldText: 'A=1\n', newText: 'A=2\n', envUsage: { composeFile: '/c.yaml', services: {} } });
+    expect(unused).toEqual([{ kind: 'env.changed', detail: { key: 'A', change: 'modified', used: false, composeFile: '/c.yaml' } }]);
+  });
+});

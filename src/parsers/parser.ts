@@ -5,9 +5,9 @@
  * tool would read it) and `warnings` (it is, but something looks wrong).
  */
 
-export type ConfigType = 'nginx' | 'compose' | 'systemd' | 'sshd' | 'generic';
+export type ConfigType = 'nginx' | 'compose' | 'systemd' | 'sshd' | 'env' | 'generic';
 
-export const CONFIG_TYPES: readonly ConfigType[] = ['nginx', 'compose', 'systemd', 'sshd', 'generic'];
+export const CONFIG_TYPES: readonly ConfigType[] = ['nginx', 'compose', 'systemd', 'sshd', 'env', 'generic'];
 
 export interface ParseIssue {
   readonly message: string;

@@ -1,4 +1,5 @@
 import { composeParser } from './compose/compose.parser.js';
+import { envParser } from './env/env.parser.js';
 import { genericParser } from './generic/generic.parser.js';
 import { nginxParser } from './nginx/nginx.parser.js';
 import type { ConfigType, ParseContext, ParseResult, Parser } from './parser.js';
@@ -10,6 +11,7 @@ const PARSERS: Readonly<Record<ConfigType, Parser>> = Object.freeze({
   compose: composeParser,
   systemd: systemdParser,
   sshd: sshdParser,
+  env: envParser,
   generic: genericParser,
 });
 

@@ -18,7 +18,7 @@ import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 
 /** Config types whose parsers read other files of the device. */
-const CONTEXT_TYPES: ReadonlySet<ConfigType> = new Set(['nginx', 'compose', 'systemd', 'sshd']);
+const CONTEXT_TYPES: ReadonlySet<ConfigType> = new Set(['nginx', 'compose', 'systemd', 'sshd', 'env']);
 /** Bounds on what is loaded to give parsers the device's other files. */
 const MAX_CONTEXT_FILES = 2_000;
 const MAX_CONTEXT_BYTES = 64 * 1024 * 1024;

@@ -51,12 +51,25 @@ export interface NginxFacts {
   readonly upstreams: Readonly<Record<string, readonly string[]>>;
   /** Every `include` argument anywhere in the file. */
   readonly includes: readonly string[];
+  /**
+   * Locations outside any server (a snippet included into servers, like SWAG's
+   * `*.subfolder.conf`), as one nameless server; null when there are none.
+   */
+  readonly fragment: ServerFacts | null;
+  /** Every protocol named by an `ssl_protocols` anywhere in the file (a shared `ssl.conf` sets them outside servers). */
+  readonly sslProtocols: readonly string[];
 }
+
+/** The key of `NginxFacts.fragment`: no server of its own, it is part of every server that includes the file. */
+export const FRAGMENT_KEY = '(servers including this file)';
 
 const PASS_DIRECTIVES = ['proxy_pass', 'fastcgi_pass', 'grpc_pass', 'uwsgi_pass', 'scgi_pass'];
 const HEADER_DIRECTIVES = ['add_header', 'proxy_set_header', 'more_set_headers', 'proxy_hide_header'];
 /** Snippets of the usual SSO/auth integrations (SWAG ships authelia-, authentik-, ldap-, tinyauth-*.conf). */
 const AUTH_INCLUDE = /(authelia|authentik|ldap|tinyauth|oauth2)[^/]*$/i;
+
+/** An include of an auth snippet (the argument or a resolved path). */
+export const isAuthInclude = (path: string): boolean => AUTH_INCLUDE.test(path);
 
 /** Finds the directive tree in nginx parser data, a crossplane payload or a bare list. */
 export function directiveTree(data: unknown): Directive[] {
@@ -88,18 +101,23 @@ export function nginxFacts(data: unknown): NginxFacts {
   const servers: ServerFacts[] = [];
   const upstreams: Record<string, string[]> = {};
   const includes: string[] = [];
+  const sslProtocols = new Set<string>();
   const walk = (list: readonly Directive[]) => {
     for (const d of list) {
       if (d.directive === 'include') includes.push(...d.args);
+      if (d.directive === 'ssl_protocols') for (const p of d.args) sslProtocols.add(p);
       if (d.directive === 'server' && d.block) servers.push(serverFacts(d.block, servers));
       else if (d.directive === 'upstream' && d.block) {
         upstreams[d.args[0] ?? ''] = d.block.filter((s) => s.directive === 'server').map((s) => s.args[0] ?? '');
       }
       if (d.block && d.directive !== 'server') walk(d.block);
+      else if (d.block) for (const x of d.block) if (x.directive === 'ssl_protocols') for (const p of x.args) sslProtocols.add(p);
     }
   };
   walk(tree);
-  return { servers, upstreams, includes };
+  const loose = tree.filter((d) => d.directive !== 'server' && d.directive !== 'http');
+  const fragment = loose.some((d) => d.directive === 'location') ? { ...serverFacts(loose, []), key: FRAGMENT_KEY } : null;
+  return { servers, upstreams, includes, fragment, sslProtocols: [...sslProtocols] };
 }
 
 function serverFacts(block: readonly Directive[], earlier: readonly ServerFacts[]): ServerFacts {
@@ -179,6 +197,9 @@ export function passHost(target: string): string | undefined {
   const m = target.match(/^[a-z]+:\/\/(\[[^\]]+\]|[^/:$]+)/i);
   return m?.[1];
 }
+
+/** The app a pass target reaches: SWAG's `$upstream_app` when set, else the target's host, else the target. */
+export const appOf = (target: string, upstreamApp: string | null): string => upstreamApp ?? passHost(target) ?? target;
 
 /** Servers that pass requests on, i.e. sites a missing auth exposes. */
 export const proxies = (s: ServerFacts): boolean => s.proxyPass !== null || s.locations.some((l) => l.proxyPass !== null);

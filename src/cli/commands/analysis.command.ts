@@ -9,9 +9,9 @@ import type { Command } from 'commander';
 import picomatch from 'picomatch';
 import { parserFor } from '../../analysis/config-parsers.js';
 import { namesOf } from '../../store/graph-queries.js';
-import { assessImpact, type Impact } from '../../analysis/impact.js';
+import { analyzeChange } from '../../analysis/analyze-snapshot.js';
+import type { Impact } from '../../analysis/impact.js';
 import { atLeast, isRiskLevel, RISK_LEVELS, type RiskLevel } from '../../analysis/risk-level.js';
-import { semanticDiff } from '../../analysis/semantic-diff.js';
 import { ConfwatchError } from '../../errors.js';
 import type { NginxData } from '../../parsers/nginx/nginx.parser.js';
 import { CONFIG_TYPES, type ConfigType, type ParseContext, type ParseResult } from '../../parsers/parser.js';
@@ -121,18 +121,14 @@ export function registerAnalysisCommands(program: Command, { ctx, output }: Comm
         if (!opts.new) throw usage('give a snapshot id, or --type T --old FILE --new FILE');
         const type = configType(opts.type);
         const path = resolve(opts.new);
-        const context = localContext(path);
-        const parser = parserFor(type);
-        const newBytes = readLocal(path);
         const oldBytes = opts.old === undefined ? undefined : readLocal(resolve(opts.old));
-        const current = parser.parse(newBytes, context);
-        const changes = semanticDiff(type, oldBytes && parser.parse(oldBytes, context).data, current.data, {
-          oldText: oldBytes?.toString('utf8') ?? null,
-          newText: newBytes.toString('utf8'),
-          newErrors: current.errors,
+        const { impact, changes } = analyzeChange({
+          type,
           path,
+          content: readLocal(path),
+          ...(oldBytes ? { previousContent: oldBytes } : {}),
+          context: localContext(path),
         });
-        const impact = assessImpact({ type, path, changes });
         level = impact.riskLevel;
         out.result({ ...impact, changes }, describeImpact);
       }

@@ -73,6 +73,17 @@ describe('nginxParser', () => {
     expect(unterminated.errors).toEqual([{ message: 'unexpected end of file, expecting ";" or "}"', line: 3, file: 'a.conf' }]);
   });
 
+  it('warns about an include that resolves nowhere instead of failing the file (the payload keeps crossplane\'s error)', () => {
+    const host = { path: '/srv/swag/nginx/proxy-confs/a.conf', readFile: () => undefined, glob: () => [] };
+    const result = nginxParser.parse(Buffer.from('server {\n  include /config/nginx/ssl.conf;\n  listen 443;\n}\n'), host);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([
+      { message: "unresolved include: '/config/nginx/ssl.conf' not found on this device", line: 2, file: '/srv/swag/nginx/proxy-confs/a.conf' },
+    ]);
+    expect(result.data!.summary.servers).toHaveLength(1);
+    expect(result.data!.payload.status).toBe('failed');
+  });
+
   it('reports wrong argument counts', () => {
     const result = nginxParser.parse(Buffer.from('http {\n  server {\n    listen;\n  }\n}\n'), { path: 'x.conf' });
     expect(result.errors).toEqual([{ message: 'invalid number of arguments in "listen" directive in x.conf:3', line: 3, file: 'x.conf' }]);

@@ -49,11 +49,19 @@ function parseWithSummary(bytes: Buffer, context: ParseContext | undefined): Par
     const content = file === fileName ? bytes : context?.readFile?.(file);
     return content === undefined ? undefined : content.toString('utf8').split('\n').length;
   };
-  const errors = payload.errors.map((e) => toIssue(e, fileName, lineCount));
+  // An include that resolves nowhere (a container path, a snippet not on this device) leaves the file readable as
+  // written: a warning, the same on every version, not a parse failure. The payload keeps crossplane's error.
+  const unresolved = payload.errors.filter(isUnresolvedInclude);
+  const errors = payload.errors.filter((e) => !isUnresolvedInclude(e)).map((e) => toIssue(e, fileName, lineCount));
+  const warnings = unresolved.map((e) => toIssue({ ...e, error: `unresolved include: ${e.error.slice(NO_SUCH_FILE.length)} not found on this device` }, fileName, lineCount));
   const mainParsed = 'parsed' in payload ? payload.parsed : (payload.config[0]?.parsed ?? []);
   const nothingUsable = payload.status === 'failed' && mainParsed.length === 0;
-  return { data: nothingUsable ? null : { payload, summary }, errors, warnings: [] };
+  return { data: nothingUsable ? null : { payload, summary }, errors, warnings };
 }
+
+/** How crossplane words an include whose file cannot be opened (parser.ts `noSuchFile`). */
+const NO_SUCH_FILE = '[Errno 2] No such file or directory: ';
+const isUnresolvedInclude = (e: NginxPayloadError): boolean => e.error.startsWith(NO_SUCH_FILE);
 
 /** crossplane reports running out of input mid-statement as an empty message without a line. */
 function toIssue(error: NginxPayloadError, mainFile: string, lineCount: (file: string) => number | undefined): ParseIssue {
