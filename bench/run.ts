@@ -16,6 +16,7 @@ const SCENARIOS: Record<string, string> = {
   'parse-large': './parse-large.ts',
   exec: './exec.ts',
   api: './api.ts',
+  hostile: './hostile.ts',
 };
 
 async function main(): Promise<void> {
