@@ -17,6 +17,7 @@ const SCENARIOS: Record<string, string> = {
   exec: './exec.ts',
   api: './api.ts',
   'impact-accuracy': './impact-accuracy.ts',
+  hostile: './hostile.ts',
 };
 
 async function main(): Promise<void> {

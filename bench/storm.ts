@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfwatchEvent } from '../src/events/event-map.js';
 import { MemoryEventBus } from '../src/events/memory.bus.js';
+import { AnalysisPool } from '../src/compute/analysis-pool.js';
 import { AnalysisService } from '../src/services/analysis.service.js';
 import { DependencyEdgeStore } from '../src/store/dependency-edges.js';
 import { defaultMonitorParts, Monitor, type MonitorParts } from '../src/watch/monitor.js';
@@ -61,7 +62,8 @@ export async function run(args: readonly string[] = []): Promise<object> {
   const sshd = await startSshd();
   const temp = await openTempStore('cw-bench-storm-home-');
   const store = temp.store;
-  const analysis = withAnalysis ? new AnalysisService(store, new DependencyEdgeStore(store.db)) : undefined;
+  const pool = new AnalysisPool();
+  const analysis = withAnalysis ? new AnalysisService(store, new DependencyEdgeStore(store.db), { pool }) : undefined;
   const root = mkdtempSync(join(tmpdir(), 'cw-bench-storm-'));
   const bus = new MemoryEventBus({ replaySize: 100 });
   const changed: { event: ConfwatchEvent<'config.changed'>; at: number }[] = [];
@@ -130,6 +132,7 @@ export async function run(args: readonly string[] = []): Promise<object> {
     clearInterval(sampler);
     await monitor?.stop();
     await analysis?.idle();
+    await pool.close();
     await temp.close();
     await sshd.stop();
     rmSync(root, { recursive: true, force: true });

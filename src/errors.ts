@@ -66,6 +66,9 @@ export const ERROR_CODES = {
   CW_ERR_CSRF: spec(403, 1, 'A cookie-authenticated mutation lacked a valid CSRF token.'),
   CW_ERR_BODY_TOO_LARGE: spec(413, 1, 'The request body is larger than the server accepts.'),
 
+  // analysis
+  CW_ERR_ANALYSIS_WORKER: spec(500, 1, 'An analysis worker failed to start or stopped for a reason other than its budget.'),
+
   CW_ERR_INTERNAL: spec(500, 1, 'An unexpected internal error.'),
 } as const satisfies Record<string, ErrorSpec>;
 

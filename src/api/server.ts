@@ -55,6 +55,7 @@ export async function startServer(services: Services, options: ServerOptions): P
       devices: services.devices,
       auth: services.auth,
       audit: services.audit,
+      diffs: services.diffs,
       features: options.features ?? featureRoutes(services),
     },
     {

@@ -36,6 +36,8 @@ export interface EventMap {
   'config.drift.detected': { path: RemotePath; status: 'drifted' | 'missing' | 'unreachable'; baselineHash: string | null; liveHash: string | null };
   'config.drift.resolved': { path: RemotePath; resolution: 'restore' | 'accept'; snapshotId: string | null };
   'validation.failed': { path: RemotePath; snapshotId: string | null; tool: string; output: string };
+  /** A stored snapshot was not analysed: it went over the analysis time or memory budget (`limit`, e.g. `10 s`, `512 MB`). */
+  'analysis.skipped': { path: RemotePath; snapshotId: string; reason: 'over budget'; budget: 'time' | 'memory'; limit: string };
   'writeback.applied': { operation: string; paths: RemotePath[]; snapshotIds: string[] };
   'writeback.failed': { operation: string; paths: RemotePath[]; error: string };
 }
@@ -52,6 +54,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'config.drift.detected',
   'config.drift.resolved',
   'validation.failed',
+  'analysis.skipped',
   'writeback.applied',
   'writeback.failed',
 ];

@@ -6,12 +6,19 @@
  * Work is queued per process and never blocks `config.changed`; batches
  * stored in quick succession (a burst being captured) are analysed once
  * the burst pauses, so parsing does not compete with storing it.
+ *
+ * The analysis itself runs in the analysis pool's workers, under a time
+ * and memory budget: a snapshot over budget is stored with `analysis
+ * skipped: over budget` in place of its analysis, `analysis.skipped` is
+ * published, and the queue moves on.
  */
-import picomatch from 'picomatch';
-import { analyzeSnapshot } from '../analysis/analyze-snapshot.js';
 import { buildDependencyGraph, GRAPH_SOURCE_TYPES, type ParsedFile } from '../analysis/dependency-graph.js';
+import type { Impact } from '../analysis/impact.js';
+import type { AnalysisPool, BudgetKind } from '../compute/analysis-pool.js';
+import { type SharedFiles, shareFiles } from '../compute/analysis-tasks.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logging.js';
-import type { ConfigType, ParseContext } from '../parsers/parser.js';
+import type { ConfigType } from '../parsers/parser.js';
 import type { DependencyEdgeStore } from '../store/dependency-edges.js';
 import type { DependencyGraph } from '../store/graph-queries.js';
 import type { SnapshotRecord } from '../store/records.js';
@@ -33,10 +40,23 @@ const GRAPH_REBUILD_DELAY_MS = 1_000;
 /** Latest snapshots loaded at once during a rebuild: few round trips, bounded memory. */
 const REBUILD_CHUNK = 100;
 
+/** What a snapshot over budget carries in place of its analysis (parse errors and impact reason). */
+export const ANALYSIS_SKIPPED = 'analysis skipped: over budget';
+
+export interface AnalysisServiceOptions {
+  /** Runs the analysis off the event loop, under its budget. */
+  readonly pool: Pick<AnalysisPool, 'analyze'>;
+  /** Where `analysis.skipped` is published; without it nothing is. */
+  readonly bus?: Pick<EventBus, 'publish'>;
+  readonly log?: Logger;
+}
+
 export class AnalysisService {
   readonly #store: SnapshotStore;
   readonly #edges: DependencyEdgeStore;
   readonly #log: Logger | undefined;
+  readonly #pool: Pick<AnalysisPool, 'analyze'>;
+  readonly #bus: Pick<EventBus, 'publish'> | undefined;
   #queue: Promise<void> = Promise.resolve();
   /** Stored batches waiting for the burst to pause. */
   #pending: SnapshotRecord[][] = [];
@@ -45,10 +65,12 @@ export class AnalysisService {
   readonly #rebuilds = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #pendingRebuilds = new Set<Promise<void>>();
 
-  constructor(store: SnapshotStore, edges: DependencyEdgeStore, log?: Logger) {
+  constructor(store: SnapshotStore, edges: DependencyEdgeStore, options: AnalysisServiceOptions) {
     this.#store = store;
     this.#edges = edges;
-    this.#log = log;
+    this.#pool = options.pool;
+    this.#bus = options.bus;
+    this.#log = options.log;
   }
 
   /** Queues stored snapshots for analysis (returns at once). */
@@ -68,7 +90,7 @@ export class AnalysisService {
     this.#settle = undefined;
     for (const batch of this.#pending.splice(0)) {
       this.#queue = this.#queue.then(async () => {
-        const contexts = new Map<string, Promise<ParseContext | undefined>>();
+        const contexts = new Map<string, Promise<SharedFiles | undefined>>();
         // one graph per device and batch: loading it per snapshot costs a burst thousands of queries and graphs
         const graphs = new Map<string, Promise<DependencyGraph>>();
         for (const record of batch) {
@@ -95,20 +117,28 @@ export class AnalysisService {
     await Promise.all(this.#pendingRebuilds);
   }
 
-  async analyze(record: SnapshotRecord, context?: ParseContext, deviceGraph?: DependencyGraph): Promise<void> {
+  /** Analyses one snapshot in the pool and stores the result, or the budget it exceeded. */
+  async analyze(record: SnapshotRecord, files?: SharedFiles, deviceGraph?: DependencyGraph): Promise<void> {
     const content = record.hasContent && record.contentHash ? await this.#store.readContent(record) : undefined;
     const previous = record.previousId ? await this.#store.getSnapshot(record.previousId) : undefined;
     const previousContent = previous?.hasContent && previous.contentHash ? await this.#store.readContent(previous) : undefined;
     const graph = deviceGraph ?? (await this.#edges.load(record.device));
-    const result = analyzeSnapshot({
-      snapshot: record,
-      type: record.configType,
-      ...(content ? { content } : {}),
-      ...(previousContent ? { previousContent } : {}),
-      ...(previous?.parsed ? { previousParsed: previous.parsed } : {}),
-      ...(context ? { context } : {}),
-      graph,
+    const outcome = await this.#pool.analyze({
+      inputs: {
+        snapshot: { path: record.path, device: record.device, changeType: record.changeType },
+        type: record.configType,
+        ...(content ? { content } : {}),
+        ...(previousContent ? { previousContent } : {}),
+        ...(previous?.parsed ? { previousParsed: previous.parsed } : {}),
+      },
+      ...(files ? { files } : {}),
+      graph: { nodes: graph.nodes, edges: graph.edges },
     });
+    if (!outcome.ok) {
+      await this.#skipped(record, outcome.budget, outcome.limit);
+      return;
+    }
+    const result = outcome.value;
     await this.#store.annotateSnapshot(record.id, {
       parsed: result.parsed,
       parseErrors: result.parseErrors.map((e) => ({ message: e.message, ...(e.line ? { line: e.line } : {}), ...(e.column ? { column: e.column } : {}) })),
@@ -117,12 +147,37 @@ export class AnalysisService {
   }
 
   /**
+   * Records that a snapshot was not analysed: its parse errors and impact
+   * say so (a MEDIUM risk: a change nobody assessed), and the event names
+   * the budget. The graph keeps the file's earlier contribution out, as
+   * for a file that does not parse.
+   */
+  async #skipped(record: SnapshotRecord, budget: BudgetKind, limit: string): Promise<void> {
+    const detail = `${ANALYSIS_SKIPPED} (${budget}, ${limit})`;
+    const impact: Impact & { changes: []; skipped: { reason: string; budget: BudgetKind; limit: string } } = {
+      riskLevel: 'MEDIUM',
+      reasons: [{ rule: 'analysis-skipped', level: 'MEDIUM', detail }],
+      affectedServices: [],
+      downstreamServices: [],
+      requiresRestart: false,
+      requiresReload: false,
+      recommendedActions: [],
+      changes: [],
+      skipped: { reason: ANALYSIS_SKIPPED, budget, limit },
+    };
+    await this.#store.annotateSnapshot(record.id, { parsed: null, parseErrors: [{ message: detail }], impact });
+    this.#log?.warn({ device: record.device, snapshot: record.id, budget, limit }, 'analysis skipped: over budget');
+    this.#bus?.publish('analysis.skipped', record.device, { path: record.path, snapshotId: record.id, reason: 'over budget', budget, limit });
+  }
+
+  /**
    * The device's other files as the parsers need them (nginx includes,
    * compose `.env` and extended files, systemd drop-ins), from the latest
    * stored versions. Parsers read synchronously, so the contents are loaded
-   * up front — only when the batch has such files, and only up to a bound.
+   * up front — only when the batch has such files, and only up to a bound —
+   * into one shared buffer every worker task of the batch reads.
    */
-  async #deviceContext(device: string, batch: readonly SnapshotRecord[]): Promise<ParseContext | undefined> {
+  async #deviceContext(device: string, batch: readonly SnapshotRecord[]): Promise<SharedFiles | undefined> {
     if (!batch.some((r) => r.device === device && CONTEXT_TYPES.has(r.configType))) return undefined;
     const tracked = (await this.#store.listTrackedFiles(device)).filter((t) => !t.deleted && t.contentHash && t.latestSnapshotId);
     if (tracked.length > MAX_CONTEXT_FILES) return undefined;
@@ -135,14 +190,7 @@ export class AnalysisService {
       if (bytes > MAX_CONTEXT_BYTES) return undefined;
       files.set(t.path, content);
     }
-    const paths = [...files.keys()];
-    return {
-      readFile: (path) => files.get(path),
-      glob: (pattern) => {
-        const matches = picomatch(pattern, { dot: true });
-        return paths.filter((path) => matches(path)).sort();
-      },
-    };
+    return shareFiles(files);
   }
 
   /** Rebuilds a device's derived graph from the latest parsed snapshot of each tracked file. */

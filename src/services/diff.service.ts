@@ -1,73 +1,21 @@
 /**
- * Diff between two snapshots: a unified text diff and structured rows that
- * a UI renders side by side. Content is bytes: when either side is not
- * text (NUL bytes or invalid UTF-8) no line diff is attempted and a
- * readable message says so. Callers without `secrets:view` get the
+ * Diff between two snapshots (analysis/content-diff.ts computes it, in the
+ * analysis pool when one is given). Callers without `secrets:view` get the
  * redacted form.
  */
-import { createTwoFilesPatch, diffLines } from 'diff';
+import { type ContentDiff, type DiffCell, diffContents } from '../analysis/content-diff.js';
 import { redactText, redactUnifiedDiff } from '../auth/redact.js';
+import type { AnalysisPool } from '../compute/analysis-pool.js';
 import { ConfwatchError } from '../errors.js';
 import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { displayPath } from '../transport/remote-path.js';
 
-/** One line on one side of a side-by-side diff. */
-export interface DiffCell {
-  /** 1-based line number in that version. */
-  readonly line: number;
-  readonly text: string;
-}
-
-/** A side-by-side row: unchanged, removed (left only), added (right only) or changed (both). */
-export interface DiffRow {
-  readonly kind: 'context' | 'removed' | 'added' | 'changed';
-  readonly left: DiffCell | null;
-  readonly right: DiffCell | null;
-}
-
-export interface ContentDiff {
-  /** True when either side is binary: `unified` is empty and `rows` too. */
-  readonly binary: boolean;
-  /** Why there is no line diff (binary or content not stored); absent otherwise. */
-  readonly message?: string;
-  readonly unified: string;
-  readonly rows: DiffRow[];
-  readonly added: number;
-  readonly removed: number;
-}
+export { type ContentDiff, type DiffCell, type DiffRow, decodeText, diffContents } from '../analysis/content-diff.js';
 
 export interface SnapshotDiff extends ContentDiff {
   readonly from: Pick<SnapshotRecord, 'id' | 'device' | 'path' | 'contentHash' | 'detectedAt'>;
   readonly to: Pick<SnapshotRecord, 'id' | 'device' | 'path' | 'contentHash' | 'detectedAt'>;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const BINARY_SNIFF_BYTES = 8192;
-
-/** The text of a buffer, or undefined when it is binary. */
-export function decodeText(bytes: Buffer): string | undefined {
-  if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return undefined;
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Diffs two versions' bytes; `names` label the unified headers. */
-export function diffContents(before: Buffer, after: Buffer, names: { from: string; to: string }): ContentDiff {
-  const left = decodeText(before);
-  const right = decodeText(after);
-  if (left === undefined || right === undefined) {
-    const message = before.equals(after)
-      ? `binary content, unchanged (${after.length} bytes)`
-      : `binary content changed (${before.length} → ${after.length} bytes); no line diff is shown`;
-    return { binary: true, message, unified: '', rows: [], added: 0, removed: 0 };
-  }
-  const unified = createTwoFilesPatch(names.from, names.to, left, right, undefined, undefined, { context: 3 });
-  const { rows, added, removed } = sideBySide(left, right);
-  return { binary: false, unified, rows, added, removed };
 }
 
 /** Applies secret redaction to a diff, for callers without `secrets:view`. */
@@ -88,52 +36,14 @@ export function redactDiff<T extends ContentDiff>(diff: T): T {
   return { ...diff, unified: redactUnifiedDiff(diff.unified), rows };
 }
 
-function sideBySide(left: string, right: string): { rows: DiffRow[]; added: number; removed: number } {
-  const rows: DiffRow[] = [];
-  let leftLine = 1;
-  let rightLine = 1;
-  let added = 0;
-  let removed = 0;
-  let pendingRemoved: DiffCell[] = [];
-  const flushRemoved = () => {
-    for (const cell of pendingRemoved) rows.push({ kind: 'removed', left: cell, right: null });
-    pendingRemoved = [];
-  };
-  for (const change of diffLines(left, right)) {
-    const lines = splitLines(change.value);
-    if (change.removed) {
-      removed += lines.length;
-      pendingRemoved = lines.map((text) => ({ line: leftLine++, text }));
-    } else if (change.added) {
-      added += lines.length;
-      // A removal followed by an addition pairs up line by line as changes.
-      lines.forEach((text, i) => {
-        const cell = { line: rightLine++, text };
-        const old = pendingRemoved[i];
-        rows.push(old ? { kind: 'changed', left: old, right: cell } : { kind: 'added', left: null, right: cell });
-      });
-      pendingRemoved = pendingRemoved.slice(lines.length);
-      flushRemoved();
-    } else {
-      flushRemoved();
-      for (const text of lines) rows.push({ kind: 'context', left: { line: leftLine++, text }, right: { line: rightLine++, text } });
-    }
-  }
-  flushRemoved();
-  return { rows, added, removed };
-}
-
-const splitLines = (value: string): string[] => {
-  const lines = value.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
-};
-
 export class DiffService {
   readonly #store: Pick<SnapshotStore, 'getSnapshot' | 'readContent'>;
+  readonly #pool: Pick<AnalysisPool, 'contentDiff'> | undefined;
 
-  constructor(store: Pick<SnapshotStore, 'getSnapshot' | 'readContent'>) {
+  /** Without a pool the diff runs in process (still bounded in edits and time, but on the caller's thread). */
+  constructor(store: Pick<SnapshotStore, 'getSnapshot' | 'readContent'>, pool?: Pick<AnalysisPool, 'contentDiff'>) {
     this.#store = store;
+    this.#pool = pool;
   }
 
   /**
@@ -150,9 +60,18 @@ export class DiffService {
       return { from: pick(from), to: pick(to), binary: false, message, unified: '', rows: [], added: 0, removed: 0 };
     }
     const [before, after] = await Promise.all([this.#content(from), this.#content(to)]);
-    const diff = diffContents(before, after, { from: `${from.device}:${displayPath(from.path)}@${from.id}`, to: `${to.device}:${displayPath(to.path)}@${to.id}` });
+    const names = { from: `${from.device}:${displayPath(from.path)}@${from.id}`, to: `${to.device}:${displayPath(to.path)}@${to.id}` };
+    const diff = await this.#contentDiff(before, after, names);
     const result = { from: pick(from), to: pick(to), ...diff };
     return options.redact ? redactDiff(result) : result;
+  }
+
+  async #contentDiff(before: Buffer, after: Buffer, names: { from: string; to: string }): Promise<ContentDiff> {
+    if (!this.#pool) return diffContents(before, after, names);
+    const outcome = await this.#pool.contentDiff(before, after, names);
+    if (outcome.ok) return outcome.value;
+    const message = `diff skipped: over budget (${outcome.budget}, ${outcome.limit}); compare the versions with \`confwatch show\``;
+    return { binary: false, message, unified: '', rows: [], added: 0, removed: 0 };
   }
 
   async #snapshot(id: string): Promise<SnapshotRecord> {

@@ -12,7 +12,9 @@ import type { SnapshotRecord } from '../store/records.js';
 import { DependencyEdgeStore } from '../store/dependency-edges.js';
 import { AuditRecorder } from '../auth/audit-recorder.js';
 import { formatAuditTarget } from '../auth/audit-target.js';
+import { type AnalysisBudget, AnalysisPool } from '../compute/analysis-pool.js';
 import { AnalysisService } from './analysis.service.js';
+import { DiffService } from './diff.service.js';
 import { type AuthService, createAuthService } from './auth.service.js';
 import { DeviceService } from './device.service.js';
 import { MonitoringService } from './monitoring.service.js';
@@ -28,6 +30,8 @@ export interface Services {
   readonly devices: DeviceService;
   readonly monitoring: MonitoringService;
   readonly analysis: AnalysisService;
+  /** Snapshot diffs, computed in the analysis pool. */
+  readonly diffs: DiffService;
   readonly dependencies: DependencyEdgeStore;
   readonly auth: AuthService;
   readonly audit: AuditRecorder;
@@ -36,12 +40,19 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function openServices(environment: Environment): Promise<Services> {
+export interface ServicesOptions {
+  /** Time and memory one file's analysis (or diff) may take. Default 10 s and 512 MB. */
+  readonly analysisBudget?: AnalysisBudget;
+}
+
+export async function openServices(environment: Environment, options: ServicesOptions = {}): Promise<Services> {
   const store = await openStore({ home: environment.home, databaseUrl: environment.databaseUrl, env: environment.env });
   const bus = new MemoryEventBus();
   const devices = new DeviceService(store);
   const dependencies = new DependencyEdgeStore(store.db);
-  const analysis = new AnalysisService(store, dependencies);
+  // workers start on the first task, so commands that analyse nothing never start one
+  const pool = new AnalysisPool(options.analysisBudget ? { budget: options.analysisBudget } : {});
+  const analysis = new AnalysisService(store, dependencies, { pool, bus });
   const audit = new AuditRecorder(store);
   const writeback = new WritebackService({
     store,
@@ -63,6 +74,7 @@ export async function openServices(environment: Environment): Promise<Services> 
     devices,
     monitoring: new MonitoringService(store, bus, devices, { afterStore }),
     analysis,
+    diffs: new DiffService(store, pool),
     dependencies,
     auth: createAuthService(store.db, store),
     audit,
@@ -71,6 +83,7 @@ export async function openServices(environment: Environment): Promise<Services> 
     close: async () => {
       await analysis.idle();
       await validation.idle();
+      await pool.close();
       await store.close();
     },
   };

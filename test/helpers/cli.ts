@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEnvironment } from '../../src/config/environment.js';
 import { initHome } from '../../src/services/init.service.js';
-import { openServices, type Services } from '../../src/services/services.js';
+import { openServices, type Services, type ServicesOptions } from '../../src/services/services.js';
 
 export const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 
@@ -66,10 +66,10 @@ export function tempHome(): { home: string; env: Record<string, string>; remove(
 }
 
 /** Initialises `home` (master key, admin token) and opens the services over it, as the CLI does. */
-export async function openInitialisedServices(home: string): Promise<Services> {
+export async function openInitialisedServices(home: string, options?: ServicesOptions): Promise<Services> {
   const environment = readEnvironment({ CONFWATCH_HOME: home });
   await initHome(environment);
-  return await openServices(environment);
+  return await openServices(environment, options);
 }
 
 export interface ServeProcess {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfwatchError } from '../../errors.js';
 import type { SnapshotRecord, TrackedFileRecord } from '../../store/records.js';
 import { displayPath } from '../../transport/remote-path.js';
-import { DiffService, decodeText } from '../../services/diff.service.js';
+import { decodeText } from '../../services/diff.service.js';
 import { type CommandEnv, intOption } from '../main.js';
 
 /** `files`, `history` and `show`: reading what the store holds. */
@@ -82,8 +82,7 @@ export function registerHistoryCommands(program: Command, { ctx, output }: Comma
     .option('--json', 'machine-readable output (unified text and side-by-side rows)')
     .description('unified diff between two versions, or a version and the one before it')
     .action(async (first: string, second: string | undefined, opts: { json?: boolean }) => {
-      const { store } = await ctx.services();
-      const diffs = new DiffService(store);
+      const { store, diffs } = await ctx.services();
       let fromId = first;
       let toId = second;
       if (!toId) {

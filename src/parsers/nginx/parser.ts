@@ -297,10 +297,20 @@ function stripIfParentheses(args: string[]): void {
 }
 
 /** Python's whitespace (`str.isspace`), which differs from JavaScript's `\\s`. */
-const PY_SPACE = '[\\t-\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
-const LEADING_SPACE = new RegExp(`^${PY_SPACE}`);
-const TRAILING_SPACE = new RegExp(`${PY_SPACE}$`);
+const PY_SPACE = /^[\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
 
+/**
+ * Strips whitespace from one end by walking characters: an anchored `\s+$`
+ * regex restarts at every space of a long run that does not reach the end,
+ * which is quadratic (`if ("x<80k spaces>x")` took seconds).
+ */
 function pythonStrip(text: string, side: 'start' | 'end'): string {
-  return text.replace(side === 'start' ? LEADING_SPACE : TRAILING_SPACE, '');
+  if (side === 'start') {
+    let from = 0;
+    while (from < text.length && PY_SPACE.test(text[from]!)) from++;
+    return text.slice(from);
+  }
+  let to = text.length;
+  while (to > 0 && PY_SPACE.test(text[to - 1]!)) to--;
+  return text.slice(0, to);
 }

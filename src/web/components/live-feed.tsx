@@ -39,6 +39,12 @@ function describe(event: ConfwatchEvent) {
           {event.tool} rejected <Link href={paths.file(event.device, event.path)}>{event.path}</Link>
         </>
       );
+    case 'analysis.skipped':
+      return (
+        <>
+          analysis skipped: over budget ({event.budget}, {event.limit}) for <Link href={paths.file(event.device, event.path)}>{event.path}</Link>
+        </>
+      );
     case 'writeback.applied':
       return <>{`${event.operation}: ${event.paths.join(', ')}`}</>;
     case 'writeback.failed':

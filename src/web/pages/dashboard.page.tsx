@@ -8,7 +8,7 @@ import { countFiles } from '../lib/file-counts.js';
 import { formatAgo } from '../lib/format.js';
 import { Link, paths } from '../lib/router.js';
 
-const REFRESHING_EVENTS = new Set(['config.changed', 'config.drift.detected', 'config.drift.resolved', 'validation.failed', 'writeback.applied']);
+const REFRESHING_EVENTS = new Set(['config.changed', 'config.drift.detected', 'config.drift.resolved', 'validation.failed', 'analysis.skipped', 'writeback.applied']);
 
 function Count({ value, label, tone }: { value: number; label: string; tone: string }) {
   return (

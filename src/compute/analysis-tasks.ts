@@ -1,0 +1,92 @@
+/**
+ * The work the analysis pool runs in its workers, as plain data that
+ * crosses `postMessage`: what goes in, what comes out, and the function
+ * that does it. Pure; the worker entry (analysis-worker.ts) only calls
+ * `runAnalysisTask`.
+ */
+import picomatch from 'picomatch';
+import { type AnalyzeSnapshotInputs, analyzeSnapshot, type SnapshotAnalysis } from '../analysis/analyze-snapshot.js';
+import { type ContentDiff, diffContents } from '../analysis/content-diff.js';
+import type { ParseContext } from '../parsers/parser.js';
+import type { GraphData } from '../store/graph-model.js';
+import { DependencyGraph } from '../store/graph-queries.js';
+
+/**
+ * A device's other files (includes, drop-ins, `.env`) packed into one
+ * shared buffer: every task of a batch hands the same memory to the
+ * worker instead of copying up to 64 MB per file analysed.
+ */
+export interface SharedFiles {
+  readonly buffer: SharedArrayBuffer;
+  /** `[path, offset, length]` per file, sorted by path. */
+  readonly index: readonly (readonly [string, number, number])[];
+}
+
+/** Analysis of one snapshot: what `analyzeSnapshot` takes, as cloneable data. */
+export interface AnalyzeTask {
+  readonly kind: 'analyze';
+  readonly inputs: Omit<AnalyzeSnapshotInputs, 'context' | 'graph'>;
+  readonly files?: SharedFiles;
+  readonly graph?: GraphData;
+}
+
+/** A line diff between two versions. */
+export interface ContentDiffTask {
+  readonly kind: 'content-diff';
+  readonly before: Uint8Array;
+  readonly after: Uint8Array;
+  readonly names: { readonly from: string; readonly to: string };
+}
+
+export type AnalysisTask = AnalyzeTask | ContentDiffTask;
+
+/** What each kind of task returns. */
+export type TaskResult<T extends AnalysisTask> = T extends AnalyzeTask ? SnapshotAnalysis : ContentDiff;
+
+/** Packs files into one SharedArrayBuffer. */
+export function shareFiles(files: ReadonlyMap<string, Buffer>): SharedFiles {
+  let size = 0;
+  for (const bytes of files.values()) size += bytes.length;
+  const buffer = new SharedArrayBuffer(size);
+  const view = new Uint8Array(buffer);
+  const index: [string, number, number][] = [];
+  let offset = 0;
+  for (const path of [...files.keys()].sort()) {
+    const bytes = files.get(path)!;
+    view.set(bytes, offset);
+    index.push([path, offset, bytes.length]);
+    offset += bytes.length;
+  }
+  return { buffer, index };
+}
+
+/** The parse context over shared files: reads are views, not copies. */
+export function sharedContext(files: SharedFiles): Pick<ParseContext, 'readFile' | 'glob'> {
+  const where = new Map(files.index.map(([path, offset, length]) => [path, [offset, length] as const]));
+  const paths = files.index.map(([path]) => path);
+  return {
+    readFile: (path) => {
+      const at = where.get(path);
+      return at && Buffer.from(files.buffer, at[0], at[1]);
+    },
+    glob: (pattern) => {
+      const matches = picomatch(pattern, { dot: true });
+      return paths.filter((path) => matches(path));
+    },
+  };
+}
+
+/** Bytes as a Buffer: structured cloning turns Buffers into plain Uint8Arrays. */
+const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+
+export function runAnalysisTask(task: AnalysisTask): SnapshotAnalysis | ContentDiff {
+  if (task.kind === 'content-diff') return diffContents(asBuffer(task.before), asBuffer(task.after), task.names);
+  const { inputs } = task;
+  return analyzeSnapshot({
+    ...inputs,
+    ...(inputs.content ? { content: asBuffer(inputs.content) } : {}),
+    ...(inputs.previousContent ? { previousContent: asBuffer(inputs.previousContent) } : {}),
+    ...(task.files ? { context: sharedContext(task.files) } : {}),
+    ...(task.graph ? { graph: new DependencyGraph(task.graph) } : {}),
+  });
+}
