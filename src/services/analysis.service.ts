@@ -10,12 +10,14 @@
 import picomatch from 'picomatch';
 import { analyzeSnapshot } from '../analysis/analyze-snapshot.js';
 import { buildDependencyGraph, GRAPH_SOURCE_TYPES, type ParsedFile } from '../analysis/dependency-graph.js';
+import { mappedContext } from '../analysis/mapped-context.js';
 import type { Logger } from '../logging.js';
 import type { ConfigType, ParseContext } from '../parsers/parser.js';
 import type { DependencyEdgeStore } from '../store/dependency-edges.js';
 import type { DependencyGraph } from '../store/graph-queries.js';
 import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
+import { type PathMapping, uniqueMappings } from '../transport/path-mapping.js';
 
 /** Config types whose parsers read other files of the device. */
 const CONTEXT_TYPES: ReadonlySet<ConfigType> = new Set(['nginx', 'compose', 'systemd', 'sshd', 'env']);
@@ -136,13 +138,21 @@ export class AnalysisService {
       files.set(t.path, content);
     }
     const paths = [...files.keys()];
-    return {
+    const context: ParseContext = {
       readFile: (path) => files.get(path),
       glob: (pattern) => {
         const matches = picomatch(pattern, { dot: true });
         return paths.filter((path) => matches(path)).sort();
       },
     };
+    return mappedContext(context, await this.#mappings(device));
+  }
+
+  /** The device's container path mappings: its own (`--map`) and its profiles' (`swag`). */
+  async #mappings(device: string): Promise<PathMapping[]> {
+    const record = await this.#store.getDevice(device);
+    const profiles = await this.#store.listProfiles(device);
+    return uniqueMappings([...(record?.pathMappings ?? []), ...profiles.flatMap((p) => p.pathMappings ?? [])]);
   }
 
   /** Rebuilds a device's derived graph from the latest parsed snapshot of each tracked file. */
@@ -159,7 +169,7 @@ export class AnalysisService {
       );
       for (const file of chunk) if (file) files.push(file);
     }
-    await this.#edges.replaceDerived(device, buildDependencyGraph(files));
+    await this.#edges.replaceDerived(device, buildDependencyGraph(files, await this.#mappings(device)));
   }
 
   #scheduleRebuild(device: string): void {
