@@ -172,6 +172,8 @@ function addNginx(g: GraphBuilder, f: ParsedFile, targets: TargetIndex, mappings
   const walk = (list: readonly Directive[]) => {
     for (const d of list) {
       const arg = d.args[0];
+      // includes inside servers and locations too: a proxy conf depends on every snippet it pulls in
+      if (arg && d.directive === 'include') for (const path of includeTargets(arg)) g.edge(fileId, g.file(path), 'includes', f.path);
       if (arg && !arg.includes('$') && FILE_DIRECTIVES.has(d.directive)) g.edge(fileId, g.file(hostPath(arg)), 'uses_file', f.path);
       if (arg && !arg.includes('$') && DIRECTORY_DIRECTIVES.has(d.directive)) {
         for (const path of g.knownFilesAt(hostPath(arg))) g.edge(fileId, g.file(path), 'serves', f.path);

@@ -1,8 +1,7 @@
 /**
  * Parsing through container path mappings: a SWAG proxy conf includes
  * `/config/nginx/proxy.conf`, which the device holds at
- * `<root>/nginx/proxy.conf`. The parser keeps asking for the path the file
- * names; these helpers answer with the host file behind it.
+ * `<root>/nginx/proxy.conf`; the parser reads (and names) the host file.
  */
 import { posix } from 'node:path';
 import type { ParseContext } from '../parsers/parser.js';
@@ -10,34 +9,12 @@ import { type PathMapping, toHostPath, uniqueMappings } from '../transport/path-
 import { composeFacts } from './facts/compose-facts.js';
 
 /**
- * `context` with `readFile` and `glob` resolving container paths through
- * `mappings` (the host file first, then the path as named). The context is
- * returned unchanged when there is nothing to map.
+ * `context` with its `resolvePath` mapping container paths to the host
+ * files behind them; returned unchanged when there is nothing to map.
  */
 export function mappedContext(context: ParseContext, mappings: readonly PathMapping[]): ParseContext {
   if (mappings.length === 0) return context;
-  const { readFile, glob } = context;
-  const near = context.path;
-  return {
-    ...context,
-    ...(readFile
-      ? {
-          readFile: (path: string) => {
-            const host = toHostPath(path, mappings, near);
-            return readFile(host) ?? (host === path ? undefined : readFile(path));
-          },
-        }
-      : {}),
-    ...(glob
-      ? {
-          glob: (pattern: string) => {
-            const host = toHostPath(pattern, mappings, near);
-            const found = glob(host);
-            return found.length > 0 || host === pattern ? found : glob(pattern);
-          },
-        }
-      : {}),
-  };
+  return { ...context, resolvePath: (path: string) => toHostPath(path, mappings, context.path) };
 }
 
 /**
