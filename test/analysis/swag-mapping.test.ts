@@ -22,8 +22,8 @@ describe('a SWAG tree watched with the swag profile', () => {
   beforeAll(async () => {
     mkdirSync(join(nginx, 'site-confs'), { recursive: true });
     mkdirSync(join(nginx, 'proxy-confs'));
-    copyFileSync(join(CORPUS, 'swag-base', 'nginx.conf.sample'), join(nginx, 'nginx.conf'));
-    copyFileSync(join(CORPUS, 'swag-base', 'ssl.conf.sample'), join(nginx, 'ssl.conf'));
+    copyFileSync(join(CORPUS, '..', 'swag-base', 'nginx.conf.sample'), join(nginx, 'nginx.conf'));
+    copyFileSync(join(CORPUS, '..', 'swag-base', 'ssl.conf.sample'), join(nginx, 'ssl.conf'));
     copyFileSync(join(CORPUS, 'swag-defaults', 'proxy.conf.sample'), join(nginx, 'proxy.conf'));
     copyFileSync(join(CORPUS, 'swag-defaults', 'authelia-location.conf.sample'), join(nginx, 'authelia-location.conf'));
     copyFileSync(join(CORPUS, 'swag-defaults', 'authelia-server.conf.sample'), join(nginx, 'authelia-server.conf'));
