@@ -75,7 +75,8 @@ export const driftResolveBody = z
 export const rollbackApplyBody = z
   .object({ validate: z.boolean().optional().describe('validate every file of the plan and refuse on invalid (default true)') })
   .strict()
-  .optional();
+  // no body at all is the usual call
+  .nullish();
 
 export const driftResolutionSchema = z.object({ device: z.string(), path: z.string(), resolution: z.enum(['restore', 'accept']), snapshotId: z.string() });
 
