@@ -54,9 +54,11 @@ export const ERROR_CODES = {
   CW_ERR_WATCH: spec(500, 1, 'The watcher failed; the device falls back to polling.'),
   CW_ERR_WRITEBACK_CONFLICT: spec(409, 1, 'The live file changed since the latest snapshot; re-scan or use --force.'),
   CW_ERR_WRITEBACK_INVALID: spec(422, 1, 'Validation refused the candidate content; nothing was written.'),
+  CW_ERR_WRITEBACK_UNVALIDATED: spec(422, 1, 'Validation could not run in context and the profile requires it (requireValidation); nothing was written.'),
   CW_ERR_WRITEBACK_FAILED: spec(500, 1, 'A write-back failed and was rolled back.'),
   CW_ERR_WRITEBACK_REFUSED: spec(403, 1, 'A write-back was refused: a target or directory an unprivileged user controls, a link, or no backup possible.'),
   CW_ERR_WRITEBACK_OUTSIDE_PROFILE: spec(403, 1, 'The path is outside the device’s watched globs; use --force.'),
+  CW_ERR_VALIDATE_OUTSIDE_PROFILE: spec(403, 1, 'Validation reads only files inside the device’s watched globs.'),
   CW_ERR_PLAN_STALE: spec(409, 1, 'Files changed after the rollback plan was made; re-plan.'),
 
   // API and auth

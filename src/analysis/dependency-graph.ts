@@ -7,8 +7,10 @@ import picomatch from 'picomatch';
 import type { ConfigType } from '../parsers/parser.js';
 import { type GraphData, type GraphEdge, type GraphNode, type NodeKind, nodeId } from '../store/graph-model.js';
 import { composeFacts } from './facts/compose-facts.js';
-import { nginxFacts, passHost } from './facts/nginx-facts.js';
+import { type Directive, directiveTree, nginxFacts, passHost } from './facts/nginx-facts.js';
+import { type PathMapping, toHostPath } from '../transport/path-mapping.js';
 import { asRecord, asStrings, asText } from './loose-data.js';
+import { composeMountMappings } from './mapped-context.js';
 import { composeServiceId } from './node-naming.js';
 
 export interface ParsedFile {
@@ -70,13 +72,19 @@ class GraphBuilder {
  */
 export const GRAPH_SOURCE_TYPES: ReadonlySet<ConfigType> = new Set(['compose', 'systemd', 'nginx']);
 
-/** Nodes and derived edges for a device's parsed files. */
-export function buildDependencyGraph(files: readonly ParsedFile[]): GraphData {
+/**
+ * Nodes and derived edges for a device's parsed files. Paths the files name
+ * inside containers resolve through `mappings` (the device's and its
+ * profiles') and through the bind mounts its compose files declare.
+ */
+export function buildDependencyGraph(files: readonly ParsedFile[], mappings: readonly PathMapping[] = []): GraphData {
   const g = new GraphBuilder(files);
   const targets = new TargetIndex();
-  for (const f of files.filter((x) => x.type === 'compose' && x.parsed)) addCompose(g, f, targets);
+  const composeFiles = files.filter((x) => x.type === 'compose' && x.parsed);
+  const allMappings = [...mappings, ...composeFiles.flatMap((f) => composeMountMappings(f.path, f.parsed))];
+  for (const f of composeFiles) addCompose(g, f, targets);
   for (const f of files.filter((x) => x.type === 'systemd' && x.parsed)) addUnit(g, f);
-  for (const f of files.filter((x) => x.type === 'nginx' && x.parsed)) addNginx(g, f, targets);
+  for (const f of files.filter((x) => x.type === 'nginx' && x.parsed)) addNginx(g, f, targets, allMappings);
   return { nodes: [...g.nodes.values()], edges: [...g.edges.values()] };
 }
 
@@ -138,16 +146,42 @@ function addUnit(g: GraphBuilder, f: ParsedFile): void {
   for (const dropIn of asStrings(data.dropIns)) g.edge(id, g.file(dropIn), 'drop_in', f.path);
 }
 
-function addNginx(g: GraphBuilder, f: ParsedFile, targets: TargetIndex): void {
+/** Directives naming a file nginx reads (certificates, keys, password files). */
+const FILE_DIRECTIVES: ReadonlySet<string> = new Set([
+  'ssl_certificate',
+  'ssl_certificate_key',
+  'ssl_trusted_certificate',
+  'ssl_client_certificate',
+  'ssl_dhparam',
+  'auth_basic_user_file',
+]);
+/** Directives naming a directory nginx serves files from. */
+const DIRECTORY_DIRECTIVES: ReadonlySet<string> = new Set(['root', 'alias']);
+
+function addNginx(g: GraphBuilder, f: ParsedFile, targets: TargetIndex, mappings: readonly PathMapping[]): void {
   const facts = nginxFacts(f.parsed);
   const dir = f.path.slice(0, f.path.lastIndexOf('/')) || '/';
   const fileId = g.file(f.path);
+  const hostPath = (arg: string) => (arg.startsWith('/') ? toHostPath(arg, mappings, f.path) : posix.resolve(dir, arg));
   const includeTargets = (arg: string) => {
-    const path = arg.startsWith('/') ? arg : posix.resolve(dir, arg);
+    const path = hostPath(arg);
     const known = g.knownFilesAt(path);
     return known.length > 0 ? known : /[*?[]/.test(path) ? [] : [path];
   };
   for (const inc of facts.includes) for (const path of includeTargets(inc)) g.edge(fileId, g.file(path), 'includes', f.path);
+  const walk = (list: readonly Directive[]) => {
+    for (const d of list) {
+      const arg = d.args[0];
+      // includes inside servers and locations too: a proxy conf depends on every snippet it pulls in
+      if (arg && d.directive === 'include') for (const path of includeTargets(arg)) g.edge(fileId, g.file(path), 'includes', f.path);
+      if (arg && !arg.includes('$') && FILE_DIRECTIVES.has(d.directive)) g.edge(fileId, g.file(hostPath(arg)), 'uses_file', f.path);
+      if (arg && !arg.includes('$') && DIRECTORY_DIRECTIVES.has(d.directive)) {
+        for (const path of g.knownFilesAt(hostPath(arg))) g.edge(fileId, g.file(path), 'serves', f.path);
+      }
+      if (d.block) walk(d.block);
+    }
+  };
+  walk(directiveTree(f.parsed));
   const upstreamId = (name: string) => {
     const id = g.node('upstream', name);
     for (const target of targets.resolve(name)) g.edge(id, target, 'resolves_to', f.path);

@@ -7,9 +7,11 @@
 import picomatch from 'picomatch';
 import { type AnalyzeSnapshotInputs, analyzeSnapshot, type SnapshotAnalysis } from '../analysis/analyze-snapshot.js';
 import { type ContentDiff, diffContents } from '../analysis/content-diff.js';
+import { mappedContext } from '../analysis/mapped-context.js';
 import type { ParseContext } from '../parsers/parser.js';
 import type { GraphData } from '../store/graph-model.js';
 import { DependencyGraph } from '../store/graph-queries.js';
+import type { PathMapping } from '../transport/path-mapping.js';
 
 /**
  * A device's other files (includes, drop-ins, `.env`) packed into one
@@ -20,6 +22,8 @@ export interface SharedFiles {
   readonly buffer: SharedArrayBuffer;
   /** `[path, offset, length]` per file, sorted by path. */
   readonly index: readonly (readonly [string, number, number])[];
+  /** The device's container path mappings, applied when a parser resolves a path. */
+  readonly mappings?: readonly PathMapping[];
 }
 
 /** Analysis of one snapshot: what `analyzeSnapshot` takes, as cloneable data. */
@@ -86,7 +90,7 @@ export function runAnalysisTask(task: AnalysisTask): SnapshotAnalysis | ContentD
     ...inputs,
     ...(inputs.content ? { content: asBuffer(inputs.content) } : {}),
     ...(inputs.previousContent ? { previousContent: asBuffer(inputs.previousContent) } : {}),
-    ...(task.files ? { context: sharedContext(task.files) } : {}),
+    ...(task.files ? { context: mappedContext(sharedContext(task.files), task.files.mappings ?? []) } : {}),
     ...(task.graph ? { graph: new DependencyGraph(task.graph) } : {}),
   });
 }

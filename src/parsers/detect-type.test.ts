@@ -33,8 +33,21 @@ describe('detectConfigType', () => {
     expect(detectConfigType('/etc/nginx/site.txt', nginx)).toBe('generic');
   });
 
+  it('reads SWAG snippets without blocks as nginx', () => {
+    const snippet = (text: string) => detectConfigType('/srv/swag/nginx/resolver.conf', Buffer.from(text));
+    expect(snippet('# generated at start\nresolver 127.0.0.11 valid=30s;\n')).toBe('nginx');
+    expect(snippet('worker_processes 4;\n')).toBe('nginx');
+    expect(snippet('## Version 2025\nproxy_buffers 32 4k;\nproxy_http_version 1.1;\n')).toBe('nginx');
+    expect(snippet('auth_request /authelia;\nauth_request_set $user $upstream_http_remote_user;\n')).toBe('nginx');
+    expect(snippet('key = value\nset = x\n')).toBe('generic');
+  });
+
+  it('types .env files as env under any profile', () => {
+    for (const path of ['/opt/app/.env', '/srv/stack/.env.production', '/etc/default/app.env']) expect(detectConfigType(path), path).toBe('env');
+    expect(detectConfigType('/opt/app/.envrc')).toBe('generic');
+  });
+
   it('leaves everything else generic', () => {
-    expect(detectConfigType('/opt/app/.env')).toBe('generic');
     expect(detectConfigType('/etc/app/config.json')).toBe('generic');
   });
 });

@@ -31,6 +31,12 @@ export interface ParseContext {
   readonly readFile?: (path: string) => Buffer | undefined;
   /** Lists known files matching a glob (absolute), for include globs. */
   readonly glob?: (pattern: string) => string[];
+  /**
+   * Where a path the config names lives on this host: container paths
+   * (`/config/nginx/ssl.conf` in a SWAG proxy conf) mapped to the host
+   * directory behind them. Identity when absent.
+   */
+  readonly resolvePath?: (path: string) => string;
   /** Extra variables for interpolation (compose), overriding `.env`. */
   readonly env?: Readonly<Record<string, string>>;
 }

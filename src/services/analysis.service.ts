@@ -23,6 +23,7 @@ import type { DependencyEdgeStore } from '../store/dependency-edges.js';
 import type { DependencyGraph } from '../store/graph-queries.js';
 import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
+import { type PathMapping, uniqueMappings } from '../transport/path-mapping.js';
 
 /** Config types whose parsers read other files of the device. */
 const CONTEXT_TYPES: ReadonlySet<ConfigType> = new Set(['nginx', 'compose', 'systemd', 'sshd', 'env']);
@@ -190,7 +191,14 @@ export class AnalysisService {
       if (bytes > MAX_CONTEXT_BYTES) return undefined;
       files.set(t.path, content);
     }
-    return shareFiles(files);
+    return { ...shareFiles(files), mappings: await this.#mappings(device) };
+  }
+
+  /** The device's container path mappings: its own (`--map`) and its profiles' (`swag`). */
+  async #mappings(device: string): Promise<PathMapping[]> {
+    const record = await this.#store.getDevice(device);
+    const profiles = await this.#store.listProfiles(device);
+    return uniqueMappings([...(record?.pathMappings ?? []), ...profiles.flatMap((p) => p.pathMappings ?? [])]);
   }
 
   /** Rebuilds a device's derived graph from the latest parsed snapshot of each tracked file. */
@@ -207,7 +215,7 @@ export class AnalysisService {
       );
       for (const file of chunk) if (file) files.push(file);
     }
-    await this.#edges.replaceDerived(device, buildDependencyGraph(files));
+    await this.#edges.replaceDerived(device, buildDependencyGraph(files, await this.#mappings(device)));
   }
 
   #scheduleRebuild(device: string): void {

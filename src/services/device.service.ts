@@ -15,6 +15,7 @@ import type { NewDevice, SnapshotStore } from '../store/snapshot-store.js';
 import { createTransport } from '../transport/factory.js';
 import { type Capabilities, chooseMode, probeCapabilities } from '../transport/probe.js';
 import { fetchHostKey } from '../transport/ssh/fetch-host-key.js';
+import { type PathMapping, parsePathMapping, uniqueMappings } from '../transport/path-mapping.js';
 import type { Transport } from '../transport/transport.js';
 import { resolveProfiles } from '../watch/profiles.js';
 
@@ -41,6 +42,10 @@ export interface AddDeviceInput {
   readonly trustHostKey?: boolean;
   /** Validate every captured version with the real tool, in the background. */
   readonly validateOnCapture?: boolean;
+  /** Container paths and the host directories behind them, as `CONTAINER=HOST` (`--map /config=/srv/swag`). */
+  readonly maps?: readonly string[];
+  /** Refuse write-back when validation cannot run in context (profile option `requireValidation`). */
+  readonly requireValidation?: boolean;
   /** Store the device without a pin (imports); it cannot connect until `device trust`. */
   readonly deferHostKey?: boolean;
 }
@@ -83,6 +88,7 @@ export class DeviceService {
       if (!(await this.#store.getDevice(input.jump))) throw new ConfwatchError('CW_ERR_NOT_FOUND', `jump device "${input.jump}" does not exist; add it first`);
     }
     let profiles: ProfileRecord[];
+    let pathMappings: PathMapping[];
     try {
       profiles = resolveProfiles(name, {
         profiles: input.profiles ?? [],
@@ -90,7 +96,9 @@ export class DeviceService {
         exclude: input.exclude ?? [],
         ...(input.type ? { type: input.type } : {}),
         ...(input.pollIntervalSec ? { pollIntervalSec: input.pollIntervalSec } : {}),
+        ...(input.requireValidation ? { requireValidation: true } : {}),
       });
+      pathMappings = uniqueMappings((input.maps ?? []).map(parsePathMapping));
     } catch (error) {
       throw new ConfwatchError('CW_ERR_USAGE', (error as Error).message);
     }
@@ -130,6 +138,7 @@ export class DeviceService {
       sudo: input.sudo === true,
       jump: input.jump ?? null,
       tags: [...(input.tags ?? [])],
+      pathMappings,
     };
     const device = await this.#store.addDevice(record, profiles);
     return { device, profiles };

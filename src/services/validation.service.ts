@@ -9,7 +9,8 @@ import type { EventBus } from '../events/event-bus.js';
 import { sha256Hex } from '../detect/hash.js';
 import type { SnapshotRecord, ValidationResult } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
-import type { RemotePath } from '../transport/remote-path.js';
+import { uniqueMappings } from '../transport/path-mapping.js';
+import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import { validateContent } from '../validate/validator.js';
 import { compileWatchSet } from '../watch/watch-set.js';
 import type { DeviceService } from './device.service.js';
@@ -40,22 +41,30 @@ export class ValidationService {
     this.#bus = bus;
   }
 
-  /** Validates `content`, or the live file when omitted. */
+  /**
+   * Validates `content`, or the live file when omitted. Only files inside
+   * the device's watched globs: validation reads the live file and the tree
+   * around it, often as root, so it must not become a way to read others.
+   */
   async validate(deviceName: string, path: RemotePath, content?: Buffer): Promise<FileValidation> {
     const device = await this.#devices.get(deviceName);
     const watchSet = compileWatchSet(await this.#store.listProfiles(device.name));
+    const profile = watchSet.match(path)?.profile;
+    if (!profile) {
+      throw new ConfwatchError('CW_ERR_VALIDATE_OUTSIDE_PROFILE', `${displayPath(path)} is outside the watched globs of ${device.name}; only watched files are validated`);
+    }
     const transport = await this.#devices.openTransport(device);
     try {
       const bytes = content ?? (await transport.readFile(path, { sudo: device.sudo }));
       const tracked = await this.#store.getTrackedFile(device.name, path);
       const configType = tracked?.configType ?? watchSet.configTypeFor(path, bytes);
-      const profile = watchSet.match(path)?.profile;
       const result = await validateContent(transport, {
         type: configType,
         path,
         content: bytes,
-        command: profile?.validateCommand ?? null,
+        command: profile.validateCommand ?? null,
         sudo: device.sudo,
+        mappings: uniqueMappings([...(device.pathMappings ?? []), ...(profile.pathMappings ?? [])]),
       });
       const contentHash = sha256Hex(bytes);
       const recorded = await this.#record(device.name, path, contentHash, result);

@@ -84,8 +84,9 @@ export class WritebackService {
     return getPlan(this.#deps, id);
   }
 
-  applyPlan(id: string, actor: string): Promise<RollbackPlan> {
-    return applyPlan(this.#deps, id, actor);
+  /** Applies a plan; `validate: false` skips validation, as `restore --no-validate` does. */
+  applyPlan(id: string, actor: string, options: { validate?: boolean } = {}): Promise<RollbackPlan> {
+    return applyPlan(this.#deps, id, actor, options);
   }
 
   /** Runs a changes file as one atomic batch (`dryRun`: diffs and validation only). */

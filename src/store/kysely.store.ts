@@ -102,6 +102,7 @@ export class KyselyStore implements SnapshotStore {
           sudo: toFlag(device.sudo),
           jump: device.jump,
           tags: JSON.stringify(device.tags),
+          path_mappings: JSON.stringify(device.pathMappings ?? []),
           created_at: at,
           updated_at: at,
         })

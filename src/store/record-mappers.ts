@@ -6,6 +6,7 @@ import type { Selectable } from 'kysely';
 import { ConfwatchError } from '../errors.js';
 import type { ChangeType, SnapshotSource } from '../events/event-map.js';
 import type { ConfigType } from '../parsers/parser.js';
+import type { PathMapping } from '../transport/path-mapping.js';
 import type {
   AuditRecord,
   ChangeSetRecord,
@@ -50,6 +51,7 @@ export function deviceFromRow(row: Selectable<DevicesTable>, hasPassphrase: bool
     sudo: fromFlag(row.sudo),
     jump: row.jump,
     tags: fromJson<string[]>(row.tags) ?? [],
+    pathMappings: fromJson<PathMapping[]>(row.path_mappings) ?? [],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -68,6 +70,8 @@ export function profileToRow(device: string, profile: ProfileRecord): Selectable
     reload_command: profile.reloadCommand,
     validate_on_capture: toFlag(profile.validateOnCapture),
     auto_reconcile: profile.autoReconcile,
+    path_mappings: JSON.stringify(profile.pathMappings ?? []),
+    require_validation: toFlag(profile.requireValidation === true),
   };
 }
 
@@ -84,6 +88,8 @@ export function profileFromRow(row: Selectable<ProfilesTable>): ProfileRecord {
     reloadCommand: row.reload_command,
     validateOnCapture: fromFlag(row.validate_on_capture),
     autoReconcile: row.auto_reconcile as ProfileRecord['autoReconcile'],
+    pathMappings: fromJson<PathMapping[]>(row.path_mappings) ?? [],
+    requireValidation: fromFlag(row.require_validation),
   };
 }
 

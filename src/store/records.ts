@@ -8,6 +8,7 @@ import type { ChangeType, SnapshotSource, WatchMode } from '../events/event-map.
 import type { ConfigType } from '../parsers/parser.js';
 import type { TransportTarget } from '../transport/factory.js';
 import type { ModePreference } from '../transport/probe.js';
+import type { PathMapping } from '../transport/path-mapping.js';
 import type { RemotePath } from '../transport/remote-path.js';
 
 export type DeviceMode = ModePreference;
@@ -20,6 +21,8 @@ export interface DeviceRecord extends TransportTarget {
   readonly pollIntervalSec: number | null;
   readonly sudo: boolean;
   readonly tags: readonly string[];
+  /** Container paths and the host directories behind them (`--map /config=/srv/swag`); empty by default. */
+  readonly pathMappings?: readonly PathMapping[];
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -41,6 +44,10 @@ export interface ProfileRecord {
   /** Validate captured snapshots in the background. */
   readonly validateOnCapture: boolean;
   readonly autoReconcile: 'off' | 'restore';
+  /** Container paths of the profile's files and their host directories (`swag`: `/config` → its root). Default none. */
+  readonly pathMappings?: readonly PathMapping[];
+  /** Refuse write-back when validation cannot run in context, instead of going ahead with a warning. Default false. */
+  readonly requireValidation?: boolean;
 }
 
 export type SyncStatus = 'synced' | 'drifted' | 'missing' | 'unreadable' | 'error' | 'unknown';

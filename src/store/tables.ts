@@ -26,6 +26,8 @@ export interface DevicesTable {
   sudo: Flag;
   jump: string | null;
   tags: JsonText;
+  /** JSON `[{container, host}]`; null before migration 0008 wrote it. */
+  path_mappings: JsonText | null;
   created_at: IsoTime;
   updated_at: IsoTime;
 }
@@ -42,6 +44,9 @@ export interface ProfilesTable {
   reload_command: string | null;
   validate_on_capture: Flag;
   auto_reconcile: string;
+  /** JSON `[{container, host}]`. */
+  path_mappings: JsonText | null;
+  require_validation: Flag;
 }
 
 export interface TrackedFilesTable {

@@ -18,11 +18,11 @@
 import type { ConfigType } from '../parsers/parser.js';
 import type { ValidationResult } from '../store/records.js';
 import { raw, type ShellScript, sh } from '../transport/quote.js';
-import { isBinaryPath, remoteBasename, remoteDirname, type RemotePath, remotePathToBytes } from '../transport/remote-path.js';
+import { remoteBasename, remoteDirname, type RemotePath } from '../transport/remote-path.js';
 import type { Transport } from '../transport/transport.js';
+import type { PathMapping } from '../transport/path-mapping.js';
+import { nginxRoot, nginxValidationScript, OUT_OF_CONTEXT, TEMP_PREFIX, TOOL_MISSING } from './nginx-validation.js';
 
-/** Exit status the scripts use for "the tool is not installed here". */
-const TOOL_MISSING = 127;
 const TIMEOUT_MS = 60_000;
 
 export interface RemoteValidationRequest {
@@ -32,6 +32,10 @@ export interface RemoteValidationRequest {
   /** Profile command with {file}/{dir}; replaces the type's default tool. */
   readonly command?: string | null;
   readonly sudo?: boolean;
+  /** Container path mappings of the device and the file's profile (nginx includes through `/config`). */
+  readonly mappings?: readonly PathMapping[];
+  /** A container known to mount the file's tree (from the compose file); else found with `docker ps`. */
+  readonly container?: string | null;
 }
 
 /** Runs the real tool; `null` when the type has no remote validator. */
@@ -44,7 +48,7 @@ export async function validateOnDevice(
   const started = Date.now();
   const result = await transport.run(plan.script, { stdin: request.content, timeoutMs: TIMEOUT_MS, ...(request.sudo ? { sudo: true } : {}) });
   const output = cleanOutput(Buffer.concat([result.stdout, result.stderr]).toString('utf8'), plan.tempMarker, request.path);
-  const status = result.code === 0 ? 'valid' : result.code === TOOL_MISSING ? 'unavailable' : 'invalid';
+  const status = result.code === 0 ? 'valid' : result.code === TOOL_MISSING || result.code === OUT_OF_CONTEXT ? 'unavailable' : 'invalid';
   return { status, tool: plan.tool, output, durationMs: Date.now() - started };
 }
 
@@ -55,7 +59,6 @@ interface ValidationPlan {
   readonly tempMarker: string;
 }
 
-const TEMP_PREFIX = 'confwatch-validate.';
 
 /** Creates the temp dir, removes it on exit; `$t` names it. */
 const prologue = sh`t=$(mktemp -d "\${TMPDIR:-/tmp}/${raw(TEMP_PREFIX)}XXXXXX") || exit 1
@@ -78,22 +81,8 @@ ${raw(request.command.replaceAll('{file}', '"$f"').replaceAll('{dir}', '"$d"'))}
     return { tool: request.command.split(/\s+/)[0] ?? 'command', script, tempMarker: TEMP_PREFIX };
   }
   switch (type) {
-    case 'nginx': {
-      const root = nginxRoot(path);
-      const rel = remotePathToBytes(path).subarray(remotePathToBytes(root).length + 1);
-      const script = sh`${requireTool('nginx')}${prologue}r=${root}
-cp -a "$r"/. "$t"/ 2>/dev/null || cp -R "$r"/. "$t"/ || exit 1
-cat > "$t"/${rel} || exit 1
-find "$t" -type l | while IFS= read -r l; do
-  case "$(readlink "$l")" in "$r"/*) x=$(readlink "$l"); ln -sfn "$t/\${x#"$r"/}" "$l";; esac
-done
-find "$t" -type f | while IFS= read -r f; do
-  grep -q -F -- "$r/" "$f" 2>/dev/null && awk -v a="$r/" -v b="$t/" '{ while ((i = index($0, a)) > 0) $0 = substr($0, 1, i - 1) b substr($0, i + length(a)); print }' "$f" > "$f.cw" && cat "$f.cw" > "$f" && rm -f "$f.cw"
-done
-nginx -t -c "$t"/nginx.conf -p "$t"/ 2>&1
-`;
-      return { tool: 'nginx -t', script, tempMarker: TEMP_PREFIX };
-    }
+    case 'nginx':
+      return { tool: 'nginx -t', script: nginxValidationScript({ path, mappings: request.mappings ?? [] }, request.container ?? null), tempMarker: TEMP_PREFIX };
     case 'compose': {
       const script = sh`${prologue}cat > "$t"/${name} || exit 1
 if docker compose version >/dev/null 2>&1; then docker compose --project-directory ${dir} -f "$t"/${name} config -q 2>&1
@@ -121,22 +110,17 @@ ${prologue}cat > "$t"/${name} || exit 1
 }
 
 /**
- * The directory holding nginx.conf for a file in the tree: the deepest
- * ancestor named `nginx` (`/etc/nginx`, `/config/nginx`), else the file's dir.
- */
-export function nginxRoot(path: RemotePath): RemotePath {
-  if (isBinaryPath(path)) return remoteDirname(path);
-  const parts = path.split('/');
-  for (let i = parts.length - 2; i > 0; i--) if (parts[i] === 'nginx') return parts.slice(0, i + 1).join('/');
-  return remoteDirname(path);
-}
-
-/**
  * Replaces temp-copy paths in the tool output with the real file's directory,
  * and ends lines with LF (OpenSSH logs to stderr with CR LF).
  */
 function cleanOutput(output: string, marker: string, path: RemotePath): string {
-  const re = new RegExp(`/[^\\s"']*${marker.replace('.', '\\.')}[A-Za-z0-9]{6}`, 'g');
+  const temp = `/[^\\s"']*${marker.replace('.', '\\.')}[A-Za-z0-9]{6}`;
   const root = nginxRoot(path);
-  return output.replace(re, root).replace(/\r\n/g, '\n').trim().slice(0, 64 * 1024);
+  return output
+    .replace(new RegExp(`${temp}/x(?=/)`, 'g'), '')
+    .replace(new RegExp(`${temp}/run/`, 'g'), '(validation copy)/')
+    .replace(new RegExp(`${temp}(/c)?`, 'g'), root)
+    .replace(/\r\n/g, '\n')
+    .trim()
+    .slice(0, 64 * 1024);
 }

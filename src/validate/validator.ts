@@ -8,6 +8,7 @@ import { parseFile } from '../parsers/registry.js';
 import type { ConfigType } from '../parsers/parser.js';
 import type { ValidationResult } from '../store/records.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
+import type { PathMapping } from '../transport/path-mapping.js';
 import type { Transport } from '../transport/transport.js';
 import { validateOnDevice } from './remote-validation.js';
 
@@ -18,6 +19,10 @@ export interface ValidateRequest {
   /** Profile validation command with {file}/{dir} placeholders. */
   readonly command?: string | null;
   readonly sudo?: boolean;
+  /** Container path mappings of the device and the file's profile. */
+  readonly mappings?: readonly PathMapping[];
+  /** A container known to mount the file's tree; else found with `docker ps` when docker is there. */
+  readonly container?: string | null;
 }
 
 export async function validateContent(transport: Pick<Transport, 'run'>, request: ValidateRequest): Promise<ValidationResult> {

@@ -6,6 +6,7 @@
  */
 import type { ConfigType } from '../parsers/parser.js';
 import type { ProfileRecord } from '../store/records.js';
+import { isAbsoluteClean } from '../transport/path-mapping.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
@@ -38,54 +39,65 @@ const template = (
   reloadCommand: null,
   validateOnCapture: false,
   autoReconcile: 'off',
+  pathMappings: [],
+  requireValidation: false,
   ...extra,
 });
 
 /** Roots under which the compose profile looks, unless the user gives others. */
 export const DEFAULT_COMPOSE_ROOTS: readonly string[] = ['/opt/stacks', '/srv'];
 
+/** The container path of linuxserver's SWAG image that holds its whole config. */
+export const SWAG_CONTAINER_ROOT = '/config';
+
+/** What a proxy conf includes from SWAG's `nginx/` directory, beside the proxy confs themselves. */
+const SWAG_SNIPPETS: readonly string[] = ['nginx.conf', 'ssl.conf', 'proxy.conf', 'resolver.conf', 'worker_processes.conf', '*-location.conf', '*-server.conf'];
+
 /**
  * Built-in profiles. Poll intervals follow the original plan: proxy confs
- * every 300 s, compose and systemd every 600 s, sshd every 900 s.
+ * every 300 s, compose and systemd every 600 s, sshd every 900 s. Each
+ * honours the roots given as `name:/root1,/root2`; without them it watches
+ * the usual places.
  */
 export function builtinProfile(name: string, roots: readonly string[] = []): ProfileTemplate | undefined {
+  const under = (defaults: readonly string[], globs: (base: string) => string[]) =>
+    (roots.length > 0 ? roots : defaults).map(trimSlash).flatMap((b) => globs(b === '/' ? '' : b));
   switch (name) {
     case 'swag': {
-      const bases = roots.length > 0 ? roots : ['/config'];
+      const bases = (roots.length > 0 ? roots : [SWAG_CONTAINER_ROOT]).map(trimSlash);
       return template(
         'swag',
         'nginx',
-        bases.flatMap((b) => [`${trimSlash(b)}/nginx/proxy-confs/*.conf`, `${trimSlash(b)}/nginx/site-confs/*.conf`]),
+        under([SWAG_CONTAINER_ROOT], (b) => [`${b}/nginx/proxy-confs/*.conf`, `${b}/nginx/site-confs/*`, ...SWAG_SNIPPETS.map((s) => `${b}/nginx/${s}`)]),
         300,
-        { reloadCommand: 'docker exec swag nginx -s reload' },
+        {
+          reloadCommand: 'docker exec swag nginx -s reload',
+          // the container sees its config at /config, whatever the host directory is
+          pathMappings: bases.filter((b) => b !== SWAG_CONTAINER_ROOT).map((host) => ({ container: SWAG_CONTAINER_ROOT, host })),
+        },
       );
     }
     case 'nginx':
-      return template('nginx', 'nginx', ['/etc/nginx/**/*.conf', '/etc/nginx/sites-*/*'], 300, {
+      return template('nginx', 'nginx', under(['/etc/nginx'], (b) => [`${b}/**/*.conf`, `${b}/sites-*/*`]), 300, {
         reloadCommand: 'nginx -s reload',
       });
-    case 'compose': {
-      const bases = roots.length > 0 ? roots : DEFAULT_COMPOSE_ROOTS;
+    case 'compose':
+      // no forced type: compose files by name, their `.env` files as env
       return template(
         'compose',
-        'compose',
-        bases.flatMap((b) => [
-          `${trimSlash(b)}/**/docker-compose.y*ml`,
-          `${trimSlash(b)}/**/compose.y*ml`,
-          `${trimSlash(b)}/**/.env`,
-        ]),
+        null,
+        under(DEFAULT_COMPOSE_ROOTS, (b) => [`${b}/**/docker-compose.y*ml`, `${b}/**/compose.y*ml`, `${b}/**/.env`]),
         600,
       );
-    }
     case 'systemd':
       return template(
         'systemd',
         'systemd',
-        ['/etc/systemd/system/**/*.{service,socket,timer,mount,path}', '/etc/systemd/system/**/*.d/*.conf'],
+        under(['/etc/systemd/system'], (b) => [`${b}/**/*.{service,socket,timer,mount,path}`, `${b}/**/*.d/*.conf`]),
         600,
       );
     case 'sshd':
-      return template('sshd', 'sshd', ['/etc/ssh/sshd_config', '/etc/ssh/sshd_config.d/*.conf'], 900, {
+      return template('sshd', 'sshd', under(['/etc/ssh'], (b) => [`${b}/sshd_config`, `${b}/sshd_config.d/*.conf`]), 900, {
         reloadCommand: 'systemctl reload ssh || systemctl reload sshd',
       });
     default:
@@ -104,35 +116,46 @@ export interface ProfileSelection {
   /** Forces the config type of the `--watch` globs. */
   readonly type?: ConfigType;
   readonly pollIntervalSec?: number;
+  /** Refuse write-back when validation cannot run in context (`requireValidation`). */
+  readonly requireValidation?: boolean;
 }
 
 /**
  * The profile rows for a new device. Throws a TypeError naming the unknown
- * profile or relative glob (the CLI turns it into a usage error).
+ * profile, or the root or glob that is not an absolute path (the CLI turns
+ * it into a usage error): a root reaches remote `find` and must never read
+ * as one of its expressions (`compose:-delete`).
  */
 export function resolveProfiles(device: string, selection: ProfileSelection): ProfileRecord[] {
   const rows: ProfileRecord[] = [];
   for (const spec of selection.profiles) {
-    const [name = '', rootList] = spec.split(':', 2);
-    const roots = rootList ? rootList.split(',').filter(Boolean) : [];
+    const colon = spec.indexOf(':');
+    const name = colon === -1 ? spec : spec.slice(0, colon);
+    const roots = colon === -1 ? [] : spec.slice(colon + 1).split(',');
+    for (const root of roots) {
+      if (!isAbsoluteClean(root)) throw new TypeError(`profile root "${root}" of ${name} must be an absolute path (e.g. ${name}:/srv/${name || 'app'})`);
+    }
     const found = builtinProfile(name, roots);
     if (!found) throw new TypeError(`unknown profile "${name}" (built-in: ${BUILTIN_PROFILE_NAMES.join(', ')})`);
-    rows.push({ ...found, device, exclude: [...found.exclude, ...selection.exclude], ...interval(selection) });
+    rows.push({ ...found, device, exclude: [...found.exclude, ...selection.exclude], ...options(selection) });
   }
   if (selection.watch.length > 0) {
     for (const glob of selection.watch) {
-      if (!glob.startsWith('/')) throw new TypeError(`watch glob "${glob}" must be an absolute path`);
+      if (!isAbsoluteClean(glob)) throw new TypeError(`watch glob "${glob}" must be an absolute path`);
     }
     rows.push({
       ...template('custom', selection.type ?? null, [...selection.watch], 300),
       device,
       exclude: [...selection.exclude],
-      ...interval(selection),
+      ...options(selection),
     });
   }
   return rows;
 }
 
-const interval = (s: ProfileSelection) => (s.pollIntervalSec ? { pollIntervalSec: s.pollIntervalSec } : {});
+const options = (s: ProfileSelection) => ({
+  ...(s.pollIntervalSec ? { pollIntervalSec: s.pollIntervalSec } : {}),
+  ...(s.requireValidation ? { requireValidation: true } : {}),
+});
 
 const trimSlash = (p: string) => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p);

@@ -86,6 +86,8 @@ export interface BatchFileResult {
   readonly fromHash: string | null;
   readonly toHash: string | null;
   readonly validation: ValidationResult | null;
+  /** Set when the file was written although validation could not run in context (its first output line says why). */
+  readonly warning?: string;
   readonly diff: string;
   /** Why confwatch will not write this file (the batch is refused as a whole). */
   readonly refused?: string;
@@ -116,6 +118,8 @@ interface Prepared {
   readonly configType: JournalEntry['configType'];
   readonly profile: string;
   readonly validateCommand: string | null;
+  /** The profile refuses writes whose validation could not run (`requireValidation`). */
+  readonly requireValidation: boolean;
   readonly result: Omit<BatchFileResult, 'snapshotId'>;
 }
 
@@ -151,6 +155,17 @@ export async function runBatch(deps: WritebackDeps, changes: readonly BatchChang
         const error = new ConfwatchError(
           'CW_ERR_WRITEBACK_INVALID',
           `validation refused ${invalid.map((f) => `${f.device}:${displayPath(f.path)}`).join(', ')}; nothing was written: ${invalid[0]!.validation!.output.split('\n')[0]}`,
+          { details: { files } },
+        );
+        await markFailed(deps, options, prepared, error, true);
+        throw error;
+      }
+      const unvalidated = prepared.filter((p) => p.requireValidation && p.result.validation?.status === 'unavailable');
+      if (unvalidated.length > 0) {
+        const first = unvalidated[0]!.result;
+        const error = new ConfwatchError(
+          'CW_ERR_WRITEBACK_UNVALIDATED',
+          `validation could not run for ${unvalidated.map((p) => `${p.device.name}:${displayPath(p.change.path)}`).join(', ')} and its profile requires it; nothing was written: ${first.validation!.output.split('\n')[0]}`,
           { details: { files } },
         );
         await markFailed(deps, options, prepared, error, true);
@@ -287,9 +302,18 @@ async function inspect(
       const validateCommand = match?.profile.validateCommand ?? null;
       const validation =
         options.validate !== false && c.content && action === 'write' && !refusal
-          ? await deps.validate(transport, { type: configType, path: c.path, content: c.content, command: validateCommand, sudo: device.sudo })
+          ? await deps.validate(transport, {
+              type: configType,
+              path: c.path,
+              content: c.content,
+              command: validateCommand,
+              sudo: device.sudo,
+              mappings: [...(device.pathMappings ?? []), ...(match?.profile.pathMappings ?? [])],
+            })
           : null;
       const backup = current !== null && current === latestHash ? (latest as SnapshotRecord) : null;
+      const warning =
+        validation?.status === 'unavailable' ? `validation could not run in context: ${validation.output.split('\n')[0]}; written without it` : undefined;
       out.push({
         change: c,
         device,
@@ -306,6 +330,7 @@ async function inspect(
         configType,
         profile: tracked?.profile ?? match?.profile.name ?? 'custom',
         validateCommand,
+        requireValidation: match?.profile.requireValidation === true,
         result: {
           device: name,
           path: c.path,
@@ -313,6 +338,7 @@ async function inspect(
           fromHash: current,
           toHash,
           validation,
+          ...(warning ? { warning } : {}),
           diff: refusal && action !== 'unchanged' ? '' : unifiedDiff(c.path, liveContent, c.content),
           ...(refusal && action !== 'unchanged' ? { refused: refusal } : {}),
         },

@@ -20,18 +20,19 @@ export interface DriftResolution {
 
 export async function resolveDrift(
   deps: WritebackDeps,
-  request: { device: string; path: RemotePath; resolution: 'restore' | 'accept'; actor: string },
+  request: { device: string; path: RemotePath; resolution: 'restore' | 'accept'; actor: string; validate?: boolean },
 ): Promise<DriftResolution> {
   const tracked = await deps.store.getTrackedFile(request.device, request.path);
   if (!tracked) throw new ConfwatchError('CW_ERR_NOT_FOUND', `${displayPath(request.path)} is not tracked on ${request.device}; see \`confwatch files --device ${request.device}\``);
-  const snapshotId = request.resolution === 'restore' ? await restoreBaseline(deps, tracked.baselineSnapshotId, request.actor) : await acceptLive(deps, request);
+  const snapshotId =
+    request.resolution === 'restore' ? await restoreBaseline(deps, tracked.baselineSnapshotId, request.actor, request.validate !== false) : await acceptLive(deps, request);
   deps.bus.publish('config.drift.resolved', request.device, { path: request.path, resolution: request.resolution, snapshotId });
   return { device: request.device, path: request.path, resolution: request.resolution, snapshotId };
 }
 
-async function restoreBaseline(deps: WritebackDeps, baselineId: string | null, actor: string): Promise<string> {
+async function restoreBaseline(deps: WritebackDeps, baselineId: string | null, actor: string, validate: boolean): Promise<string> {
   if (!baselineId) throw new ConfwatchError('CW_ERR_NOT_FOUND', 'this file has no baseline to restore');
-  const result = await restoreSnapshot(deps, { snapshotId: baselineId, actor, force: true, operation: 'drift-restore' });
+  const result = await restoreSnapshot(deps, { snapshotId: baselineId, actor, force: true, operation: 'drift-restore', ...(validate ? {} : { validate: false }) });
   return result.files[0]?.snapshotId ?? baselineId;
 }
 

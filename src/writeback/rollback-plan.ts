@@ -83,7 +83,7 @@ export async function getPlan(deps: WritebackDeps, id: string): Promise<Rollback
 }
 
 /** Applies a plan as one atomic batch; rejects CW_ERR_PLAN_STALE when a file changed after planning. */
-export async function applyPlan(deps: WritebackDeps, id: string, actor: string): Promise<RollbackPlan> {
+export async function applyPlan(deps: WritebackDeps, id: string, actor: string, options: { validate?: boolean } = {}): Promise<RollbackPlan> {
   const plan = await getPlan(deps, id);
   if (plan.status !== 'planned') throw new ConfwatchError('CW_ERR_USAGE', `rollback plan ${id} is already ${plan.status}; make a new plan`);
   for (const step of plan.steps) {
@@ -105,7 +105,7 @@ export async function applyPlan(deps: WritebackDeps, id: string, actor: string):
     });
   }
   try {
-    const result = await runBatch(deps, changes, { operation: 'rollback', source: 'rollback', actor, force: true });
+    const result = await runBatch(deps, changes, { operation: 'rollback', source: 'rollback', actor, force: true, ...(options.validate === false ? { validate: false } : {}) });
     const steps = plan.steps.map((s, i) => ({ ...s, result: { status: 'ok' as const, ...(result.files[i]?.snapshotId ? { snapshotId: result.files[i]!.snapshotId! } : {}) } }));
     const appliedAt = new Date().toISOString();
     await deps.repo.updatePlan(id, 'applied', steps, appliedAt);

@@ -33,6 +33,7 @@ const device: NewDevice = {
   sudo: true,
   jump: null,
   tags: ['proxy', 'edge'],
+  pathMappings: [{ container: '/config', host: '/srv/swag' }],
   passphrase: 'correct horse',
 };
 
@@ -48,6 +49,8 @@ const profile: ProfileRecord = {
   reloadCommand: 'systemctl reload nginx',
   validateOnCapture: true,
   autoReconcile: 'off',
+  pathMappings: [{ container: '/etc/nginx', host: '/opt/stacks/proxy/nginx' }],
+  requireValidation: true,
 };
 
 const snap = (path: string, content: string | Buffer | undefined, extra: Partial<NewSnapshot> = {}): NewSnapshot => ({
@@ -108,6 +111,7 @@ for (const dialect of DIALECTS) {
       expect(added).not.toHaveProperty('passphrase');
       expect(await store.getDevicePassphrase('web-1')).toBe('correct horse');
       expect(await store.listProfiles('web-1')).toEqual([profile]);
+      expect((await store.getDevice('web-1'))?.pathMappings).toEqual(device.pathMappings);
       await expectCode(store.addDevice(device, []), 'CW_ERR_ALREADY_EXISTS');
 
       await store.addDevice({ ...device, name: 'local', transport: 'local', sudo: false, tags: [], passphrase: null }, []);

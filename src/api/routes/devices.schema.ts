@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { CONFIG_TYPES } from '../../parsers/parser.js';
 import { nameSchema } from './common.schema.js';
 
+const pathMappingSchema = z.object({ container: z.string(), host: z.string() });
+
 export const deviceSchema = z.object({
   name: z.string(),
   transport: z.enum(['ssh', 'local']),
@@ -16,6 +18,7 @@ export const deviceSchema = z.object({
   sudo: z.boolean(),
   jump: z.string().nullable(),
   tags: z.array(z.string()).readonly(),
+  pathMappings: z.array(pathMappingSchema).readonly().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -29,6 +32,8 @@ export const profileSchema = z.object({
   maxFileBytes: z.number(),
   validateCommand: z.string().nullable(),
   reloadCommand: z.string().nullable(),
+  pathMappings: z.array(pathMappingSchema).readonly().optional(),
+  requireValidation: z.boolean().optional(),
 });
 
 export const deviceDetailSchema = z.object({ device: deviceSchema, profiles: z.array(profileSchema) });
@@ -54,6 +59,9 @@ export const addDeviceBody = z
     tags: z.array(z.string().max(63)).max(32).optional(),
     hostKey: z.string().max(64).optional(),
     trustHostKey: z.boolean().optional(),
+    /** `CONTAINER=HOST` pairs, as `--map`. */
+    maps: z.array(z.string().max(4096)).max(64).optional(),
+    requireValidation: z.boolean().optional(),
   })
   .strict();
 

@@ -32,6 +32,7 @@ import {
   restoreResultSchema,
   rollbackPlanBody,
   rollbackPlanSchema,
+  rollbackApplyBody,
 } from './writeback.schema.js';
 
 /** Errors a write-back can answer besides the guarded ones. */
@@ -151,10 +152,11 @@ export const writebackRoutes =
         tags: ['write-back'],
         summary: 'Apply a plan as one atomic batch (refused when a file changed after planning)',
         params: planParams,
+        body: rollbackApplyBody,
         response: { 200: rollbackPlanSchema, ...guardedErrors, ...writebackErrors },
       },
       handler: async (request) => {
-        const plan = await writeback.applyPlan(request.params.id, actorOf(request));
+        const plan = await writeback.applyPlan(request.params.id, actorOf(request), request.body?.validate === false ? { validate: false } : {});
         noteAuditTarget(request, ['device', plan.device]);
         return planFor(request, plan);
       },

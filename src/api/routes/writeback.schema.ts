@@ -20,6 +20,7 @@ export const writebackFileSchema = z.object({
   fromHash: z.string().nullable(),
   toHash: z.string().nullable(),
   validation: validationResultSchema.nullable(),
+  warning: z.string().optional().describe('set when the file was written although validation could not run in context'),
   diff: z.string().describe('unified diff from the live file to the new content'),
   refused: z.string().optional().describe('why confwatch will not write this file (the batch is refused)'),
   snapshotId: z.string().optional(),
@@ -62,7 +63,20 @@ export const driftReportSchema = z.object({
   ),
 });
 
-export const driftResolveBody = z.object({ device: nameSchema, path: remotePathSchema, resolution: z.enum(['restore', 'accept']) }).strict();
+export const driftResolveBody = z
+  .object({
+    device: nameSchema,
+    path: remotePathSchema,
+    resolution: z.enum(['restore', 'accept']),
+    validate: z.boolean().optional().describe('validate the baseline before writing it back and refuse on invalid (default true)'),
+  })
+  .strict();
+
+export const rollbackApplyBody = z
+  .object({ validate: z.boolean().optional().describe('validate every file of the plan and refuse on invalid (default true)') })
+  .strict()
+  // no body at all is the usual call
+  .nullish();
 
 export const driftResolutionSchema = z.object({ device: z.string(), path: z.string(), resolution: z.enum(['restore', 'accept']), snapshotId: z.string() });
 

@@ -25,6 +25,8 @@ interface AddOptions {
   hostKey?: string;
   passphraseStdin?: boolean;
   validateOnCapture?: boolean;
+  map?: string[];
+  requireValidation?: boolean;
   json?: boolean;
 }
 
@@ -53,6 +55,8 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
     .option('--jump <device>', 'connect through another device')
     .option('--tag <tag>', 'tag; repeatable', collect)
     .option('--validate-on-capture', 'validate every captured version with the real tool (nginx -t, sshd -t, …) in the background')
+    .option('--map <container=host>', 'a container path and the host directory behind it (/config=/srv/swag); repeatable', collect)
+    .option('--require-validation', 'refuse a write-back when validation cannot run in context (default: go ahead with a warning)')
     .option('--trust-host-key', 'pin the host key the host presents now')
     .option('--host-key <fingerprint>', 'pin this host key (SHA256:…)')
     .option('--json', 'machine-readable output')
@@ -84,6 +88,8 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
         ...(opts.hostKey ? { hostKey: opts.hostKey } : {}),
         trustHostKey: opts.trustHostKey === true,
         validateOnCapture: opts.validateOnCapture === true,
+        ...(opts.map ? { maps: opts.map } : {}),
+        ...(opts.requireValidation ? { requireValidation: true } : {}),
       }));
       out.result({ ...added, profiles }, (d) => `added ${describe(d)}\n${d.profiles.map(describeProfile).join('\n')}`);
     });
@@ -107,7 +113,13 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
       const { devices } = await ctx.services();
       const { device: d, profiles } = await devices.show(name);
       output(opts).result({ ...d, profiles }, (r) =>
-        [describe(r), `host key: ${r.hostKey ?? '(none)'}`, `mode: ${r.mode}${r.sudo ? ', sudo' : ''}`, ...r.profiles.map(describeProfile)].join('\n'),
+        [
+          describe(r),
+          `host key: ${r.hostKey ?? '(none)'}`,
+          `mode: ${r.mode}${r.sudo ? ', sudo' : ''}`,
+          ...(r.pathMappings ?? []).map((m) => `map: ${m.container} = ${m.host}`),
+          ...r.profiles.map(describeProfile),
+        ].join('\n'),
       );
     });
 
@@ -191,7 +203,9 @@ const describe = (d: DeviceRecord) =>
   `${d.name}  ${d.transport === 'local' ? 'local' : `${d.user}@${d.host}:${d.port}${d.jump ? ` via ${d.jump}` : ''}`}${d.tags.length ? `  [${d.tags.join(', ')}]` : ''}`;
 
 const describeProfile = (p: ProfileRecord) =>
-  `  profile ${p.name}${p.configType ? ` (${p.configType})` : ''}: ${p.paths.join(' ')}${p.exclude.length ? ` excluding ${p.exclude.join(' ')}` : ''}, poll ${p.pollIntervalSec}s`;
+  `  profile ${p.name}${p.configType ? ` (${p.configType})` : ''}: ${p.paths.join(' ')}${p.exclude.length ? ` excluding ${p.exclude.join(' ')}` : ''}, poll ${p.pollIntervalSec}s${
+    (p.pathMappings ?? []).length ? `, map ${(p.pathMappings ?? []).map((m) => `${m.container}=${m.host}`).join(' ')}` : ''
+  }${p.requireValidation ? ', requires validation' : ''}`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -44,7 +44,9 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
         note(['device', restored.device], ['path', restored.path], ['batch', restored.batchId]);
         return restored;
       });
-      output(opts).result(result, (r) => [batchText(r), r.reload ? `reload (${r.reload.command}): exit ${r.reload.code}\n${r.reload.output}` : ''].filter(Boolean).join('\n'));
+      const out = output(opts);
+      if (opts.json) for (const f of result.files) if (f.warning) out.note(`warning: ${displayPath(f.path)}: ${f.warning}`);
+      out.result(result, (r) => [batchText(r), r.reload ? `reload (${r.reload.command}): exit ${r.reload.code}\n${r.reload.output}` : ''].filter(Boolean).join('\n'));
     });
 
   const drift = program
@@ -71,15 +73,22 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
     .requiredOption('--device <name>', 'device')
     .option('--restore', 'write the baseline back')
     .option('--accept', 'make the live version the new baseline')
+    .option('--no-validate', 'skip validation with the real tool (with --restore)')
     .option('--json', 'machine-readable output')
     .description('end drift by restoring the baseline or accepting the live version')
-    .action(async (path: string, opts: { device: string; restore?: boolean; accept?: boolean; json?: boolean }) => {
+    .action(async (path: string, opts: { device: string; restore?: boolean; accept?: boolean; validate: boolean; json?: boolean }) => {
       if (Boolean(opts.restore) === Boolean(opts.accept)) throw new ConfwatchError('CW_ERR_USAGE', 'give exactly one of --restore or --accept');
       const services = await ctx.services();
       await services.devices.get(opts.device);
       const resolution = opts.restore ? 'restore' : 'accept';
       const result = await auditedCommand(await audit(), 'drift.resolve', [['device', opts.device], ['path', path]], async (note) => {
-        const resolved = await (await writeback()).resolveDrift({ device: opts.device, path, resolution, actor: osActor() });
+        const resolved = await (await writeback()).resolveDrift({
+          device: opts.device,
+          path,
+          resolution,
+          actor: osActor(),
+          ...(opts.validate === false ? { validate: false } : {}),
+        });
         note(['snapshot', resolved.snapshotId]);
         return resolved;
       });
@@ -112,11 +121,12 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
   rollback
     .command('apply')
     .argument('<plan>', 'plan id')
+    .option('--no-validate', 'skip validation with the real tool')
     .option('--json', 'machine-readable output')
     .description('execute a rollback plan as one atomic batch')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .action(async (id: string, opts: { validate: boolean; json?: boolean }) => {
       const plan = await auditedCommand(await audit(), 'rollback.apply', [['id', id]], async (note) => {
-        const applied = await (await writeback()).applyPlan(id, osActor());
+        const applied = await (await writeback()).applyPlan(id, osActor(), opts.validate === false ? { validate: false } : {});
         note(['device', applied.device]);
         return applied;
       });
@@ -143,7 +153,10 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
 
 function batchText(result: BatchResult): string {
   const lines = result.files.map(
-    (f) => `${f.action.padEnd(9)} ${f.device}:${displayPath(f.path)}${f.validation ? `  [${f.validation.status}: ${f.validation.tool}]` : ''}${f.refused ? `  [refused: ${f.refused}]` : ''}`,
+    (f) =>
+      `${f.action.padEnd(9)} ${f.device}:${displayPath(f.path)}${f.validation ? `  [${f.validation.status}: ${f.validation.tool}]` : ''}${f.refused ? `  [refused: ${f.refused}]` : ''}${
+        f.warning ? `\n          warning: ${f.warning}` : ''
+      }`,
   );
   if (result.status === 'dry-run') lines.push('', ...result.files.map((f) => f.diff), '(dry run: nothing was changed)');
   return lines.join('\n');

@@ -248,10 +248,11 @@ class PayloadBuilder {
   #queueIncludes(entry: NginxFilePayload, stmt: NginxStatement, ctx: BlockContext): void {
     const arg = stmt.args[0];
     if (arg === undefined) throw new Error('list index out of range');
-    const pattern = joinPath(this.#configDir, arg);
+    const context = this.#options.context;
+    const named = joinPath(this.#configDir, arg);
+    const pattern = context?.resolvePath?.(named) ?? named;
     const includes: number[] = [];
     stmt.includes = includes;
-    const context = this.#options.context;
     let files: string[];
     if (hasGlobMagic(pattern)) {
       files = [...(context?.glob?.(pattern) ?? [])].sort();
