@@ -59,12 +59,13 @@ describe('AnalysisPool', () => {
   });
 
   it('resolves a task over its memory budget as such, and carries on', async () => {
-    const pool = open({ size: 1, budget: { memoryMb: 64 } });
-    // 600k tiny directives: their parsed form takes several hundred MB
-    const huge = Buffer.from('a 1;\n'.repeat(600_000));
+    // a generous time budget: on a loaded machine the heap may fill slowly
+    const pool = open({ size: 1, budget: { memoryMb: 24, timeMs: 50_000 } });
+    // 200k tiny directives (1 MB): parsing them needs about twice the heap a small file does
+    const huge = Buffer.from('a 1;\n'.repeat(200_000));
     const snapshot = { path: '/etc/nginx/nginx.conf', device: 'web1', changeType: 'modified' as const };
     const outcome = await pool.analyze({ inputs: { snapshot, type: 'nginx', content: huge } });
-    expect(outcome).toEqual({ ok: false, budget: 'memory', limit: '64 MB' });
+    expect(outcome).toEqual({ ok: false, budget: 'memory', limit: '24 MB' });
     const small = await pool.analyze({ inputs: { snapshot, type: 'nginx', content: Buffer.from('events { }\n') } });
     expect(small.ok).toBe(true);
   });

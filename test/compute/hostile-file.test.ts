@@ -29,8 +29,9 @@ describeWith('inotifywait', commandExists('inotifywait'), 'a hostile file on one
     mkdirSync(hostB, { recursive: true });
     writeFileSync(join(hostA, 'site.conf'), 'server { listen 80; }\n');
     writeFileSync(join(hostB, 'site.conf'), 'server { listen 80; }\n');
-    // 24 MB of heap per worker: a small file parses in it, 200k directives (1 MB) need about twice that
-    services = await openInitialisedServices(t.home, { analysisBudget: { memoryMb: 24 } });
+    // 24 MB of heap per worker: a small file parses in it, 200k directives (1 MB) need about twice that;
+    // the time budget is generous so that on a loaded machine the memory budget is the one exceeded
+    services = await openInitialisedServices(t.home, { analysisBudget: { memoryMb: 24, timeMs: 40_000 } });
     await services.devices.add({ name: 'a', local: true, mode: 'realtime', watch: [`${hostA}/*.conf`], type: 'nginx' });
     await services.devices.add({ name: 'b', local: true, mode: 'realtime', watch: [`${hostB}/*.conf`], type: 'nginx' });
     events = recordEvents(services.bus);
