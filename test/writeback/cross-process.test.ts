@@ -23,6 +23,8 @@ interface Running {
 
 /** Lease of the workers' batches: short, so recovery can take over a killed worker's batch soon. */
 const LEASE_MS = 3_000;
+/** A worker start plus a lease to wait out: more than the default on a busy machine. */
+const KILL_TEST_TIMEOUT_MS = 180_000;
 const leaseRunsOut = () => new Promise((resolve) => setTimeout(resolve, LEASE_MS + 200));
 
 function startWorker(bed: Bed, job: Omit<WorkerJob, 'home' | 'databaseUrl' | 'clientKeyPaths'>): Running {
@@ -105,7 +107,7 @@ describeOnDialects('write-backs across processes', (dialect) => {
     expect(recovered.map((r) => r.outcome)).toEqual(['rolled-back']);
     expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(['old0\n', 'old1\n', 'old2\n']);
     expect([...readdirSync(h0.root), ...readdirSync(h1.root)].filter((n) => n.includes('.confwatch-'))).toEqual([]);
-  });
+  }, KILL_TEST_TIMEOUT_MS);
 
   it('a kill after every rename of a one-host batch is rolled forward at the next start', async () => {
     const h0 = bed.hosts[0]!;
@@ -122,5 +124,5 @@ describeOnDialects('write-backs across processes', (dialect) => {
     expect(recovered.map((r) => r.outcome)).toEqual(['rolled-forward']);
     expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(['new0\n', 'new1\n']);
     expect(await bed.store.latestSnapshot('host0', files[1]!)).toMatchObject({ source: 'batch', actor: 'worker' });
-  });
+  }, KILL_TEST_TIMEOUT_MS);
 });
