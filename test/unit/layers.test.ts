@@ -31,7 +31,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['errors', 'logging', 'transport', 'parsers', 'events'],
   analysis: ['errors', 'logging', 'transport', 'parsers', 'store'],
   // the worker pool that runs analysis (pure) off the event loop, under a budget
-  compute: ['errors', 'logging', 'parsers', 'store', 'analysis'],
+  compute: ['errors', 'logging', 'transport', 'parsers', 'store', 'analysis'],
   auth: ['errors', 'logging', 'config', 'events', 'store'],
   detect: ['errors', 'logging', 'transport', 'parsers', 'events', 'store'],
   validate: ['errors', 'logging', 'transport', 'parsers', 'store'],
