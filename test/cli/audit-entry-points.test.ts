@@ -42,7 +42,7 @@ describeWith('nginx', commandExists('nginx'), 'the audit log from every entry po
     await cli('init');
     await cli('device', 'add', 'web', '--local', '--watch', `${root}/**/*.conf`, '--type', 'nginx');
     await cli('scan', 'web');
-  });
+  }, 300_000);
   afterAll(() => t.remove());
 
   it('the CLI: restore, drift resolve, rollback, apply, keys rotate, device add/remove, token create', async () => {
@@ -82,7 +82,7 @@ describeWith('nginx', commandExists('nginx'), 'the audit log from every entry po
     expect(find('device.remove')[0]).toMatchObject({ result: 'ok', target: 'device=box' });
     expect(find('token.create')[0]).toMatchObject({ result: 'ok', target: `user=admin id=${token.id}` });
     for (const entry of log) expect(entry.clientAddress).toBeNull();
-  }, 120_000);
+  }, 600_000);
 
   it('the API over HTTP (token and browser session) and the auto-reconcile job of serve', async () => {
     const token = (await cli('token', 'create', '--user', 'admin', '--json')).json().token as string;
@@ -156,5 +156,5 @@ describeWith('nginx', commandExists('nginx'), 'the audit log from every entry po
     } finally {
       await server?.stop();
     }
-  }, 60_000);
+  }, 600_000);
 });

@@ -15,7 +15,7 @@ describe('serve behind a proxy', () => {
     expect((await runCli(['init'], { env: t.env })).code).toBe(0);
     const added = await runCli(['user', 'add', 'alice', '--role', 'viewer', '--password-stdin'], { env: t.env, stdin: 'a long passphrase\n' });
     expect(added.code, added.stderr).toBe(0);
-  });
+  }, 300_000);
   afterAll(() => t.remove());
 
   async function loginThrough(args: string[], forwardedFor: string): Promise<{ cookie: string; address: string | null }> {
@@ -41,14 +41,14 @@ describe('serve behind a proxy', () => {
     expect(cookie).toMatch(/cw_session=/);
     expect(cookie).not.toMatch(/Secure/);
     expect(address).toBe('127.0.0.1');
-  }, 60_000);
+  }, 300_000);
 
   it('with --trust-proxy and an https --public-url: the forwarded address, a Secure cookie', async () => {
     // a client-supplied entry before the proxy's own is not believed
     const { cookie, address } = await loginThrough(['--trust-proxy', '--public-url', 'https://confwatch.example.com'], '198.51.100.66, 203.0.113.7');
     expect(cookie).toMatch(/; Secure/);
     expect(address).toBe('203.0.113.7');
-  }, 60_000);
+  }, 300_000);
 
   it('refuses a public URL that is not http(s)', async () => {
     const result = await runCli(['serve', '--public-url', 'ftp://x', '--port', String(await freePort())], { env: t.env });

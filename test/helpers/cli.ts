@@ -90,7 +90,7 @@ export function startServe(args: readonly string[], env: Record<string, string |
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`serve did not start:\n${stdout}\n${stderr}`));
-    }, 30_000);
+    }, 120_000);
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString('utf8');
     });

@@ -10,11 +10,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { initHome } from '../../src/services/init.service.js';
 import { openServices, type Services } from '../../src/services/services.js';
 import { SQLITE_FILE } from '../../src/store/database.js';
+import { sealedDerivedMigration } from '../../src/store/migrations/0007-sealed-derived.js';
 import type { DialectName } from '../../src/store/tables.js';
 import { commandExists, describeUnless } from '../helpers/components.js';
 import { createTarget, POSTGRES_URL, postgresUnavailable, type TargetInstance } from './store-targets.js';
@@ -106,16 +107,15 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await services.analysis.idle();
       const [file] = (await services.store.listTrackedFiles('web')).filter((f) => f.path.endsWith('.env'));
       const db = services.store.db;
-      // what an older version left behind: clear JSON and clear text, and migration 0007 not yet applied
+      // what an older version left behind: clear JSON and clear text
       await db.updateTable('snapshots').set({ parsed: JSON.stringify({ value: `${MARKER}-old` }) }).where('id', '=', file!.latestSnapshotId!).execute();
       await db.updateTable('tracked_files').set({ last_error: `old error ${MARKER}` }).where('path', '=', file!.path).execute();
       await db.insertInto('batches').values({ id: 'old-batch', status: 'committed', journal: JSON.stringify({ error: MARKER }), created_at: 'x', updated_at: 'x' }).execute();
-      await sql`delete from kysely_migration where name = '0007-sealed-derived'`.execute(db);
-      await services.close();
+      if (dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
       expect(markerHits(target, dialect).length).toBeGreaterThan(0);
 
-      const environment = { home: target.home, databaseUrl: target.databaseUrl, env: {} };
-      services = await openServices(environment);
+      // later migrations are already applied here, so 0007 is run as the migrator would run it
+      await sealedDerivedMigration(services.store.keyRing).up(db as unknown as Kysely<unknown>);
       if (dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(services.store.db);
       if (dialect === 'sqlite') await sql`vacuum`.execute(services.store.db);
       expect(markerHits(target, dialect)).toEqual([]);
