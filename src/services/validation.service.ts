@@ -6,7 +6,7 @@
  */
 import { ConfwatchError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { sha256Hex } from '../detect/hash.js';
+import { sha256Hex } from '../hash.js';
 import type { SnapshotRecord, ValidationResult } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import type { RemotePath } from '../transport/remote-path.js';

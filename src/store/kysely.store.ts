@@ -6,7 +6,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import { ConfwatchError } from '../errors.js';
 import type { RemotePath } from '../transport/remote-path.js';
-import { BlobStore, chunked, MAX_KEYS_PER_QUERY, rowsPerInsert, sha256Hex } from './blob-store.js';
+import { BlobStore, chunked, MAX_KEYS_PER_QUERY, rowsPerInsert } from './blob-store.js';
+import { sha256Hex } from '../hash.js';
 import { open, seal } from './cipher.js';
 import { ContentCache } from './content-cache.js';
 import { isId, newId } from './ids.js';

@@ -20,7 +20,7 @@ import { ConfwatchError, toConfwatchError } from '../errors.js';
 import type { SnapshotSource } from '../events/event-map.js';
 import type { DeviceRecord, SnapshotRecord, ValidationResult } from '../store/records.js';
 import { newId } from '../store/ids.js';
-import { sha256Hex } from '../detect/hash.js';
+import { sha256Hex } from '../hash.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import type { Transport } from '../transport/transport.js';
 import { compileWatchSet, type WatchSet } from '../watch/watch-set.js';

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/detect/hash.js';
+import { sha256Hex } from '../../src/hash.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { runBatch } from '../../src/writeback/batch.js';
 import { recoverBatches } from '../../src/writeback/batch-recovery.js';
