@@ -13,6 +13,7 @@ import type { InotifyEvent } from '../detect/inotify-record.js';
 import { inotifyFormatFor } from '../detect/inotify-record.js';
 import { ConfwatchError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
+import { reportFailure } from '../events/failure.js';
 import { createLogger, type Logger } from '../logging.js';
 import type { DeviceRecord, ProfileRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
@@ -136,7 +137,7 @@ export class Monitor {
       realtimeRetryCapMs: this.#options.realtimeRetryCapMs,
       backoff: this.#options.backoff?.(),
       connect: () => this.#connect({ device, watchSet, correlator }),
-      onError: (error) => log.warn({ device: device.name, err: error }, 'capture or scan failed'),
+      onError: (error) => reportFailure({ bus, log }, 'capture.failed', device.name, {}, error),
     });
   }
 
