@@ -11,6 +11,7 @@ import { dependencyGraphMigration } from './0003-dependency-graph.js';
 import { writebackMigration } from './0004-writeback.js';
 import { writebackLeaseMigration } from './0005-writeback-lease.js';
 import { sealedDerivedMigration } from './0007-sealed-derived.js';
+import { deviceRevisionMigration } from './0009-device-revision.js';
 
 /** `keys`: the master key ring, for migrations that seal stored values (0007). */
 export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<string, Migration> => ({
@@ -20,4 +21,5 @@ export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<stri
   '0004-writeback': writebackMigration(),
   '0005-writeback-lease': writebackLeaseMigration(),
   '0007-sealed-derived': sealedDerivedMigration(keys),
+  '0009-device-revision': deviceRevisionMigration(),
 });
