@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { sh } from '../src/transport/quote.js';
 import { SshTransport } from '../src/transport/ssh/ssh.transport.js';
-import { startSshd } from '../test/helpers/sshd.js';
+import { startSshd } from './helpers/sshd.js';
 
 async function measure(count: number, task: () => Promise<unknown>): Promise<{ medianMs: number; p95Ms: number }> {
   await task(); // warm up: opens the channel

@@ -22,9 +22,9 @@ import { fileURLToPath } from 'node:url';
 import { MemoryEventBus } from '../src/events/memory.bus.js';
 import { openStore } from '../src/store/open-store.js';
 import { defaultMonitorParts, Monitor } from '../src/watch/monitor.js';
-import { sleep } from '../test/helpers/monitor.js';
-import { type RunningSshd, startSshd } from '../test/helpers/sshd.js';
-import { openStoreWithKey, sshDevice, watching } from '../test/helpers/store.js';
+import { sleep } from './helpers/wait.js';
+import { type RunningSshd, startSshd } from './helpers/sshd.js';
+import { openStoreWithKey, sshDevice, watching } from './helpers/store.js';
 
 const CHILD_FLAG = '--fleet-monitor-child';
 const USER_PREFIX = 'cwfleet';

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryEventBus } from '../src/events/memory.bus.js';
 import { defaultMonitorParts, Monitor } from '../src/watch/monitor.js';
-import { sleep } from '../test/helpers/monitor.js';
-import { startSshd } from '../test/helpers/sshd.js';
-import { openTempStore, sshDevice, watching } from '../test/helpers/store.js';
+import { sleep } from './helpers/wait.js';
+import { startSshd } from './helpers/sshd.js';
+import { openTempStore, sshDevice, watching } from './helpers/store.js';
 
 const EDITS = 200;
 const INTERVAL_MS = 300;

@@ -16,7 +16,7 @@ import { SshTransport } from '../src/transport/ssh/ssh.transport.js';
 import type { Transport } from '../src/transport/transport.js';
 import { Scanner } from '../src/watch/scanner.js';
 import { compileWatchSet } from '../src/watch/watch-set.js';
-import { startSshd } from '../test/helpers/sshd.js';
+import { startSshd } from './helpers/sshd.js';
 
 const DIRS = 100;
 const FILES_PER_DIR = 100;

@@ -16,9 +16,9 @@ import { AnalysisPool } from '../src/compute/analysis-pool.js';
 import { AnalysisService } from '../src/services/analysis.service.js';
 import { DependencyEdgeStore } from '../src/store/dependency-edges.js';
 import { defaultMonitorParts, Monitor, type MonitorParts } from '../src/watch/monitor.js';
-import { sleep, until as waitUntil } from '../test/helpers/monitor.js';
-import { startSshd } from '../test/helpers/sshd.js';
-import { customProfile, openTempStore, sshDevice } from '../test/helpers/store.js';
+import { sleep, until as waitUntil } from './helpers/wait.js';
+import { startSshd } from './helpers/sshd.js';
+import { customProfile, openTempStore, sshDevice } from './helpers/store.js';
 
 const FILES_PER_DIR = 100;
 const TIMEOUT_MS = 180_000;
@@ -63,9 +63,9 @@ export async function run(args: readonly string[] = []): Promise<object> {
   const temp = await openTempStore('cw-bench-storm-home-');
   const store = temp.store;
   const pool = new AnalysisPool();
-  const analysis = withAnalysis ? new AnalysisService(store, new DependencyEdgeStore(store.db), { pool }) : undefined;
   const root = mkdtempSync(join(tmpdir(), 'cw-bench-storm-'));
   const bus = new MemoryEventBus({ replaySize: 100 });
+  const analysis = withAnalysis ? new AnalysisService(store, new DependencyEdgeStore(store.db), { pool, bus }) : undefined;
   const changed: { event: ConfwatchEvent<'config.changed'>; at: number }[] = [];
   const changeSets: ConfwatchEvent<'config.changeset'>[] = [];
   const modes: string[] = [];

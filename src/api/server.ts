@@ -1,6 +1,7 @@
 /**
  * `confwatch serve`: the API (and UI, when built) plus monitoring of every
- * device, in one process. Stopping closes the HTTP server first, then the
+ * device, in one process; devices added, changed or removed while it runs
+ * (API or CLI) are picked up within seconds. Stopping closes the HTTP server first, then the
  * monitor (so no watcher is left on any host), then the store.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -28,6 +29,8 @@ export interface ServerOptions {
   readonly trustProxy?: true | readonly string[];
   /** The URL users open (`serve --public-url`); an https URL makes the session cookie Secure. */
   readonly publicUrl?: string;
+  /** How often the store is asked whether devices were added, changed or removed (by this server or the CLI). Default 2 s. */
+  readonly deviceRefreshMs?: number;
 }
 
 /** The Fastify trustProxy setting for `ServerOptions.trustProxy`. */
@@ -36,6 +39,7 @@ export const fastifyTrustProxy = (trust: ServerOptions['trustProxy']): ((address
   trust === undefined ? false : trust === true ? (_address, hop) => hop === 0 : [...trust];
 
 export const DEFAULT_DRIFT_INTERVAL_MS = 30 * 60 * 1000;
+export const DEFAULT_DEVICE_REFRESH_MS = 2_000;
 
 export interface RunningServer {
   readonly url: string;
@@ -65,7 +69,8 @@ export async function startServer(services: Services, options: ServerOptions): P
     },
   );
   await services.writeback.recoverBatches();
-  const monitor = services.monitoring.monitor();
+  // devices change in other processes too (the CLI): the store's revision is the notification
+  const monitor = services.monitoring.monitor(undefined, { refreshIntervalMs: options.deviceRefreshMs ?? DEFAULT_DEVICE_REFRESH_MS });
   await monitor.start();
   try {
     await app.listen({ host: options.host, port: options.port });

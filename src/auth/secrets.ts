@@ -4,7 +4,8 @@
  * the token in listings, the whole token only as a sha256 hash. Session ids
  * and CSRF tokens are 32 random bytes, base64url.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../hash.js';
 
 const TOKEN_PATTERN = /^cw_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
 
@@ -25,8 +26,6 @@ export function generateApiToken(): NewApiToken {
 
 /** The prefix of a well-formed token, or undefined for anything else. */
 export const apiTokenPrefix = (token: string): string | undefined => TOKEN_PATTERN.exec(token)?.[1];
-
-export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** 256 random bits, URL-safe: session ids and CSRF tokens. */
 export const randomSecret = (): string => randomBytes(32).toString('base64url');

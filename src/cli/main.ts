@@ -5,22 +5,10 @@
  * 2 (bad usage, unknown names).
  */
 import { Command, CommanderError, type ErrorOptions, type HelpContext } from 'commander';
-import { ConfwatchError, ExitCode, isConfwatchError } from '../errors.js';
-import { CliContext, createOutput, type Output } from './context.js';
+import { ExitCode, isConfwatchError } from '../errors.js';
+import { CliContext, createOutput } from './context.js';
 import { registerCommands } from './commands/index.js';
-
-export interface CommandEnv {
-  readonly ctx: CliContext;
-  /** Output for the running command (its --json flag decides the mode). */
-  output(options: { json?: boolean }): Output;
-}
-
-/**
- * Records a non-zero outcome that is not an exception (a file that does not
- * parse, an invalid candidate, an unreachable host). The result has already
- * been printed; `message` becomes the one stderr line the contract promises.
- */
-export type SetExit = (code: number, message?: string) => void;
+import type { CommandEnv, SetExit } from './options.js';
 
 /**
  * Commander, with usage errors reduced to the one stderr line the contract
@@ -118,14 +106,3 @@ export function oneLine(message: string, separator = ' | '): string {
     .filter(Boolean)
     .join(separator);
 }
-
-/** Parses an integer option or fails with a usage error naming the flag. */
-export function intOption(flag: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new ConfwatchError('CW_ERR_USAGE', `${flag} must be a whole number, got "${value}"`);
-    return Number(value);
-  };
-}
-
-/** Collects a repeatable option into an array. */
-export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -8,7 +8,7 @@ import type { ExecResult, FileStat, Transport } from '../transport/transport.js'
 import { compileWatchSet } from '../watch/watch-set.js';
 import { type CaptureRequest, CaptureService, type ObservedFile } from './capture.js';
 import { Correlator } from './correlator.js';
-import { sha256Hex } from './hash.js';
+import { sha256Hex } from '../hash.js';
 
 const DEVICE = { name: 'web1', sudo: false } as DeviceRecord;
 const AT = '2026-01-01T00:00:00.000Z';

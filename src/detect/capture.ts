@@ -13,7 +13,7 @@ import type { NewSnapshot, SnapshotStore } from '../store/snapshot-store.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import type { FileStat, Transport } from '../transport/transport.js';
 import type { Correlator } from './correlator.js';
-import { sha256Hex } from './hash.js';
+import { sha256Hex } from '../hash.js';
 import { buildFetchScript, type FetchResult, parseFetch } from './poll-script.js';
 
 /** What is known about a file on the host at capture time. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from './hash.js';
+import { sha256Hex } from '../hash.js';
 import { confirmsMove, type KnownFile, type ListedFile, pairScanMoves } from './scan-moves.js';
 
 const HASH = sha256Hex(Buffer.from('listen 80;\n'));

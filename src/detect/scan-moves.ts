@@ -19,7 +19,7 @@
 import type { TrackedFileRecord } from '../store/records.js';
 import type { RemotePath } from '../transport/remote-path.js';
 import type { ObservedFile } from './capture.js';
-import { sha256Hex } from './hash.js';
+import { sha256Hex } from '../hash.js';
 import type { ListingEntry } from './poll-script.js';
 
 /** What a scan knows of a file it lists. */

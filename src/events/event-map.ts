@@ -35,11 +35,29 @@ export interface EventMap {
   'config.changeset': { changeSetId: string; title: string; count: number; paths: RemotePath[] };
   'config.drift.detected': { path: RemotePath; status: 'drifted' | 'missing' | 'unreachable'; baselineHash: string | null; liveHash: string | null };
   'config.drift.resolved': { path: RemotePath; resolution: 'restore' | 'accept'; snapshotId: string | null };
-  'validation.failed': { path: RemotePath; snapshotId: string | null; tool: string; output: string };
+  /**
+   * The file does not pass its check; or, with `error`, a background
+   * validation of a captured version could not run (tool and output empty).
+   */
+  'validation.failed': { path: RemotePath; snapshotId: string | null; tool: string; output: string } & Partial<FailureFields>;
   /** A stored snapshot was not analysed: it went over the analysis time or memory budget (`limit`, e.g. `10 s`, `512 MB`). */
   'analysis.skipped': { path: RemotePath; snapshotId: string; reason: 'over budget'; budget: 'time' | 'memory'; limit: string };
   'writeback.applied': { operation: string; paths: RemotePath[]; snapshotIds: string[] };
   'writeback.failed': { operation: string; paths: RemotePath[]; error: string };
+  /** A stored version could not be analysed (`stage: 'analyze'`), or the device's dependency graph not rebuilt (`'graph'`, no path). */
+  'analysis.failed': { path: RemotePath | null; snapshotId: string | null; stage: 'analyze' | 'graph' } & FailureFields;
+  /** An automatic reconcile (`autoReconcile: restore`) failed, before or during its write-back. */
+  'reconcile.failed': { path: RemotePath | null; snapshotId: string | null } & FailureFields;
+  /** A capture or scan of a monitored device failed; the supervisor carries on. */
+  'capture.failed': FailureFields;
+}
+
+/** What a background failure tells: never file contents, only the code and its one-line message. */
+export interface FailureFields {
+  /** The CW_ERR_* code (CW_ERR_INTERNAL for anything unexpected). */
+  code: string;
+  /** One line, at most 300 characters. */
+  error: string;
 }
 
 export type EventType = keyof EventMap;
@@ -57,6 +75,9 @@ export const EVENT_TYPES: readonly EventType[] = [
   'analysis.skipped',
   'writeback.applied',
   'writeback.failed',
+  'analysis.failed',
+  'reconcile.failed',
+  'capture.failed',
 ];
 
 /** An event as delivered: its payload plus the common envelope. */

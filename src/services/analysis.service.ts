@@ -17,13 +17,15 @@ import type { Impact } from '../analysis/impact.js';
 import type { AnalysisPool, BudgetKind } from '../compute/analysis-pool.js';
 import { type SharedFiles, shareFiles } from '../compute/analysis-tasks.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../logging.js';
+import { reportFailure } from '../events/failure.js';
+import { createLogger, type Logger } from '../logging.js';
 import type { ConfigType } from '../parsers/parser.js';
 import type { DependencyEdgeStore } from '../store/dependency-edges.js';
 import type { DependencyGraph } from '../store/graph-queries.js';
 import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { type PathMapping, uniqueMappings } from '../transport/path-mapping.js';
+import type { RemotePath } from '../transport/remote-path.js';
 
 /** Config types whose parsers read other files of the device. */
 const CONTEXT_TYPES: ReadonlySet<ConfigType> = new Set(['nginx', 'compose', 'systemd', 'sshd', 'env']);
@@ -55,7 +57,7 @@ export interface AnalysisServiceOptions {
 export class AnalysisService {
   readonly #store: SnapshotStore;
   readonly #edges: DependencyEdgeStore;
-  readonly #log: Logger | undefined;
+  readonly #log: Logger;
   readonly #pool: Pick<AnalysisPool, 'analyze'>;
   readonly #bus: Pick<EventBus, 'publish'> | undefined;
   #queue: Promise<void> = Promise.resolve();
@@ -71,7 +73,8 @@ export class AnalysisService {
     this.#edges = edges;
     this.#pool = options.pool;
     this.#bus = options.bus;
-    this.#log = options.log;
+    // failures must never pass unnoticed: a logger even when none is given
+    this.#log = options.log ?? createLogger('analysis');
   }
 
   /** Queues stored snapshots for analysis (returns at once). */
@@ -99,7 +102,9 @@ export class AnalysisService {
           if (!graphs.has(record.device)) graphs.set(record.device, this.#edges.load(record.device));
           const context = await contexts.get(record.device);
           const graph = await graphs.get(record.device)?.catch(() => undefined);
-          await this.analyze(record, context, graph).catch((error: unknown) => this.#log?.warn({ err: error, snapshot: record.id }, 'analysis failed'));
+          await this.analyze(record, context, graph).catch((error: unknown) =>
+            this.#reportFailure(record.device, { path: record.path, snapshotId: record.id, stage: 'analyze' }, error),
+          );
         }
         for (const device of new Set(batch.map((r) => r.device))) this.#scheduleRebuild(device);
       });
@@ -113,7 +118,7 @@ export class AnalysisService {
     for (const [device, timer] of this.#rebuilds) {
       clearTimeout(timer);
       this.#rebuilds.delete(device);
-      await this.rebuildGraph(device);
+      await this.#rebuild(device);
     }
     await Promise.all(this.#pendingRebuilds);
   }
@@ -167,7 +172,7 @@ export class AnalysisService {
       skipped: { reason: ANALYSIS_SKIPPED, budget, limit },
     };
     await this.#store.annotateSnapshot(record.id, { parsed: null, parseErrors: [{ message: detail }], impact });
-    this.#log?.warn({ device: record.device, snapshot: record.id, budget, limit }, 'analysis skipped: over budget');
+    this.#log.warn({ device: record.device, snapshot: record.id, budget, limit }, 'analysis skipped: over budget');
     this.#bus?.publish('analysis.skipped', record.device, { path: record.path, snapshotId: record.id, reason: 'over budget', budget, limit });
   }
 
@@ -224,11 +229,19 @@ export class AnalysisService {
       device,
       setTimeout(() => {
         this.#rebuilds.delete(device);
-        const run = this.rebuildGraph(device)
-          .catch((error: unknown) => this.#log?.warn({ err: error, device }, 'dependency graph rebuild failed'))
-          .finally(() => this.#pendingRebuilds.delete(run));
+        const run = this.#rebuild(device).finally(() => this.#pendingRebuilds.delete(run));
         this.#pendingRebuilds.add(run);
       }, GRAPH_REBUILD_DELAY_MS),
     );
+  }
+
+  /** A background rebuild: a failure is reported, never thrown. */
+  #rebuild(device: string): Promise<void> {
+    return this.rebuildGraph(device).catch((error: unknown) => this.#reportFailure(device, { path: null, snapshotId: null, stage: 'graph' }, error));
+  }
+
+  /** One log line and, with a bus, `analysis.failed`. */
+  #reportFailure(device: string, fields: { path: RemotePath | null; snapshotId: string | null; stage: 'analyze' | 'graph' }, error: unknown): void {
+    reportFailure({ log: this.#log, ...(this.#bus ? { bus: this.#bus } : {}) }, 'analysis.failed', device, fields, error);
   }
 }

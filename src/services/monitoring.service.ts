@@ -72,8 +72,12 @@ export class MonitoringService {
     }
   }
 
-  /** A monitor over the named devices (default: all). Call start() and stop(). */
-  monitor(devices?: readonly string[]): Monitor {
+  /**
+   * A monitor over the named devices (default: all). Call start() and stop().
+   * With `refreshIntervalMs`, device changes made by any process are picked
+   * up that often (see Monitor.refresh).
+   */
+  monitor(devices?: readonly string[], options: { readonly refreshIntervalMs?: number } = {}): Monitor {
     return new Monitor({
       store: this.#store,
       bus: this.#bus,
@@ -82,6 +86,7 @@ export class MonitoringService {
       ...(this.#options.verifyIntervalMs ? { verifyIntervalMs: this.#options.verifyIntervalMs } : {}),
       ...(this.#options.realtimeRetryMs ? { realtimeRetryMs: this.#options.realtimeRetryMs } : {}),
       ...(this.#options.log ? { log: this.#options.log } : {}),
+      ...(options.refreshIntervalMs ? { refreshIntervalMs: options.refreshIntervalMs } : {}),
     });
   }
 }

@@ -8,14 +8,14 @@ import { openStore } from '../store/open-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import { MemoryEventBus } from '../events/memory.bus.js';
 import type { KyselyStore } from '../store/kysely.store.js';
-import type { SnapshotRecord } from '../store/records.js';
 import { DependencyEdgeStore } from '../store/dependency-edges.js';
 import { AuditRecorder } from '../auth/audit-recorder.js';
-import { formatAuditTarget } from '../auth/audit-target.js';
 import { type AnalysisBudget, AnalysisPool } from '../compute/analysis-pool.js';
+import { createLogger } from '../logging.js';
 import { AnalysisService } from './analysis.service.js';
 import { DiffService } from './diff.service.js';
 import { type AuthService, createAuthService } from './auth.service.js';
+import { followCaptures } from './capture-followers.js';
 import { DeviceService } from './device.service.js';
 import { MonitoringService } from './monitoring.service.js';
 import { ValidationService } from './validation.service.js';
@@ -52,7 +52,7 @@ export async function openServices(environment: Environment, options: ServicesOp
   const dependencies = new DependencyEdgeStore(store.db);
   // workers start on the first task, so commands that analyse nothing never start one
   const pool = new AnalysisPool(options.analysisBudget ? { budget: options.analysisBudget } : {});
-  const analysis = new AnalysisService(store, dependencies, { pool, bus });
+  const analysis = new AnalysisService(store, dependencies, { pool, bus, log: createLogger('analysis') });
   const audit = new AuditRecorder(store);
   const writeback = new WritebackService({
     store,
@@ -61,12 +61,8 @@ export async function openServices(environment: Environment, options: ServicesOp
     validate: validateContent,
     audit,
   });
-  const validation = new ValidationService(store, devices, bus);
-  const afterStore = (records: SnapshotRecord[]) => {
-    analysis.enqueue(records);
-    void validation.enqueueCaptured(records).catch(() => undefined);
-    void reconcileAutomatically(store, writeback, audit, records);
-  };
+  const validation = new ValidationService(store, devices, bus, createLogger('validation'));
+  const afterStore = followCaptures({ store, analysis, validation, reconciler: writeback.reconciler, audit, bus, log: createLogger('capture.followers') });
   return {
     environment,
     store,
@@ -89,30 +85,4 @@ export async function openServices(environment: Environment, options: ServicesOp
   };
 }
 
-/** The audit actor of automatic reconciliation. */
-export const AUTO_RECONCILE_ACTOR = 'confwatch:auto-reconcile';
 
-/**
- * Profiles with `autoReconcile: restore` put drifted files back; only
- * devices that have such a profile pay for the check. Each write-back (or
- * failed attempt) is audited like a user's restore.
- */
-async function reconcileAutomatically(store: KyselyStore, writeback: WritebackService, audit: AuditRecorder, records: readonly SnapshotRecord[]): Promise<void> {
-  for (const device of new Set(records.map((r) => r.device))) {
-    const profiles = await store.listProfiles(device).catch(() => []);
-    if (!profiles.some((p) => p.autoReconcile === 'restore')) continue;
-    for (const record of records) {
-      if (record.device !== device) continue;
-      const target = formatAuditTarget([['device', record.device], ['path', record.path]]);
-      const entry = { actor: AUTO_RECONCILE_ACTOR, action: 'drift.reconcile', clientAddress: null };
-      await writeback.reconciler
-        .reconcileIfNeeded(record)
-        .then((result) =>
-          result ? audit.record({ ...entry, target: `${target} snapshot=${result.restoredFrom} batch=${result.batchId}`, result: 'ok', details: null }) : undefined,
-        )
-        .catch((error: unknown) =>
-          audit.record({ ...entry, target, result: 'error', details: { code: (error as { code?: string }).code ?? 'CW_ERR_INTERNAL' } }).catch(() => undefined),
-        );
-    }
-  }
-}

@@ -6,7 +6,9 @@
  */
 import { ConfwatchError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { sha256Hex } from '../detect/hash.js';
+import { reportFailure } from '../events/failure.js';
+import { createLogger, type Logger } from '../logging.js';
+import { sha256Hex } from '../hash.js';
 import type { SnapshotRecord, ValidationResult } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { uniqueMappings } from '../transport/path-mapping.js';
@@ -32,13 +34,16 @@ export class ValidationService {
   readonly #store: SnapshotStore;
   readonly #devices: DeviceService;
   readonly #bus: EventBus;
+  readonly #log: Logger;
   readonly #pending: SnapshotRecord[] = [];
   #running = 0;
 
-  constructor(store: SnapshotStore, devices: DeviceService, bus: EventBus) {
+  /** `log` (default: the `validation` logger) gets one line per background validation that could not run. */
+  constructor(store: SnapshotStore, devices: DeviceService, bus: EventBus, log: Logger = createLogger('validation')) {
     this.#store = store;
     this.#devices = devices;
     this.#bus = bus;
+    this.#log = log;
   }
 
   /**
@@ -80,10 +85,19 @@ export class ValidationService {
   /**
    * Queues captured versions whose profile asks for validation on capture
    * (`validateOnCapture`); at most two run at once, off the capture path.
+   * Never rejects: a validation that cannot run is reported as
+   * `validation.failed` with `error` (and a log line).
    */
   async enqueueCaptured(records: readonly SnapshotRecord[]): Promise<void> {
     for (const device of new Set(records.map((r) => r.device))) {
-      const watchSet = compileWatchSet(await this.#store.listProfiles(device));
+      let watchSet: ReturnType<typeof compileWatchSet>;
+      try {
+        watchSet = compileWatchSet(await this.#store.listProfiles(device));
+      } catch (error) {
+        const first = records.find((r) => r.device === device)!;
+        this.#reportFailure(device, first.path, null, error);
+        continue;
+      }
       if (!watchSet.profiles.some((p) => p.validateOnCapture)) continue;
       for (const record of records) {
         if (record.device === device && record.hasContent && watchSet.match(record.path)?.profile.validateOnCapture) this.#pending.push(record);
@@ -104,12 +118,16 @@ export class ValidationService {
       this.#store
         .readContent(record)
         .then((content) => this.validate(record.device, record.path, content))
-        .catch(() => undefined)
+        .catch((error: unknown) => this.#reportFailure(record.device, record.path, record.id, error))
         .finally(() => {
           this.#running--;
           this.#drain();
         });
     }
+  }
+
+  #reportFailure(device: string, path: RemotePath, snapshotId: string | null, error: unknown): void {
+    reportFailure({ bus: this.#bus, log: this.#log }, 'validation.failed', device, { path, snapshotId, tool: '', output: '' }, error);
   }
 
   async #record(device: string, path: RemotePath, hash: string, result: ValidationResult): Promise<boolean> {

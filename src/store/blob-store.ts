@@ -5,9 +5,9 @@
  * when that is smaller, with chains bounded so any version decodes quickly.
  * Every function takes the executor so it can run inside a transaction.
  */
-import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { ConfwatchError } from '../errors.js';
+import { sha256Hex } from '../hash.js';
 import { type BlobEncoding, decodeBlob, encodeBlob } from './blob-codec.js';
 import { open, seal } from './cipher.js';
 import type { ContentCache } from './content-cache.js';
@@ -21,8 +21,6 @@ import type { BlobsTable, Database } from './tables.js';
  * 1.25x git for little more speed.
  */
 export const MAX_CHAIN_DEPTH = 12;
-
-export const sha256Hex = (content: Uint8Array): string => createHash('sha256').update(content).digest('hex');
 
 interface ChainRow {
   hash: string;

@@ -6,7 +6,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import { ConfwatchError } from '../errors.js';
 import type { RemotePath } from '../transport/remote-path.js';
-import { BlobStore, chunked, MAX_KEYS_PER_QUERY, rowsPerInsert, sha256Hex } from './blob-store.js';
+import { BlobStore, chunked, MAX_KEYS_PER_QUERY, rowsPerInsert } from './blob-store.js';
+import { sha256Hex } from '../hash.js';
 import { open, seal } from './cipher.js';
 import { ContentCache } from './content-cache.js';
 import { isId, newId } from './ids.js';
@@ -15,6 +16,7 @@ import {
   auditFromRow,
   changeSetFromRow,
   deviceFromRow,
+  fromFlag,
   isoTime,
   profileFromRow,
   profileToRow,
@@ -114,6 +116,7 @@ export class KyselyStore implements SnapshotStore {
           .execute();
       }
       if (device.passphrase) await this.#putSecret(trx, passphraseSecretId(device.name), device.passphrase);
+      await bumpDevicesRevision(trx);
     });
     return (await this.getDevice(device.name))!;
   }
@@ -136,7 +139,6 @@ export class KyselyStore implements SnapshotStore {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('profiles').where('device', '=', name).execute();
       await trx.deleteFrom('secrets').where('id', '=', passphraseSecretId(name)).execute();
-      await trx.deleteFrom('device_state').where('device', '=', name).execute();
       if (options.purge) {
         // Blobs stay: they are shared by content and may be delta bases of other files.
         await trx.deleteFrom('snapshots').where('device', '=', name).execute();
@@ -144,12 +146,26 @@ export class KyselyStore implements SnapshotStore {
         await trx.deleteFrom('change_sets').where('device', '=', name).execute();
       }
       const result = await trx.deleteFrom('devices').where('name', '=', name).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+      const removed = Number(result.numDeletedRows) > 0;
+      if (removed) await bumpDevicesRevision(trx);
+      return removed;
     });
   }
 
   async updateDevice(name: string, patch: Partial<Pick<DeviceRecord, 'hostKey' | 'mode' | 'tags'>>): Promise<void> {
-    const result = await this.db
+    await this.db.transaction().execute(async (trx) => {
+      await this.#updateDevice(trx, name, patch);
+      await bumpDevicesRevision(trx);
+    });
+  }
+
+  async devicesRevision(): Promise<number> {
+    const row = await this.db.selectFrom('revisions').select('value').where('name', '=', 'devices').executeTakeFirst();
+    return Number(row?.value ?? 0);
+  }
+
+  async #updateDevice(trx: Transaction<Database>, name: string, patch: Partial<Pick<DeviceRecord, 'hostKey' | 'mode' | 'tags'>>): Promise<void> {
+    const result = await trx
       .updateTable('devices')
       .set({
         ...(patch.hostKey !== undefined && { host_key: patch.hostKey }),
@@ -504,16 +520,20 @@ function snapshotRow(input: NewSnapshot, contentHash: string | null, hasContent:
 function advancedTrackedFile(input: NewSnapshot, snapshot: SnapshotsTable, tracked: TrackedFilesTable | undefined): TrackedFilesTable {
   const deleted = input.changeType === 'deleted';
   const contentChanged = snapshot.content_hash !== (tracked?.content_hash ?? null);
+  const isBaseline = input.setBaseline || !tracked?.baseline_snapshot_id;
+  // a delete is drift only against a baseline with content: after confwatch's own delete the baseline is "absent"
+  const alreadyAbsentInSync = tracked !== undefined && fromFlag(tracked.deleted) && tracked.sync_status === 'synced';
+  const deletedStatus = isBaseline || alreadyAbsentInSync ? 'synced' : 'missing';
   return {
     device: input.device,
     path: input.path,
     config_type: input.configType,
     profile: input.profile,
     latest_snapshot_id: snapshot.id,
-    baseline_snapshot_id: input.setBaseline || !tracked?.baseline_snapshot_id ? snapshot.id : tracked.baseline_snapshot_id,
+    baseline_snapshot_id: isBaseline ? snapshot.id : tracked.baseline_snapshot_id,
     content_hash: deleted ? null : snapshot.content_hash,
     deleted: toFlag(deleted),
-    sync_status: deleted ? 'missing' : input.setBaseline || !tracked ? 'synced' : tracked.sync_status,
+    sync_status: deleted ? deletedStatus : input.setBaseline || !tracked ? 'synced' : tracked.sync_status,
     validation_status: contentChanged || !tracked ? 'pending' : tracked.validation_status,
     last_error: null,
     last_checked_at: snapshot.detected_at,
@@ -545,3 +565,12 @@ const TRACKED_UPDATE_COLUMNS = [
   'uid',
   'gid',
 ] as const satisfies readonly (keyof TrackedFilesTable)[];
+
+/** Moves the devices revision forward, inside the transaction that changed a device. */
+async function bumpDevicesRevision(trx: Transaction<Database>): Promise<void> {
+  await trx
+    .updateTable('revisions')
+    .set((eb) => ({ value: eb('value', '+', 1) }))
+    .where('name', '=', 'devices')
+    .execute();
+}

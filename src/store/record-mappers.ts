@@ -31,7 +31,7 @@ import type {
 } from './tables.js';
 
 export const toFlag = (value: boolean): number => (value ? 1 : 0);
-const fromFlag = (value: number | boolean): boolean => value === 1 || value === true;
+export const fromFlag = (value: number | boolean): boolean => value === 1 || value === true;
 
 export const toJson = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 const fromJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));

@@ -73,6 +73,12 @@ export interface SnapshotStore {
   /** Removes the device and its profiles; snapshots are kept unless purge. */
   removeDevice(name: string, options?: { purge?: boolean }): Promise<boolean>;
   updateDevice(name: string, patch: Partial<Pick<DeviceRecord, 'hostKey' | 'mode' | 'tags'>>): Promise<void>;
+  /**
+   * A number that moves forward in the transaction of every device added,
+   * changed or removed (by any process): a running server compares it to
+   * notice device changes without a restart.
+   */
+  devicesRevision(): Promise<number>;
   /** Decrypted identity passphrase, for the transport only. */
   getDevicePassphrase(name: string): Promise<string | null>;
   listProfiles(device: string): Promise<ProfileRecord[]>;

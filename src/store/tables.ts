@@ -142,11 +142,10 @@ export interface SecretsTable {
   updated_at: IsoTime;
 }
 
-export interface DeviceStateTable {
-  device: string;
-  mode: string;
-  reason: string;
-  updated_at: IsoTime;
+/** Counters that move forward whenever their set changes (`devices`: added, changed or removed). */
+export interface RevisionsTable {
+  name: string;
+  value: number;
 }
 
 export interface UsersTable {
@@ -212,7 +211,7 @@ export interface Database {
   change_sets: ChangeSetsTable;
   audit_log: AuditLogTable;
   secrets: SecretsTable;
-  device_state: DeviceStateTable;
+  revisions: RevisionsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;

@@ -13,6 +13,7 @@ import type { InotifyEvent } from '../detect/inotify-record.js';
 import { inotifyFormatFor } from '../detect/inotify-record.js';
 import { ConfwatchError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
+import { failureFields, reportFailure } from '../events/failure.js';
 import { createLogger, type Logger } from '../logging.js';
 import type { DeviceRecord, ProfileRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
@@ -71,7 +72,30 @@ export interface MonitorOptions {
   readonly backoff?: () => Backoff;
   /** Where failed captures and scans are reported. Default: the `watch.monitor` component logger. */
   readonly log?: Logger;
+  /**
+   * How often the store's devices revision is read, so that devices added,
+   * changed or removed by any process (CLI, API) are picked up without a
+   * restart (see refresh()). Default 0: the set is fixed at start.
+   */
+  readonly refreshIntervalMs?: number;
 }
+
+/** What one refresh changed, by device name. */
+export interface MonitorRefresh {
+  readonly started: string[];
+  readonly restarted: string[];
+  readonly stopped: string[];
+}
+
+/** A supervised device and what it was started from. */
+interface Supervised {
+  readonly supervisor: Supervisor;
+  readonly correlator: Correlator;
+  /** The device record and profiles it was started with, serialised: a change restarts it. */
+  readonly fingerprint: string;
+}
+
+const fingerprintOf = (device: DeviceRecord, profiles: readonly ProfileRecord[]): string => JSON.stringify([device, profiles]);
 
 /** A device's current supervision state. */
 export interface MonitoredDevice {
@@ -81,8 +105,12 @@ export interface MonitoredDevice {
 
 export class Monitor {
   readonly #options: MonitorOptions;
-  readonly #supervisors = new Map<string, Supervisor>();
-  readonly #correlators: Correlator[] = [];
+  readonly #supervised = new Map<string, Supervised>();
+  /** Refreshes run one at a time; stop() waits for the one in progress. */
+  #refreshing: Promise<unknown> = Promise.resolve();
+  #revision: number | undefined;
+  #refreshTimer: ReturnType<typeof setInterval> | undefined;
+  #stopping = false;
 
   constructor(options: MonitorOptions) {
     this.#options = Object.freeze({ ...options });
@@ -91,24 +119,94 @@ export class Monitor {
   /** Loads the devices and starts supervising each; rejects CW_ERR_NOT_FOUND when a named device is unknown. */
   async start(): Promise<void> {
     const { store } = this.#options;
+    this.#revision = await store.devicesRevision();
     const devices = this.#options.devices
       ? await Promise.all(this.#options.devices.map((name) => this.#device(name)))
       : await store.listDevices();
-    for (const device of devices) {
-      const supervisor = this.#supervise(device, await store.listProfiles(device.name));
-      this.#supervisors.set(device.name, supervisor);
-      supervisor.start();
+    for (const device of devices) this.#begin(device, await store.listProfiles(device.name));
+    const intervalMs = this.#options.refreshIntervalMs ?? 0;
+    if (intervalMs > 0) {
+      this.#refreshTimer = setInterval(() => void this.#refreshOnRevision(), intervalMs);
+      this.#refreshTimer.unref();
     }
   }
 
   /** Stops every supervisor (and so every remote watcher), then closes open change sets. */
   async stop(): Promise<void> {
-    await Promise.all([...this.#supervisors.values()].map((s) => s.stop()));
-    await Promise.all(this.#correlators.map((c) => c.flush()));
+    this.#stopping = true;
+    clearInterval(this.#refreshTimer);
+    await this.#refreshing;
+    await Promise.all([...this.#supervised.keys()].map((name) => this.#end(name)));
   }
 
   devices(): MonitoredDevice[] {
-    return [...this.#supervisors].map(([name, s]) => ({ name, state: s.state }));
+    return [...this.#supervised].map(([name, s]) => ({ name, state: s.supervisor.state }));
+  }
+
+  /**
+   * Brings the supervised devices in line with the store: a new device is
+   * started, a removed one stopped (its remote watcher ends, its connection
+   * closes), one whose record or profiles changed is restarted. A monitor
+   * over named devices follows only those names.
+   */
+  refresh(): Promise<MonitorRefresh> {
+    const run = this.#refreshing.then(() => this.#refresh());
+    this.#refreshing = run.catch(() => {});
+    return run;
+  }
+
+  /** One tick of the refresh timer: reads the revision, refreshes when it moved. */
+  async #refreshOnRevision(): Promise<void> {
+    try {
+      const revision = await this.#options.store.devicesRevision();
+      if (revision === this.#revision || this.#stopping) return;
+      await this.refresh();
+      this.#revision = revision;
+    } catch (error) {
+      this.#log().warn({ event: 'monitor.refresh', ...failureFields(error) }, 'device refresh failed; retrying');
+    }
+  }
+
+  async #refresh(): Promise<MonitorRefresh> {
+    const result: MonitorRefresh = { started: [], restarted: [], stopped: [] };
+    if (this.#stopping) return result;
+    const { store, devices: named, bus } = this.#options;
+    const wanted = (await store.listDevices()).filter((d) => !named || named.includes(d.name));
+    for (const name of [...this.#supervised.keys()]) {
+      if (wanted.some((d) => d.name === name)) continue;
+      await this.#end(name);
+      bus.publish('device.disconnected', name, { reason: 'the device was removed' });
+      result.stopped.push(name);
+    }
+    for (const device of wanted) {
+      const profiles = await store.listProfiles(device.name);
+      const current = this.#supervised.get(device.name);
+      if (current?.fingerprint === fingerprintOf(device, profiles) || this.#stopping) continue;
+      if (current) await this.#end(device.name);
+      (current ? result.restarted : result.started).push(device.name);
+      this.#begin(device, profiles);
+    }
+    return result;
+  }
+
+  #begin(device: DeviceRecord, profiles: readonly ProfileRecord[]): void {
+    const correlator = new Correlator({ device: device.name, store: this.#options.store, bus: this.#options.bus, log: this.#log() });
+    const supervisor = this.#supervise(device, profiles, correlator);
+    this.#supervised.set(device.name, { supervisor, correlator, fingerprint: fingerprintOf(device, profiles) });
+    supervisor.start();
+  }
+
+  async #end(name: string): Promise<void> {
+    const supervised = this.#supervised.get(name);
+    if (!supervised) return;
+    this.#supervised.delete(name);
+    await supervised.supervisor.stop();
+    await supervised.correlator.flush();
+  }
+
+  // a failed capture or scan must never pass unnoticed
+  #log(): Logger {
+    return this.#options.log ?? createLogger('watch.monitor');
   }
 
   async #device(name: string): Promise<DeviceRecord> {
@@ -119,13 +217,10 @@ export class Monitor {
     return device;
   }
 
-  #supervise(device: DeviceRecord, profiles: readonly ProfileRecord[]): Supervisor {
-    const { store, bus } = this.#options;
-    // a failed capture or scan must never pass unnoticed
-    const log = this.#options.log ?? createLogger('watch.monitor');
+  #supervise(device: DeviceRecord, profiles: readonly ProfileRecord[], correlator: Correlator): Supervisor {
+    const { bus } = this.#options;
+    const log = this.#log();
     const watchSet = compileWatchSet(profiles);
-    const correlator = new Correlator({ device: device.name, store, bus, log });
-    this.#correlators.push(correlator);
     return new Supervisor({
       device: device.name,
       mode: device.mode,
@@ -136,7 +231,7 @@ export class Monitor {
       realtimeRetryCapMs: this.#options.realtimeRetryCapMs,
       backoff: this.#options.backoff?.(),
       connect: () => this.#connect({ device, watchSet, correlator }),
-      onError: (error) => log.warn({ device: device.name, err: error }, 'capture or scan failed'),
+      onError: (error) => reportFailure({ bus, log }, 'capture.failed', device.name, {}, error),
     });
   }
 

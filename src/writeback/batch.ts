@@ -20,7 +20,7 @@ import { ConfwatchError, toConfwatchError } from '../errors.js';
 import type { SnapshotSource } from '../events/event-map.js';
 import type { DeviceRecord, SnapshotRecord, ValidationResult } from '../store/records.js';
 import { newId } from '../store/ids.js';
-import { sha256Hex } from '../detect/hash.js';
+import { sha256Hex } from '../hash.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import type { Transport } from '../transport/transport.js';
 import { compileWatchSet, type WatchSet } from '../watch/watch-set.js';
@@ -172,6 +172,7 @@ export async function runBatch(deps: WritebackDeps, changes: readonly BatchChang
         throw error;
       }
       const snapshotIds = await apply(deps, batchId, prepared.filter((p) => p.result.action !== 'unchanged'), options, transportOf);
+      await clearErrors(deps, prepared.filter((p) => p.result.action === 'unchanged'));
       return {
         batchId,
         status: 'applied' as const,
@@ -516,6 +517,14 @@ async function storeUnseenVersions(deps: WritebackDeps, files: readonly Prepared
     out.push({ ...p, backupSnapshotId: snapshot!.id });
   }
   return out;
+}
+
+/** A file already as the batch wants it has succeeded too: an error left by an earlier write-back goes (written files get new rows). */
+async function clearErrors(deps: WritebackDeps, files: readonly Prepared[]): Promise<void> {
+  for (const p of files) {
+    const tracked = await deps.store.getTrackedFile(p.device.name, p.change.path);
+    if (tracked?.lastError) await deps.store.updateTrackedFile(p.device.name, p.change.path, { lastError: null });
+  }
 }
 
 async function markFailed(deps: WritebackDeps, options: BatchOptions, files: readonly Prepared[], error: ConfwatchError, publish: boolean): Promise<void> {

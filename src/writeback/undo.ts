@@ -17,7 +17,7 @@ import { asWriter, decideWriter, gatherFacts } from './target-plan.js';
 import type { WritebackDeps } from './writeback-deps.js';
 import { createLogger } from '../logging.js';
 import { sh } from '../transport/quote.js';
-import { sha256Hex } from '../detect/hash.js';
+import { sha256Hex } from '../hash.js';
 
 const log = createLogger('writeback.undo');
 

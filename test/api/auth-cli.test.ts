@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAuthCommands } from '../../src/cli/commands/auth.command.js';
 import { CliContext, createOutput } from '../../src/cli/context.js';
-import type { CommandEnv } from '../../src/cli/main.js';
+import type { CommandEnv } from '../../src/cli/options.js';
 import { readEnvironment } from '../../src/config/environment.js';
 import { createAuthService } from '../../src/services/auth.service.js';
 import { createMasterKeyFile } from '../../src/store/keyring.js';

@@ -1,6 +1,6 @@
 /**
- * Waiting on a running Monitor in integration tests and benchmarks: polling
- * until a condition holds, collecting the events of a bus, and a short
+ * Waiting on a running Monitor in integration tests: polling until a
+ * condition holds (bench/helpers/wait.ts), collecting the events of a bus, and a short
  * reconnect backoff.
  */
 import type { EventBus } from '../../src/events/event-bus.js';
@@ -9,29 +9,10 @@ import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
 import { Backoff } from '../../src/watch/backoff.js';
 import { defaultMonitorParts, Monitor } from '../../src/watch/monitor.js';
+import { until } from '../../bench/helpers/wait.js';
 import { type Endpoint, openTempStore, watching } from './store.js';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/**
- * Calls `probe` every `intervalMs` until it returns something other than
- * `undefined` or `false`, and resolves with that; rejects with
- * "timed out waiting for <what>" after `timeoutMs`.
- */
-export async function until<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 15_000,
-  intervalMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
+export { sleep, until } from '../../bench/helpers/wait.js';
 
 /** Every event published on `bus` from now on, in order, in an array the caller may read or clear. */
 export function recordEvents(bus: EventBus): ConfwatchEvent[] {

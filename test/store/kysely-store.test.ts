@@ -191,6 +191,35 @@ for (const dialect of DIALECTS) {
       await fresh.close();
     });
 
+    it('moves the devices revision forward with every device added, changed or removed, and has no device_state table', async () => {
+      const start = await store.devicesRevision();
+      await store.addDevice(device, [profile]);
+      const added = await store.devicesRevision();
+      expect(added).toBeGreaterThan(start);
+      await store.updateDevice('web-1', { mode: 'polling' });
+      const updated = await store.devicesRevision();
+      expect(updated).toBeGreaterThan(added);
+      await expectCode(store.addDevice(device, []), 'CW_ERR_ALREADY_EXISTS');
+      expect(await store.devicesRevision()).toBe(updated);
+      await store.removeDevice('web-1');
+      const removed = await store.devicesRevision();
+      expect(removed).toBeGreaterThan(updated);
+      expect(await store.removeDevice('web-1')).toBe(false);
+      expect(await store.devicesRevision()).toBe(removed);
+      await expect(sql`select 1 from device_state`.execute(store.db)).rejects.toThrow(/device_state/);
+    });
+
+    it('keeps a file deleted by a write-back in sync: its baseline is "absent"', async () => {
+      const path = '/etc/app/old.conf';
+      await store.recordSnapshots([snap(path, 'x\n', { changeType: 'initial' })]);
+      await store.updateTrackedFile('web-1', path, { lastError: 'restore: validation refused it' });
+      await store.recordSnapshots([snap(path, undefined, { changeType: 'deleted', source: 'batch', setBaseline: true })]);
+      expect(await store.getTrackedFile('web-1', path)).toMatchObject({ deleted: true, syncStatus: 'synced', lastError: null });
+      // the watcher's own record of that delete changes nothing
+      await store.recordSnapshots([snap(path, undefined, { changeType: 'deleted', source: 'realtime' })]);
+      expect(await store.getTrackedFile('web-1', path)).toMatchObject({ deleted: true, syncStatus: 'synced' });
+    });
+
     it('records tombstones, metadata-only and hash-only snapshots', async () => {
       const path = '/etc/ssh/sshd_config';
       const [created] = await store.recordSnapshots([snap(path, 'Port 22\n', { changeType: 'created', mode: 0o644 })]);

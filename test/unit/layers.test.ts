@@ -18,26 +18,27 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
  * import. Lowest first; a folder never appears in the list of anything
  * below it, so the table is acyclic (checked).
  */
-const BELOW_SERVICES = ['errors', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compute', 'auth', 'detect', 'validate', 'watch', 'writeback'];
+const BELOW_SERVICES = ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compute', 'auth', 'detect', 'validate', 'watch', 'writeback'];
 
 const ALLOWED: Record<string, readonly string[]> = {
   errors: [],
+  hash: [],
   logging: [],
-  transport: ['errors', 'logging'],
-  parsers: ['errors', 'logging'],
-  config: ['errors', 'logging'],
+  transport: ['errors', 'hash', 'logging'],
+  parsers: ['errors', 'hash', 'logging'],
+  config: ['errors', 'hash', 'logging'],
   // the event catalog and bus: every stage publishes, so it sits low and names only paths
-  events: ['errors', 'logging', 'transport'],
-  store: ['errors', 'logging', 'transport', 'parsers', 'events'],
-  analysis: ['errors', 'logging', 'transport', 'parsers', 'store'],
+  events: ['errors', 'hash', 'logging', 'transport'],
+  store: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events'],
+  analysis: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store'],
   // the worker pool that runs analysis (pure) off the event loop, under a budget
-  compute: ['errors', 'logging', 'transport', 'parsers', 'store', 'analysis'],
-  auth: ['errors', 'logging', 'config', 'events', 'store'],
-  detect: ['errors', 'logging', 'transport', 'parsers', 'events', 'store'],
-  validate: ['errors', 'logging', 'transport', 'parsers', 'store'],
+  compute: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store', 'analysis'],
+  auth: ['errors', 'hash', 'logging', 'config', 'events', 'store'],
+  detect: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store'],
+  validate: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store'],
   // the supervisor and monitor drive detection, so watch sits above detect
-  watch: ['errors', 'logging', 'transport', 'parsers', 'events', 'store', 'detect'],
-  writeback: ['errors', 'logging', 'transport', 'parsers', 'events', 'store', 'detect', 'validate', 'watch'],
+  watch: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'detect'],
+  writeback: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'detect', 'validate', 'watch'],
   services: BELOW_SERVICES,
   api: [...BELOW_SERVICES, 'services'],
   cli: [...BELOW_SERVICES, 'services', 'api'],

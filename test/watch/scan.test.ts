@@ -8,7 +8,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/detect/hash.js';
+import { sha256Hex } from '../../src/hash.js';
 import { LocalTransport } from '../../src/transport/local.transport.js';
 import { remotePathFromBytes } from '../../src/transport/remote-path.js';
 import { SshTransport } from '../../src/transport/ssh/ssh.transport.js';

@@ -7,10 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/detect/hash.js';
+import { sha256Hex } from '../../src/hash.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { runBatch } from '../../src/writeback/batch.js';
 import { recoverBatches } from '../../src/writeback/batch-recovery.js';
+import { checkDrift } from '../../src/writeback/drift.js';
 import { commandExists, missingOutsideCi } from '../helpers/components.js';
 import { type Bed, createBed, describeOnDialects, transportFor } from './harness.js';
 
@@ -50,7 +51,27 @@ describeOnDialects('atomic batches over two hosts', (dialect) => {
     const latest = await bed.store.latestSnapshot('host1', c);
     expect(latest).toMatchObject({ source: 'batch', actor: 'ops' });
     expect((await bed.store.getTrackedFile('host1', c))?.baselineSnapshotId).toBe(latest!.id);
+    // the batch's own delete is the new baseline: "absent", in sync, not drift
+    expect(await bed.store.getTrackedFile('host0', b)).toMatchObject({ deleted: true, syncStatus: 'synced' });
+    expect((await checkDrift(bed.deps, 'host0')).findings.filter((f) => f.path === b)).toEqual([]);
     expect(leftovers()).toEqual([]);
+  });
+
+  it('clears an earlier write-back error from every file of a later successful batch, written or unchanged', async () => {
+    const x = await seed('x.conf', 0, 'x1\n');
+    const y = await seed('y.conf', 0, 'y1\n');
+    for (const path of [x, y]) await bed.store.updateTrackedFile('host0', path, { lastError: 'batch: validation refused host0:x.conf' });
+    const result = await runBatch(
+      bed.deps,
+      [
+        { device: 'host0', path: x, content: Buffer.from('x2\n') },
+        { device: 'host0', path: y, content: Buffer.from('y1\n') },
+      ],
+      { operation: 'batch', source: 'batch', actor: 'ops' },
+    );
+    expect(result.files.map((f) => f.action)).toEqual(['write', 'unchanged']);
+    expect(await bed.store.getTrackedFile('host0', x)).toMatchObject({ lastError: null });
+    expect(await bed.store.getTrackedFile('host0', y)).toMatchObject({ lastError: null });
   });
 
   it('refuses the whole batch when one expectHash does not match', async () => {

@@ -13,7 +13,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/detect/hash.js';
+import { sha256Hex } from '../../src/hash.js';
 import { newId } from '../../src/store/ids.js';
 import { remotePathFromBytes } from '../../src/transport/remote-path.js';
 import { runBatch } from '../../src/writeback/batch.js';

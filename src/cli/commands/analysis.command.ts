@@ -17,7 +17,7 @@ import type { NginxData } from '../../parsers/nginx/nginx.parser.js';
 import { CONFIG_TYPES, type ConfigType, type ParseContext, type ParseResult } from '../../parsers/parser.js';
 import type { Services } from '../../services/services.js';
 import type { DependencyEdgeStore } from '../../store/dependency-edges.js';
-import type { CommandEnv, SetExit } from '../main.js';
+import type { CommandEnv, SetExit } from '../options.js';
 
 const usage = (message: string) => new ConfwatchError('CW_ERR_USAGE', message);
 

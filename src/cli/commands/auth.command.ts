@@ -10,7 +10,7 @@ import type { AuthService } from '../../services/auth.service.js';
 import type { Services } from '../../services/services.js';
 import type { AuditRecord } from '../../store/records.js';
 import { cliActor } from '../cli-audit.js';
-import { type CommandEnv, intOption } from '../main.js';
+import { type CommandEnv, intOption } from '../options.js';
 
 interface Auth {
   readonly auth: AuthService;

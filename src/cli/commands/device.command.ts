@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfwatchError } from '../../errors.js';
 import { CONFIG_TYPES, type ConfigType } from '../../parsers/parser.js';
 import type { DeviceMode, DeviceRecord, ProfileRecord } from '../../store/records.js';
-import { collect, intOption, type CommandEnv, type SetExit } from '../main.js';
+import { collect, intOption, type CommandEnv, type SetExit } from '../options.js';
 import type { AuditTargetPair } from '../../auth/audit-target.js';
 import { auditedCommand } from '../cli-audit.js';
 

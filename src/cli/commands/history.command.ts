@@ -3,7 +3,7 @@ import { ConfwatchError } from '../../errors.js';
 import type { SnapshotRecord, TrackedFileRecord } from '../../store/records.js';
 import { displayPath } from '../../transport/remote-path.js';
 import { decodeText } from '../../services/diff.service.js';
-import { type CommandEnv, intOption } from '../main.js';
+import { type CommandEnv, intOption } from '../options.js';
 
 /** `files`, `history` and `show`: reading what the store holds. */
 export function registerHistoryCommands(program: Command, { ctx, output }: CommandEnv): void {

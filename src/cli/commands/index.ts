@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandEnv, SetExit } from '../main.js';
+import type { CommandEnv, SetExit } from '../options.js';
 import { registerAnalysisCommands } from './analysis.command.js';
 import { registerAuthCommands } from './auth.command.js';
 import { registerDeviceCommands } from './device.command.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandEnv } from '../main.js';
+import type { CommandEnv } from '../options.js';
 import { initHome } from '../../services/init.service.js';
 
 export function registerInitCommand(program: Command, { ctx, output }: CommandEnv): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { rotateMasterKey } from '../../store/key-rotation.js';
 import { auditedCommand } from '../cli-audit.js';
-import type { CommandEnv } from '../main.js';
+import type { CommandEnv } from '../options.js';
 
 export function registerKeyCommands(program: Command, { ctx, output }: CommandEnv): void {
   const keys = program.command('keys').description('master key management');

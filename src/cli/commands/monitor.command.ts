@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ConfwatchEvent } from '../../events/event-map.js';
 import { displayPath } from '../../transport/remote-path.js';
-import type { CommandEnv } from '../main.js';
+import type { CommandEnv } from '../options.js';
 
 /** `scan` (one full scan now) and `watch` (foreground monitoring, NDJSON events). */
 export function registerMonitorCommands(program: Command, { ctx, output }: CommandEnv): void {

@@ -4,7 +4,7 @@ import { ConfwatchError } from '../../errors.js';
 import { ensureLocalDevice } from '../../services/embedded.service.js';
 import { initHome } from '../../services/init.service.js';
 import { startServer } from '../../api/server.js';
-import { type CommandEnv, intOption } from '../main.js';
+import { type CommandEnv, intOption } from '../options.js';
 import { waitForSignal } from './monitor.command.js';
 
 export function registerServeCommand(program: Command, { ctx, output }: CommandEnv): void {

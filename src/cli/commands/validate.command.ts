@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfwatchError } from '../../errors.js';
-import type { CommandEnv, SetExit } from '../main.js';
+import type { CommandEnv, SetExit } from '../options.js';
 
 export function registerValidateCommand(program: Command, { ctx, output }: CommandEnv, setExit: SetExit): void {
   program

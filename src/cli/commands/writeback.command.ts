@@ -6,7 +6,7 @@ import { displayPath } from '../../transport/remote-path.js';
 import type { BatchResult } from '../../writeback/batch.js';
 import { readChangesFile } from '../../writeback/changes-file.js';
 import { auditedCommand, osUserName } from '../cli-audit.js';
-import type { CommandEnv } from '../main.js';
+import type { CommandEnv } from '../options.js';
 
 /** The OS user running the CLI: the actor recorded on write-back snapshots. */
 const osActor = osUserName;

@@ -12,6 +12,7 @@ import { writebackMigration } from './0004-writeback.js';
 import { writebackLeaseMigration } from './0005-writeback-lease.js';
 import { sealedDerivedMigration } from './0007-sealed-derived.js';
 import { pathMappingsMigration } from './0008-path-mappings.js';
+import { deviceRevisionMigration } from './0009-device-revision.js';
 
 /** `keys`: the master key ring, for migrations that seal stored values (0007). */
 export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<string, Migration> => ({
@@ -22,4 +23,5 @@ export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<stri
   '0005-writeback-lease': writebackLeaseMigration(),
   '0007-sealed-derived': sealedDerivedMigration(keys),
   '0008-path-mappings': pathMappingsMigration(),
+  '0009-device-revision': deviceRevisionMigration(),
 });

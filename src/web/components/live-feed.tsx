@@ -34,6 +34,7 @@ function describe(event: ConfwatchEvent) {
         </>
       );
     case 'validation.failed':
+      if (event.error) return <>{`validation of ${event.path} could not run: ${event.error}`}</>;
       return (
         <>
           {event.tool} rejected <Link href={paths.file(event.device, event.path)}>{event.path}</Link>
@@ -49,6 +50,12 @@ function describe(event: ConfwatchEvent) {
       return <>{`${event.operation}: ${event.paths.join(', ')}`}</>;
     case 'writeback.failed':
       return <>{`${event.operation} failed: ${event.error}`}</>;
+    case 'analysis.failed':
+      return <>{`analysis of ${event.path ?? 'the dependency graph'} failed: ${event.error}`}</>;
+    case 'reconcile.failed':
+      return <>{`reconcile of ${event.path ?? 'the device'} failed: ${event.error}`}</>;
+    case 'capture.failed':
+      return <>{`capture failed: ${event.error}`}</>;
     case 'file.event':
       return <>{`${event.events.join(',')} ${event.path}`}</>;
     case 'device.connected':
