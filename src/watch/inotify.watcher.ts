@@ -95,8 +95,15 @@ const LIMIT_ERRORS = /upper limit on inotify (watches|instances)|No space left o
 const MISSING = /inotifywait: (command )?not found|inotifywait: No such file/i;
 const ESTABLISHED = 'Watches established';
 
-/** The marker prefix of a device's watchers; `[c]` keeps a pkill/pgrep from matching its own command line. */
-const markerPattern = (device: string, instanceId = '') => `[c]onfwatch-watch:${device}:${instanceId}`;
+/**
+ * The `pkill -f` pattern (an extended regex) of a device's watchers: the
+ * device name and instance id are matched literally (a `.` in `web.1` must
+ * not also match `webx1`'s watcher), and `[c]` keeps a pkill/pgrep from
+ * matching its own command line.
+ */
+export const markerPattern = (device: string, instanceId = '') => `[c]onfwatch-watch:${escapeRegex(device)}:${escapeRegex(instanceId)}`;
+
+const escapeRegex = (text: string) => text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 
 /** Kills the device's watchers on the host; all of them, or one instance. */
 export async function killRemoteWatchers(
