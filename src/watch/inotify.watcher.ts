@@ -15,7 +15,8 @@
  * - output that cannot be parsed exactly names a directory to scan.
  *
  * The remote command line carries a per-device marker (as the unused
- * `--timefmt` value, so it sits in inotifywait's own argv); before starting,
+ * `--timefmt` value, or with `--csv` an `--exclude` pattern no absolute
+ * path matches, so it sits in inotifywait's own argv); before starting,
  * any earlier watcher of the same device still running on the host (a
  * session sshd kept alive after a partition) is killed by that marker.
  */
@@ -216,8 +217,9 @@ export class InotifyWatcher {
       '-m',
       '-r',
       ...events,
-      '--timefmt',
-      marker,
+      // inotifywait takes --timefmt only with --format, which --csv excludes: there the marker is a
+      // --exclude pattern no absolute path can match
+      ...(this.#options.format.separator === 'nul' ? ['--timefmt', marker] : ['--exclude', `^${marker}$`]),
       ...inotifyFormatArgs(this.#options.format),
       '--',
       ...roots.map((r) => remotePathToBytes(r)),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ListingEntry } from '../detect/poll-script.js';
 import { linkHash } from '../detect/symlink.js';
 import type { TrackedFileRecord } from '../store/records.js';
-import { isUnder, judge } from './scanner.js';
+import { clipToRoots, isUnder, judge } from './scanner.js';
 
 const HASH = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
@@ -93,5 +93,15 @@ describe('isUnder', () => {
     expect(isUnder('/etc/nginxx/a.conf', '/etc/nginx')).toBe(false);
     expect(isUnder('/etc/nginx', '/etc/nginx')).toBe(false);
     expect(isUnder('/x', '/')).toBe(true);
+  });
+});
+
+describe('clipToRoots', () => {
+  it('keeps directories inside the roots, narrows those above them and drops the rest', () => {
+    const roots = ['/etc/nginx', '/srv/app'];
+    expect(clipToRoots(['/etc/nginx/conf.d'], roots)).toEqual(['/etc/nginx/conf.d']);
+    expect(clipToRoots(['/'], roots).sort()).toEqual(['/etc/nginx', '/srv/app']);
+    expect(clipToRoots(['/etc'], roots)).toEqual(['/etc/nginx']);
+    expect(clipToRoots(['/var/log', '/etc/nginxx'], roots)).toEqual([]);
   });
 });

@@ -86,7 +86,10 @@ export class Scanner {
     const { device, watchSet, transport, store } = this.#deps;
     const detectedAt = new Date().toISOString();
     const scoped = options.dirs !== undefined;
-    const roots = scoped ? collapseRoots(options.dirs ?? []) : watchSet.roots();
+    // a directory named by an event is scanned only as far as it lies inside the watched roots
+    const roots = scoped ? clipToRoots(options.dirs ?? [], watchSet.roots()) : watchSet.roots();
+    // `find` without a path would list its working directory
+    if (roots.length === 0) return { listed: 0, changed: 0, stored: 0, durationMs: 0, bytesTransferred: 0, remoteCommands: 0 };
     const traffic = { bytes: 0, commands: 0 };
     const since = !scoped && source === 'poll' && this.#since !== null ? this.#since - SINCE_MARGIN_SEC : null;
 
@@ -235,4 +238,18 @@ export function isUnder(path: RemotePath, dir: RemotePath): boolean {
   const d = remotePathToBytes(dir);
   if (d.length === 1 && d[0] === 0x2f) return p[0] === 0x2f;
   return p.length > d.length && p.subarray(0, d.length).equals(d) && p[d.length] === 0x2f;
+}
+
+/**
+ * The parts of `dirs` inside the watched `roots`: a directory under a root
+ * stays, a directory above roots becomes those roots, anything else is
+ * dropped. Whatever a hostile name makes an event say, a scan never lists
+ * more than the watched trees.
+ */
+export function clipToRoots(dirs: readonly RemotePath[], roots: readonly RemotePath[]): RemotePath[] {
+  const clipped = dirs.flatMap((dir) => {
+    if (roots.some((root) => root === dir || isUnder(dir, root))) return [dir];
+    return roots.filter((root) => isUnder(root, dir));
+  });
+  return collapseRoots(clipped);
 }
