@@ -63,7 +63,7 @@ const tracked = (path: string, content: string, extra: Partial<TrackedFileRecord
 });
 
 /** A store fake: the methods capture uses are recorded; anything else fails the test. */
-function fakeStore(rows: TrackedFileRecord[]) {
+function fakeStore(rows: TrackedFileRecord[], storedBytes = 0) {
   const recorded: NewSnapshot[][] = [];
   const patches: { path: string; patch: TrackedFilePatch }[] = [];
   const lookups: string[][] = [];
@@ -87,6 +87,9 @@ function fakeStore(rows: TrackedFileRecord[]) {
       return { id: 'cs1', device, title, count: 0, openedAt, closedAt: null };
     },
     async closeChangeSet() {},
+    async storedContentBytes() {
+      return storedBytes;
+    },
   };
   const store = new Proxy(used, {
     get(target, key) {
@@ -324,6 +327,27 @@ describe('CaptureService decisions', () => {
     const { service, recorded } = setup();
     await service.capture([changed('/etc/passwd', content('/etc/passwd', 'x'))], 'realtime');
     expect(recorded).toEqual([[]]);
+  });
+});
+
+describe('storage quota', () => {
+  it('stores versions past the quota as hash only and says so once with storage.quota', async () => {
+    const { store, recorded } = fakeStore([], 90);
+    const bus = new MemoryEventBus();
+    const events: ConfwatchEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const correlator = new Correlator({ device: 'web1', store, bus });
+    const { transport } = fakeTransport();
+    const service = new CaptureService({ device: DEVICE, watchSet: compileWatchSet([profile]), transport, store, bus, correlator, storageQuotaBytes: 100 });
+    await service.capture([changed('/srv/a.conf', content('/srv/a.conf', '12345')), changed('/srv/b.conf', content('/srv/b.conf', '1234567'))], 'realtime');
+    await service.capture([changed('/srv/c.conf', content('/srv/c.conf', 'abcdefgh'))], 'realtime');
+    expect(recorded.flat().map((r) => [r.path, r.content !== undefined, r.contentHash ?? null])).toEqual([
+      ['/srv/a.conf', true, null],
+      ['/srv/b.conf', false, sha256Hex(Buffer.from('1234567'))],
+      ['/srv/c.conf', false, sha256Hex(Buffer.from('abcdefgh'))],
+    ]);
+    expect(events.filter((e) => e.type === 'storage.quota')).toEqual([expect.objectContaining({ device: 'web1', usedBytes: 95, quotaBytes: 100 })]);
+    await correlator.flush();
   });
 });
 

@@ -68,7 +68,16 @@ export interface CaptureServiceDeps {
   readonly afterStore?: (records: SnapshotRecord[]) => void;
   /** Files read per remote round trip and snapshots per transaction. Default 500. */
   readonly batchSize?: number;
+  /**
+   * Bytes of file content the device's history may hold. Past it, new
+   * versions are stored with hash and metadata only and `storage.quota` is
+   * published once. Default DEFAULT_STORAGE_QUOTA_BYTES.
+   */
+  readonly storageQuotaBytes?: number;
 }
+
+/** One device's stored contents at most, by default: hundreds of thousands of config versions. */
+export const DEFAULT_STORAGE_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
 
 /** Files read in one fetch are also capped by their summed size limits, to bound memory. */
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
@@ -89,6 +98,9 @@ interface Decision {
 export class CaptureService {
   readonly #deps: Readonly<CaptureServiceDeps>;
   readonly #batchSize: number;
+  /** Content bytes the device's snapshots hold, read from the store once, then counted here. */
+  #storedBytes: number | undefined;
+  #quotaAnnounced = false;
 
   constructor(deps: CaptureServiceDeps) {
     this.#deps = Object.freeze({ ...deps });
@@ -156,12 +168,36 @@ export class CaptureService {
       const changeSetId = await this.#deps.correlator.changeSetFor(d.snapshot.path);
       inputs.push({ ...d.snapshot, changeSetId });
     }
-    const records = await store.recordSnapshots(inputs);
+    const records = await store.recordSnapshots(await this.#withinQuota(inputs));
     for (const d of decisions) if (d.snapshot && d.patch) await this.#patch(d);
     for (const record of records) this.#publish(record);
     if (records.length > 0) this.#deps.afterStore?.(records);
     this.#deps.log?.debug({ device: device.name, requests: batch.length, stored: records.length }, 'captured batch');
     return records;
+  }
+
+  /** Drops the bytes of versions that would take the device past its quota (their hash stays). */
+  async #withinQuota(inputs: NewSnapshot[]): Promise<NewSnapshot[]> {
+    const quota = this.#deps.storageQuotaBytes ?? DEFAULT_STORAGE_QUOTA_BYTES;
+    if (!inputs.some((i) => i.content)) return inputs;
+    this.#storedBytes ??= await this.#deps.store.storedContentBytes(this.#deps.device.name);
+    let over = false;
+    const kept = inputs.map((input) => {
+      if (!input.content) return input;
+      if ((this.#storedBytes as number) + input.content.length <= quota) {
+        this.#storedBytes = (this.#storedBytes as number) + input.content.length;
+        return input;
+      }
+      over = true;
+      const { content, ...rest } = input;
+      return { ...rest, contentHash: sha256Hex(content) };
+    });
+    if (over && !this.#quotaAnnounced) {
+      this.#quotaAnnounced = true;
+      this.#deps.log?.warn({ device: this.#deps.device.name, quotaBytes: quota }, 'storage quota reached: new versions keep their hash only');
+      this.#deps.bus.publish('storage.quota', this.#deps.device.name, { usedBytes: this.#storedBytes as number, quotaBytes: quota });
+    }
+    return kept;
   }
 
   async #patch(d: Decision): Promise<void> {

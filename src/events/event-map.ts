@@ -40,6 +40,12 @@ export interface EventMap {
   'analysis.skipped': { path: RemotePath; snapshotId: string; reason: 'over budget'; budget: 'time' | 'memory'; limit: string };
   'writeback.applied': { operation: string; paths: RemotePath[]; snapshotIds: string[] };
   'writeback.failed': { operation: string; paths: RemotePath[]; error: string };
+  /**
+   * The device's stored file contents reached its storage quota: later
+   * versions are recorded with their hash and metadata only (as files over
+   * maxFileBytes are) until history is pruned or the quota raised.
+   */
+  'storage.quota': { usedBytes: number; quotaBytes: number };
 }
 
 export type EventType = keyof EventMap;
@@ -57,6 +63,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'analysis.skipped',
   'writeback.applied',
   'writeback.failed',
+  'storage.quota',
 ];
 
 /** An event as delivered: its payload plus the common envelope. */

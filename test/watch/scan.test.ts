@@ -48,8 +48,9 @@ interface HarnessOptions {
   readonly dialect: DialectName;
   readonly transport: Transport;
   readonly flavour?: ScriptFlavour;
-  /** Device name; also names the remote stat marker. */
+  /** Device name. */
   readonly name?: string;
+  readonly storageQuotaBytes?: number;
 }
 
 async function createScanHarness(options: HarnessOptions): Promise<ScanHarness> {
@@ -80,7 +81,15 @@ async function createScanHarness(options: HarnessOptions): Promise<ScanHarness> 
   const events: ConfwatchEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const correlator = new Correlator({ device: name, store, bus });
-  const capture = new CaptureService({ device, watchSet, transport: options.transport, store, bus, correlator });
+  const capture = new CaptureService({
+    device,
+    watchSet,
+    transport: options.transport,
+    store,
+    bus,
+    correlator,
+    ...(options.storageQuotaBytes === undefined ? {} : { storageQuotaBytes: options.storageQuotaBytes }),
+  });
   const scanner = new Scanner({ device, watchSet, transport: options.transport, store, capture, timeoutMs: 30_000, ...(options.flavour ? { flavour: options.flavour } : {}) });
   return {
     root,
@@ -175,8 +184,8 @@ function scanSuite(label: string, dialect: DialectName, open: () => Promise<Tran
       await tc?.cleanup();
     });
 
-    const fresh = async () => {
-      h = await createScanHarness({ dialect, transport: tc.transport, ...(flavour ? { flavour } : {}) });
+    const fresh = async (extra: { storageQuotaBytes?: number } = {}) => {
+      h = await createScanHarness({ dialect, transport: tc.transport, ...(flavour ? { flavour } : {}), ...extra });
       return h;
     };
     const done = async () => h?.dispose();
@@ -371,6 +380,24 @@ function scanSuite(label: string, dialect: DialectName, open: () => Promise<Tran
       } finally {
         for (const at of planted) rmSync(at, { force: true });
         rmSync(canaryDir, { recursive: true, force: true });
+        await done();
+      }
+    });
+
+    it('keeps new versions as hashes once the device reaches its storage quota, and says so once', async () => {
+      await fresh({ storageQuotaBytes: 40 });
+      try {
+        writeFileSync(join(h.root, 'a.conf'), 'a'.repeat(30));
+        expect((await h.scanner.scan('poll')).stored).toBe(1);
+        expect(await h.store.storedContentBytes(h.device.name)).toBe(30);
+        writeFileSync(join(h.root, 'a.conf'), 'b'.repeat(20));
+        writeFileSync(join(h.root, 'c.conf'), 'c'.repeat(5));
+        expect((await h.scanner.scan('poll')).stored).toBe(2);
+        expect(await h.store.latestSnapshot(h.device.name, `${h.root}/a.conf`)).toMatchObject({ hasContent: false, contentHash: sha256Hex(Buffer.from('b'.repeat(20))) });
+        expect(await h.store.latestSnapshot(h.device.name, `${h.root}/c.conf`)).toMatchObject({ hasContent: true });
+        expect(await h.store.storedContentBytes(h.device.name)).toBe(35);
+        expect(h.events.filter((e) => e.type === 'storage.quota')).toEqual([expect.objectContaining({ usedBytes: 35, quotaBytes: 40 })]);
+      } finally {
         await done();
       }
     });
