@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   CW_ERR_SSH_DISCONNECTED: spec(502, 1, 'The SSH connection dropped during an operation.'),
   CW_ERR_TRANSPORT_TIMEOUT: spec(504, 1, 'A remote command did not finish within its timeout.'),
   CW_ERR_REMOTE_COMMAND: spec(502, 1, 'A remote command failed; stderr is attached.'),
+  CW_ERR_REMOTE_COMMAND_TOO_LARGE: spec(413, 1, 'A remote command is longer than the host accepts in one argument; nothing was run.'),
+  CW_ERR_REMOTE_OUTPUT_TOO_LARGE: spec(502, 1, 'A remote command answered with more bytes than confwatch accepts; its output was dropped.'),
   CW_ERR_FILE_NOT_FOUND: spec(404, 1, 'The remote file does not exist.'),
   CW_ERR_FILE_PERMISSION: spec(403, 1, 'The remote file cannot be read or written with the device user’s rights.'),
   CW_ERR_FILE_TOO_LARGE: spec(413, 1, 'The remote file is larger than the allowed size.'),

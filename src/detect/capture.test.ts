@@ -7,6 +7,7 @@ import type { ShellScript } from '../transport/quote.js';
 import type { ExecResult, FileStat, Transport } from '../transport/transport.js';
 import { compileWatchSet } from '../watch/watch-set.js';
 import { type CaptureRequest, CaptureService, type ObservedFile } from './capture.js';
+import { linkHash } from './symlink.js';
 import { Correlator } from './correlator.js';
 import { sha256Hex } from '../hash.js';
 
@@ -62,7 +63,7 @@ const tracked = (path: string, content: string, extra: Partial<TrackedFileRecord
 });
 
 /** A store fake: the methods capture uses are recorded; anything else fails the test. */
-function fakeStore(rows: TrackedFileRecord[]) {
+function fakeStore(rows: TrackedFileRecord[], storedBytes = 0) {
   const recorded: NewSnapshot[][] = [];
   const patches: { path: string; patch: TrackedFilePatch }[] = [];
   const lookups: string[][] = [];
@@ -86,6 +87,9 @@ function fakeStore(rows: TrackedFileRecord[]) {
       return { id: 'cs1', device, title, count: 0, openedAt, closedAt: null };
     },
     async closeChangeSet() {},
+    async storedContentBytes() {
+      return storedBytes;
+    },
   };
   const store = new Proxy(used, {
     get(target, key) {
@@ -230,7 +234,7 @@ describe('CaptureService decisions', () => {
 
   it('reads several batches, one remote round trip each', async () => {
     const statLine = 'a1a4 1 0 0 7 1 2026-01-01 00:00:01.000000000 +0000';
-    const one = Buffer.from(`CWF1 each\0OK 1 ${statLine}\0x`);
+    const one = Buffer.from(`CWF2 each\0OK 1 ${statLine}\0x`);
     const { store } = fakeStore([]);
     const { transport, scripts } = fakeTransport([one, one, one]);
     const bus = new MemoryEventBus();
@@ -291,7 +295,11 @@ describe('CaptureService decisions', () => {
   it('turns a vanished or deleted file into one tombstone, and nothing when already deleted', async () => {
     const { service, recorded, correlator } = setup([tracked('/srv/a.conf', 'x'), tracked('/srv/b.conf', 'y', { deleted: true, contentHash: null })]);
     await service.capture(
-      [changed('/srv/a.conf', { kind: 'missing' }), { path: '/srv/a.conf', kind: 'deleted', detectedAt: AT }, { path: '/srv/b.conf', kind: 'deleted', detectedAt: AT }],
+      [
+        changed('/srv/a.conf', { kind: 'missing' }),
+        { path: '/srv/a.conf', kind: 'deleted', detectedAt: AT, observed: { kind: 'missing' } },
+        { path: '/srv/b.conf', kind: 'deleted', detectedAt: AT, observed: { kind: 'missing' } },
+      ],
       'realtime',
     );
     expect(recorded[0]).toEqual([expect.objectContaining({ path: '/srv/a.conf', changeType: 'deleted', contentHash: null })]);
@@ -322,11 +330,32 @@ describe('CaptureService decisions', () => {
   });
 });
 
+describe('storage quota', () => {
+  it('stores versions past the quota as hash only and says so once with storage.quota', async () => {
+    const { store, recorded } = fakeStore([], 90);
+    const bus = new MemoryEventBus();
+    const events: ConfwatchEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const correlator = new Correlator({ device: 'web1', store, bus });
+    const { transport } = fakeTransport();
+    const service = new CaptureService({ device: DEVICE, watchSet: compileWatchSet([profile]), transport, store, bus, correlator, storageQuotaBytes: 100 });
+    await service.capture([changed('/srv/a.conf', content('/srv/a.conf', '12345')), changed('/srv/b.conf', content('/srv/b.conf', '1234567'))], 'realtime');
+    await service.capture([changed('/srv/c.conf', content('/srv/c.conf', 'abcdefgh'))], 'realtime');
+    expect(recorded.flat().map((r) => [r.path, r.content !== undefined, r.contentHash ?? null])).toEqual([
+      ['/srv/a.conf', true, null],
+      ['/srv/b.conf', false, sha256Hex(Buffer.from('1234567'))],
+      ['/srv/c.conf', false, sha256Hex(Buffer.from('abcdefgh'))],
+    ]);
+    expect(events.filter((e) => e.type === 'storage.quota')).toEqual([expect.objectContaining({ device: 'web1', usedBytes: 95, quotaBytes: 100 })]);
+    await correlator.flush();
+  });
+});
+
 describe('CaptureService reading', () => {
   const statLine = 'a1a4 5 0 0 7 1 2026-01-01 00:00:01.000000000 +0000';
 
   it('reads all files of a batch in one remote round trip', async () => {
-    const output = Buffer.concat([Buffer.from(`CWF1 each\0OK 5 ${statLine}\0`), Buffer.from('a\nb\0c'), Buffer.from('ENOENT\0')]);
+    const output = Buffer.concat([Buffer.from(`CWF2 each\0OK 5 ${statLine}\0`), Buffer.from('a\nb\0c'), Buffer.from('ENOENT\0')]);
     const names = ['/srv/new\nline.conf', '/srv/$(touch /tmp/pwned-X)'];
     const { service, recorded, scripts, correlator } = setup([tracked(names[1] as string, 'gone')], [output]);
     await service.capture(names.map((n) => changed(n)), 'realtime');
@@ -338,10 +367,54 @@ describe('CaptureService reading', () => {
     await correlator.flush();
   });
 
-  it('does not read for deletions', async () => {
+  it('does not read for deletions already seen missing', async () => {
     const { service, scripts, correlator } = setup([tracked('/srv/a.conf', 'x')]);
-    await service.capture([{ path: '/srv/a.conf', kind: 'deleted', detectedAt: AT }], 'realtime');
+    await service.capture([{ path: '/srv/a.conf', kind: 'deleted', detectedAt: AT, observed: { kind: 'missing' } }], 'realtime');
     expect(scripts).toEqual([]);
+    await correlator.flush();
+  });
+
+  it('looks before recording a claimed deletion: a file still there gets no tombstone', async () => {
+    const output = Buffer.concat([Buffer.from(`CWF2 each\0OK 1 ${statLine.replace(' 5 ', ' 1 ')}\0`), Buffer.from('x'), Buffer.from('ENOENT\0')]);
+    const { service, recorded, scripts, correlator } = setup([tracked('/srv/a.conf', 'x'), tracked('/srv/b.conf', 'y')], [output]);
+    await service.capture(
+      [
+        { path: '/srv/a.conf', kind: 'deleted', detectedAt: AT },
+        { path: '/srv/b.conf', kind: 'deleted', detectedAt: AT },
+      ],
+      'realtime',
+    );
+    expect(scripts).toHaveLength(1);
+    expect(recorded[0]?.map((r) => [r.path, r.changeType])).toEqual([['/srv/b.conf', 'deleted']]);
+    await correlator.flush();
+  });
+
+  it('records a link to an unwatched target as a link, never reading it, and a new target as metadata', async () => {
+    const linkStat = 'a1ff 11 0 0 8 1 2026-01-01 00:00:01.000000000 +0000';
+    const first = Buffer.from(`CWF2 each\0LINK ${linkStat}\0/etc/shadow\0`);
+    const second = Buffer.from(`CWF2 each\0LINK ${linkStat}\0/etc/passwd\0`);
+    const { service, recorded, scripts, correlator } = setup([], [first]);
+    await service.capture([changed('/srv/env.conf')], 'realtime');
+    expect(scripts).toHaveLength(1);
+    expect(recorded[0]).toEqual([expect.objectContaining({ path: '/srv/env.conf', changeType: 'created', contentHash: linkHash('/etc/shadow') })]);
+    expect(recorded[0]?.[0]?.content).toBeUndefined();
+    await correlator.flush();
+    const known = tracked('/srv/env.conf', 'x', { contentHash: linkHash('/etc/shadow'), mode: 0o777, size: 11, ino: 8 });
+    const again = setup([known], [second]);
+    await again.service.capture([changed('/srv/env.conf')], 'realtime');
+    expect(again.recorded[0]).toEqual([expect.objectContaining({ path: '/srv/env.conf', changeType: 'metadata', contentHash: linkHash('/etc/passwd') })]);
+    await again.correlator.flush();
+  });
+
+  it('reads through a link whose target is watched, by the target name', async () => {
+    const linkStat = 'a1ff 6 0 0 8 1 2026-01-01 00:00:01.000000000 +0000';
+    const link = Buffer.from(`CWF2 each\0LINK ${linkStat}\0b.conf\0`);
+    const target = Buffer.concat([Buffer.from(`CWF2 each\0OK 5 ${statLine}\0`), Buffer.from('hello')]);
+    const { service, recorded, scripts, correlator } = setup([], [link, target]);
+    await service.capture([changed('/srv/a.conf')], 'realtime');
+    expect(scripts).toHaveLength(2);
+    expect(scripts[1]?.bytes.toString()).toContain("'/srv/b.conf'");
+    expect(recorded[0]).toEqual([expect.objectContaining({ path: '/srv/a.conf', changeType: 'created', content: Buffer.from('hello') })]);
     await correlator.flush();
   });
 });

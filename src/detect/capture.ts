@@ -14,18 +14,22 @@ import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import type { FileStat, Transport } from '../transport/transport.js';
 import type { Correlator } from './correlator.js';
 import { sha256Hex } from '../hash.js';
-import { buildFetchScript, type FetchResult, parseFetch } from './poll-script.js';
+import { buildFetchScript, type FetchRequest, type FetchResult, parseFetch } from './poll-script.js';
+import { linkHash, resolveLinkTarget } from './symlink.js';
 
 /** What is known about a file on the host at capture time. */
 export type ObservedFile =
   | { readonly kind: 'content'; readonly stat: FileStat; readonly content: Buffer }
   /** Bytes not fetched: over maxFileBytes, or known unchanged. */
   | { readonly kind: 'hash-only'; readonly stat: FileStat; readonly hash: string | null }
+  /** A symlink recorded as a link (its target not watched): its target, never its target's bytes. */
+  | { readonly kind: 'link'; readonly stat: FileStat; readonly target: RemotePath }
   | { readonly kind: 'missing' }
   | { readonly kind: 'unreadable'; readonly message: string };
 
 export interface CaptureRequest {
   readonly path: RemotePath;
+  /** `deleted` is a claim (an event said so): the file is looked at first and recorded as deleted only if it is really gone. */
   readonly kind: 'changed' | 'deleted' | 'moved';
   /** For `moved`: the old path, which gets a tombstone. */
   readonly movedFrom?: RemotePath;
@@ -64,7 +68,16 @@ export interface CaptureServiceDeps {
   readonly afterStore?: (records: SnapshotRecord[]) => void;
   /** Files read per remote round trip and snapshots per transaction. Default 500. */
   readonly batchSize?: number;
+  /**
+   * Bytes of file content the device's history may hold. Past it, new
+   * versions are stored with hash and metadata only and `storage.quota` is
+   * published once. Default DEFAULT_STORAGE_QUOTA_BYTES.
+   */
+  readonly storageQuotaBytes?: number;
 }
+
+/** One device's stored contents at most, by default: hundreds of thousands of config versions. */
+export const DEFAULT_STORAGE_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
 
 /** Files read in one fetch are also capped by their summed size limits, to bound memory. */
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
@@ -85,6 +98,9 @@ interface Decision {
 export class CaptureService {
   readonly #deps: Readonly<CaptureServiceDeps>;
   readonly #batchSize: number;
+  /** Content bytes the device's snapshots hold, read from the store once, then counted here. */
+  #storedBytes: number | undefined;
+  #quotaAnnounced = false;
 
   constructor(deps: CaptureServiceDeps) {
     this.#deps = Object.freeze({ ...deps });
@@ -152,7 +168,7 @@ export class CaptureService {
       const changeSetId = await this.#deps.correlator.changeSetFor(d.snapshot.path);
       inputs.push({ ...d.snapshot, changeSetId });
     }
-    const records = await store.recordSnapshots(inputs);
+    const records = await store.recordSnapshots(await this.#withinQuota(inputs));
     for (const d of decisions) if (d.snapshot && d.patch) await this.#patch(d);
     for (const record of records) this.#publish(record);
     if (records.length > 0) this.#deps.afterStore?.(records);
@@ -160,20 +176,74 @@ export class CaptureService {
     return records;
   }
 
+  /** Drops the bytes of versions that would take the device past its quota (their hash stays). */
+  async #withinQuota(inputs: NewSnapshot[]): Promise<NewSnapshot[]> {
+    const quota = this.#deps.storageQuotaBytes ?? DEFAULT_STORAGE_QUOTA_BYTES;
+    if (!inputs.some((i) => i.content)) return inputs;
+    this.#storedBytes ??= await this.#deps.store.storedContentBytes(this.#deps.device.name);
+    let over = false;
+    const kept = inputs.map((input) => {
+      if (!input.content) return input;
+      if ((this.#storedBytes as number) + input.content.length <= quota) {
+        this.#storedBytes = (this.#storedBytes as number) + input.content.length;
+        return input;
+      }
+      over = true;
+      const { content, ...rest } = input;
+      return { ...rest, contentHash: sha256Hex(content) };
+    });
+    if (over && !this.#quotaAnnounced) {
+      this.#quotaAnnounced = true;
+      this.#deps.log?.warn({ device: this.#deps.device.name, quotaBytes: quota }, 'storage quota reached: new versions keep their hash only');
+      this.#deps.bus.publish('storage.quota', this.#deps.device.name, { usedBytes: this.#storedBytes as number, quotaBytes: quota });
+    }
+    return kept;
+  }
+
   async #patch(d: Decision): Promise<void> {
     if (d.patch) await this.#deps.store.updateTrackedFile(this.#deps.device.name, d.path, d.patch);
   }
 
-  /** Reads every request without a prefetched observation in one round trip. */
+  /**
+   * Reads every request without a prefetched observation in one round trip
+   * (a claimed delete too: it is recorded only if the file is gone). Then,
+   * in one more round trip each when needed: files that changed while being
+   * read are read again, and links whose target is itself watched are read
+   * through that target's own name.
+   */
   async #observe(batch: readonly CaptureRequest[]): Promise<Map<RemotePath, ObservedFile>> {
     const result = new Map<RemotePath, ObservedFile>();
-    const toRead = [...new Set(batch.filter((r) => r.kind !== 'deleted' && !r.observed).map((r) => r.path))];
+    const toRead = [...new Set(batch.filter((r) => !r.observed).map((r) => r.path))];
     for (const r of batch) if (r.observed) result.set(r.path, r.observed);
     if (toRead.length === 0) return result;
-    const requests = toRead.map((path) => ({ path, maxBytes: this.#deps.watchSet.maxFileBytes(path) }));
-    const output = await this.#deps.transport.run(buildFetchScript(requests), { sudo: this.#deps.device.sudo });
-    for (const fetched of parseFetch(output.stdout, requests)) result.set(fetched.path, observedFromFetch(fetched));
+    let fetched = await this.#fetch(toRead.map((path) => ({ path, maxBytes: this.#deps.watchSet.maxFileBytes(path) })));
+    const unstable = fetched.filter((f) => f.status === 'unstable');
+    if (unstable.length > 0) {
+      const again = new Map((await this.#fetch(unstable.map(({ path }) => ({ path, maxBytes: this.#deps.watchSet.maxFileBytes(path) })))).map((f) => [f.path, f]));
+      fetched = fetched.map((f) => again.get(f.path) ?? f);
+    }
+    const through = new Map<RemotePath, RemotePath>();
+    for (const f of fetched) {
+      if (f.status !== 'link') continue;
+      const resolved = resolveLinkTarget(f.path, f.target);
+      if (resolved !== f.path && this.#deps.watchSet.match(resolved) !== null) through.set(f.path, resolved);
+    }
+    const targets =
+      through.size === 0
+        ? new Map<RemotePath, FetchResult>()
+        : new Map((await this.#fetch([...new Set(through.values())].map((path) => ({ path, maxBytes: this.#deps.watchSet.maxFileBytes(path) })))).map((f) => [f.path, f]));
+    for (const f of fetched) {
+      const target = targets.get(through.get(f.path) ?? '');
+      // read through only to a regular file: a link to a link is recorded as the link it is
+      const readThrough = target && (target.status === 'ok' || target.status === 'too-large') ? target : undefined;
+      result.set(f.path, observedFromFetch(readThrough ?? f));
+    }
     return result;
+  }
+
+  async #fetch(requests: readonly FetchRequest[]): Promise<FetchResult[]> {
+    const output = await this.#deps.transport.run(buildFetchScript(requests), { sudo: this.#deps.device.sudo });
+    return parseFetch(output.stdout, requests);
   }
 
   async #knownState(batch: readonly CaptureRequest[]): Promise<Map<RemotePath, Known>> {
@@ -203,7 +273,7 @@ export class CaptureService {
       const tombstone = this.#tombstone(movedFrom, known, base);
       if (tombstone) yield tombstone;
     }
-    const state = request.kind === 'deleted' ? { kind: 'missing' as const } : observed.get(request.path);
+    const state = observed.get(request.path) ?? (request.kind === 'deleted' ? { kind: 'missing' as const } : undefined);
     if (!state || state.kind === 'missing') {
       const tombstone = this.#tombstone(request.path, known, base);
       if (tombstone) yield tombstone;
@@ -232,7 +302,7 @@ export class CaptureService {
       return;
     }
 
-    const hash = state.kind === 'content' ? sha256Hex(state.content) : state.hash;
+    const hash = state.kind === 'content' ? sha256Hex(state.content) : state.kind === 'link' ? linkHash(state.target) : state.hash;
     const { stat } = state;
     const statFields = { size: stat.size, mode: stat.mode, uid: stat.uid, gid: stat.gid, mtimeMs: stat.mtimeMs, ino: stat.ino };
     const recovered = previous?.syncStatus === 'unreadable' ? { syncStatus: 'synced' as const, lastError: null } : undefined;
@@ -249,7 +319,8 @@ export class CaptureService {
         return;
       }
       changeType = 'metadata';
-    } else changeType = movedFrom !== undefined ? 'moved' : 'modified';
+    } else if (state.kind === 'link') changeType = 'metadata';
+    else changeType = movedFrom !== undefined ? 'moved' : 'modified';
 
     const content = state.kind === 'content' && changeType !== 'metadata' ? state.content : undefined;
     const configType = live && changeType === 'metadata' ? live.configType : this.#deps.watchSet.configTypeFor(request.path, content ?? null);
@@ -322,9 +393,13 @@ export function observedFromFetch(fetched: FetchResult): ObservedFile {
       return { kind: 'content', stat: fetched.stat, content: fetched.content };
     case 'too-large':
       return { kind: 'hash-only', stat: fetched.stat, hash: fetched.hash };
+    case 'link':
+      return { kind: 'link', stat: fetched.stat, target: fetched.target };
     case 'missing':
       return { kind: 'missing' };
     case 'unreadable':
       return { kind: 'unreadable', message: `permission denied reading ${displayPath(fetched.path)}` };
+    case 'unstable':
+      return { kind: 'unreadable', message: `${displayPath(fetched.path)} kept changing while it was read; it is read again on its next change` };
   }
 }

@@ -7,9 +7,12 @@
  *   The transport splits stdout on NUL, so one event arrives as three or four
  *   consecutive records. Names cannot contain NUL, so this is exact for any
  *   name bytes.
- * - `newline` (older versions): `--format '%e<TAB>%w%f'`, one event per line.
- *   A name that contains a newline splits its event over several lines; such
- *   lines cannot be parsed exactly and become "rescan this directory" hints.
+ * - `csv` (older versions, or an unreadable version): `--csv`, one
+ *   `dir,EVENTS,name` record per line, a field with a comma, quote or
+ *   newline quoted. A name holding a newline spans several lines yet is read
+ *   exactly. The older `%e<TAB>%w%f` lines are never used: a directory named
+ *   `x<newline>DELETE<TAB>` made their continuation line a forged
+ *   `DELETE<TAB>/etc/nginx/nginx.conf`.
  */
 import { type RemotePath, remotePathFromBytes } from '../transport/remote-path.js';
 
@@ -54,7 +57,7 @@ export type InotifyRecord = InotifyEvent | RescanHint;
 
 /** How inotifywait prints events, decided from its version. */
 export interface InotifyFormat {
-  /** Record separator of the stream, as the transport's `stream()` takes it. */
+  /** Record separator of the stream, as the transport's `stream()` takes it: `nul` with `%0`, `newline` for `--csv`. */
   readonly separator: 'nul' | 'newline';
   /** Whether the move cookie (`%c`) is printed. */
   readonly cookies: boolean;
@@ -79,7 +82,7 @@ function atLeast(version: readonly number[], minimum: readonly number[]): boolea
   return true;
 }
 
-/** The format to use for an `inotifywait` version string such as `3.22.6.0`; null/unknown → newline. */
+/** The format to use for an `inotifywait` version string such as `3.22.6.0`; null/unknown → csv. */
 export function inotifyFormatFor(version: string | null | undefined): InotifyFormat {
   const match = version?.match(/(\d+)\.(\d+)(?:\.(\d+))?/);
   if (!match) return { separator: 'newline', cookies: false };
@@ -88,16 +91,16 @@ export function inotifyFormatFor(version: string | null | undefined): InotifyFor
   return { separator: 'nul', cookies: atLeast(parts, COOKIE_SINCE) };
 }
 
-/** The `--format` arguments (trusted literals) for a format. */
+/** The `--format`/`--csv` arguments (trusted literals) for a format. */
 export function inotifyFormatArgs(format: InotifyFormat): string[] {
   if (format.separator === 'nul') {
     return ['--format', format.cookies ? '%e%0%c%0%w%0%f%0' : '%e%0%w%0%f%0', '--no-newline'];
   }
-  return ['--format', '%e\t%w%f'];
+  return ['--csv'];
 }
 
 export function createInotifyParser(format: InotifyFormat): InotifyRecordParser {
-  return format.separator === 'nul' ? new NulRecordParser(format.cookies) : new LineRecordParser();
+  return format.separator === 'nul' ? new NulRecordParser(format.cookies) : new CsvRecordParser();
 }
 
 const EVENT_FLAGS = /^[A-Z_]+(,[A-Z_]+)*$/;
@@ -160,29 +163,81 @@ class NulRecordParser implements InotifyRecordParser {
   }
 }
 
+/** Longest csv record kept while waiting for its closing quote (a path is at most 4 KiB; quoting doubles quotes). */
+const MAX_CSV_RECORD = 64 * 1024;
+
 /**
- * Newline layout: `FLAGS<TAB>/full/path`. A line that does not start with
- * flags and an absolute path is the tail of a name that contained a newline;
- * the previous event's directory is rescanned (its name was cut short too).
+ * `--csv` layout: `%w,%e,%f` per line, fields quoted as CSV. Lines are
+ * joined back (with the newline the transport split on) while a quoted
+ * field is open, so a name with newlines is one record, read exactly.
  */
-class LineRecordParser implements InotifyRecordParser {
-  #lastDir: RemotePath | null = null;
+class CsvRecordParser implements InotifyRecordParser {
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
 
   push(line: Buffer): InotifyRecord[] {
-    const tab = line.indexOf(0x09);
-    const flags = tab > 0 ? line.subarray(0, tab).toString('latin1') : '';
-    const full = tab > 0 ? line.subarray(tab + 1) : Buffer.alloc(0);
-    if (!EVENT_FLAGS.test(flags) || full[0] !== 0x2f) {
-      const dir = this.#lastDir;
-      return dir === null ? [] : [{ kind: 'rescan', dir, reason: 'event line not parsable exactly (newline in a name?)' }];
+    this.#pending.push(line);
+    this.#pendingBytes += line.length + 1;
+    const record = this.#pending.length === 1 ? line : Buffer.concat(this.#pending.flatMap((l, i) => (i === 0 ? [l] : [NEWLINE, l])));
+    const fields = parseCsvRecord(record);
+    if (fields === 'open') {
+      // an unterminated quote that never closes is dropped rather than buffered forever
+      if (this.#pendingBytes > MAX_CSV_RECORD) this.#reset();
+      return [];
     }
-    const { events, isDir } = parseFlags(flags);
-    const { path, dir } = splitPath(full);
-    // If the next line turns out to be the rest of this name, the name lies in `dir`
-    // (or in `path` itself when the cut came right after a `/`).
-    this.#lastDir = full.at(-1) === 0x2f ? path : dir;
+    this.#reset();
+    if (fields === null || fields.length !== 3) return [];
+    const [watched, flags, name] = fields as [Buffer, Buffer, Buffer];
+    if (watched[0] !== 0x2f || !EVENT_FLAGS.test(flags.toString('latin1'))) return [];
+    const { path, dir } = eventPaths(watched, name);
+    const { events, isDir } = parseFlags(flags.toString('latin1'));
     if (events.length === 0) return [];
     return [{ kind: 'event', path, dir, events, isDir, cookie: null }];
   }
+
+  #reset(): void {
+    this.#pending = [];
+    this.#pendingBytes = 0;
+  }
 }
 
+const NEWLINE = Buffer.from('\n');
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+
+/** The fields of one CSV record (quotes undone, bytes exact); 'open' while a quoted field is unterminated; null when malformed. */
+export function parseCsvRecord(record: Buffer): Buffer[] | 'open' | null {
+  const fields: Buffer[] = [];
+  let i = 0;
+  for (;;) {
+    if (record[i] === QUOTE) {
+      const parts: Buffer[] = [];
+      let start = i + 1;
+      for (let j = start; ; j++) {
+        if (j >= record.length) return 'open';
+        if (record[j] !== QUOTE) continue;
+        parts.push(record.subarray(start, j));
+        if (record[j + 1] === QUOTE) {
+          parts.push(record.subarray(j, j + 1));
+          start = j + 2;
+          j++;
+          continue;
+        }
+        i = j + 1;
+        break;
+      }
+      fields.push(Buffer.concat(parts));
+      if (i === record.length) return fields;
+      if (record[i] !== COMMA) return null;
+      i++;
+    } else {
+      const comma = record.indexOf(COMMA, i);
+      const end = comma === -1 ? record.length : comma;
+      const field = record.subarray(i, end);
+      if (field.includes(QUOTE)) return null;
+      fields.push(field);
+      if (comma === -1) return fields;
+      i = comma + 1;
+    }
+  }
+}

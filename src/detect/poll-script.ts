@@ -1,17 +1,24 @@
 /**
  * The two remote scripts of a poll and their output parsers (no I/O here).
  *
- * Listing: ONE script lists every file under the roots with its metadata
- * and the sha256 of the files that may have changed. On GNU hosts "may have
- * changed" means: status changed after the previous poll started, which a
- * marker file in the remote user's runtime directory records (its content
- * is a generation token the scanner holds, so a lost marker or a restarted
- * confwatch means "hash everything"). Busybox `find` has no `-printf` or
- * `-cnewer`: there every file is stat'ed and hashed on each poll, which is
- * fine for the small trees such hosts carry.
+ * Listing: ONE script lists every file and symlink under the roots with its
+ * metadata (a link with its target, never read through) and the sha256 of
+ * the regular files that may have changed. On GNU hosts "may have changed"
+ * means: status changed after `since`, a time on the host's own clock that
+ * the previous listing reported and the scanner keeps, so no marker file is
+ * left on the host for anyone to plant or redirect. Busybox `find` has no
+ * `-printf` or `-newerct`: there every file is stat'ed and hashed on each
+ * poll, which is fine for the small trees such hosts carry.
  *
  * Fetch: ONE script returns metadata and bytes of many files, framed as a
  * header record per file followed by exactly that many content bytes.
+ *
+ * Both are bounded whatever a user of the host puts in a watched tree:
+ * links are reported, not followed (a link to /dev/zero or /etc/shadow is a
+ * link); bytes are read through `head -c` or checked against a hash; every
+ * hash of a file that may be swapped for something endless runs under
+ * `timeout` where the host has it. Temp files live in a fresh `mktemp -d`
+ * directory (0700, random name), never at a predictable name.
  *
  * Records are NUL-terminated and paths are raw bytes, so names with
  * newlines, quotes or invalid UTF-8 survive. The listing is gzipped when the
@@ -19,10 +26,12 @@
  */
 import { isAscii } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
+import { ConfwatchError } from '../errors.js';
 import { parseStatLine, STAT_FORMAT } from '../transport/shell-file-ops.js';
 import { joinScripts, raw, type ShellScript, type ShellValue, sh } from '../transport/quote.js';
 import { type RemotePath, remotePathFromBytes } from '../transport/remote-path.js';
 import type { FileStat } from '../transport/transport.js';
+import { sha256Hex } from '../hash.js';
 
 /** Which tool set the listing uses; 'auto' probes inside the script. */
 export type ScriptFlavour = 'auto' | 'gnu' | 'busybox';
@@ -33,17 +42,14 @@ export interface ListingRequest {
   /** `find -name` pre-filter; null lists every file. */
   readonly namePatterns: readonly string[] | null;
   /**
-   * Incremental hashing: hash only files changed since the poll that wrote
-   * `previousToken`, and leave `nextToken` for the next one. Omitted: hash
-   * every file and leave the marker alone.
+   * Incremental hashing: hash only files whose status changed after this
+   * time (seconds on the host's clock, as a previous `Listing.remoteTime`,
+   * less a margin). Omitted or null: hash every file.
    */
-  readonly incremental?: {
-    /** Marker file name part, unique per device on the host (a slug). */
-    readonly key: string;
-    readonly previousToken: string | null;
-    readonly nextToken: string;
-  };
+  readonly since?: number | null;
   readonly flavour?: ScriptFlavour;
+  /** Longest time the hashing may take before it is cut short. Default 90 s. */
+  readonly hashTimeoutSec?: number;
 }
 
 export interface ListingEntry {
@@ -56,17 +62,21 @@ export interface ListingEntry {
   readonly mode: number;
   readonly uid: number;
   readonly gid: number;
-  /** sha256 hex; null when not hashed this time (unchanged since the marker, or unreadable). */
+  /** sha256 hex; null when not hashed this time (unchanged since `since`, unreadable, or a link). */
   readonly hash: string | null;
+  /** A link's target as stored in the link (possibly relative); null for a regular file. */
+  readonly target: RemotePath | null;
 }
 
 export interface Listing {
-  /** True when only files changed since the previous poll were hashed. */
+  /** True when only files changed since `since` were hashed. */
   readonly incremental: boolean;
+  /** The host's clock (seconds) when the listing started: the next poll's `since`. */
+  readonly remoteTime: number;
   readonly entries: ListingEntry[];
 }
 
-const HEADER = 'CW1';
+const HEADER = 'CW2';
 
 /** remotePathFromBytes with a fast path for the common plain-ASCII absolute name. */
 const pathFromBytes = (bytes: Buffer): RemotePath =>
@@ -74,8 +84,26 @@ const pathFromBytes = (bytes: Buffer): RemotePath =>
 const HASH_SECTION = '#hashes';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-/** Keeps marker names to a safe alphabet whatever the device name is. */
-const markerKey = (key: string): string => key.replace(/[^A-Za-z0-9._-]/g, '_');
+/** Largest listing accepted once gunzipped: far beyond any tree confwatch watches. */
+export const MAX_LISTING_BYTES = 512 * 1024 * 1024;
+
+/** `find -printf` of one entry: a link's record is followed by its target (`%l`). */
+const PRINTF_LINK = "'l %s %T@ %i %m %U %G\\0%p\\0%l\\0'";
+const PRINTF_FILE = "'f %s %T@ %i %m %U %G\\0%p\\0'";
+
+/**
+ * Shell code setting `$w` to a fresh private directory and `$to` to a
+ * `timeout` prefix (empty where the host has none). sudo resets
+ * XDG_RUNTIME_DIR, so root's directory is a `mktemp -d` under /tmp: random
+ * name, created exclusively, 0700.
+ */
+const PRIVATE_DIR = (timeoutSec: number) =>
+  raw(`umask 077
+b=\${XDG_RUNTIME_DIR:-/tmp}
+[ -d "$b" ] && [ -w "$b" ] || b=/tmp
+w=$(mktemp -d "$b/confwatch.XXXXXXXX") || exit 70
+trap 'rm -rf "$w"' EXIT
+if timeout -s KILL 5 true >/dev/null 2>&1; then to="timeout -s KILL ${timeoutSec}"; else to=; fi`);
 
 function findArgs(request: ListingRequest): ShellScript {
   const patterns = request.namePatterns ?? [];
@@ -90,66 +118,61 @@ function findArgs(request: ListingRequest): ShellScript {
 /** The listing script; run it with `transport.run`. */
 export function buildListingScript(request: ListingRequest): ShellScript {
   const find = findArgs(request);
-  const inc = request.incremental;
   const flavour = request.flavour ?? 'auto';
-  const marker = inc ? sh`m="$d"/.confwatch-${markerKey(inc.key)}-$(id -u).mark
-prev=${inc.previousToken ?? ''}
-if [ -n "$prev" ] && [ -f "$m" ] && [ "$(cat "$m" 2>/dev/null)" = "$prev" ]; then since=$m; fi
-printf '%s' ${inc.nextToken} > "$m.new" || exit 71` : sh`m=`;
+  const since = request.since === undefined || request.since === null ? '' : String(Math.max(0, Math.floor(request.since)));
   const detect =
     flavour === 'auto'
-      ? raw(`if find "$d" -maxdepth 0 -printf '' >/dev/null 2>&1 && sha256sum -z </dev/null >/dev/null 2>&1; then gnu=1; fi`)
+      ? raw(`if find / -maxdepth 0 -newerct @0 -printf '' >/dev/null 2>&1 && sha256sum -z </dev/null >/dev/null 2>&1; then gnu=1; fi`)
       : raw(flavour === 'gnu' ? 'gnu=1' : '');
-  return sh`umask 077
-d=\${XDG_RUNTIME_DIR:-/tmp}
-[ -d "$d" ] && [ -w "$d" ] || d=/tmp
-gnu= since=
+  return sh`${PRIVATE_DIR(request.hashTimeoutSec ?? 90)}
+gnu=
 ${detect}
-${marker}
+since=${since}
 [ -n "$gnu" ] || since=
-t=$(mktemp "$d/.confwatch-scan.XXXXXX") || exit 70
+now=$(date +%s)
+t=$w/hash
+: > "$t" || exit 70
 if command -v gzip >/dev/null 2>&1; then z='gzip -c -1'; else z=cat; fi
 {
-  if [ -n "$since" ]; then printf '${raw(HEADER)} inc\\0'; else printf '${raw(HEADER)} full\\0'; fi
+  if [ -n "$since" ]; then printf '${raw(HEADER)} inc %s\\0' "$now"; else printf '${raw(HEADER)} full %s\\0' "$now"; fi
   if [ -n "$gnu" ]; then
-    # mark 2 s early: a change in the same clock tick as the marker is hashed again next time
-    [ -n "$m" ] && touch -d "@$(( $(date +%s) - 2 ))" "$m.new" 2>/dev/null
     if [ -n "$since" ]; then
-      ${find} -printf '%y %s %T@ %i %m %U %G\\0%p\\0' \\( -type l -o -cnewer "$since" \\) -fprint0 "$t" 2>/dev/null
+      ${find} \\( -type l -printf ${raw(PRINTF_LINK)} -o -printf ${raw(PRINTF_FILE)} -newerct "@$since" -fprint0 "$t" \\) 2>/dev/null
     else
-      ${find} -printf '%y %s %T@ %i %m %U %G\\0%p\\0' -fprint0 "$t" 2>/dev/null
+      ${find} \\( -type l -printf ${raw(PRINTF_LINK)} -o -printf ${raw(PRINTF_FILE)} -fprint0 "$t" \\) 2>/dev/null
     fi
     printf '${raw(HASH_SECTION)}\\0'
-    xargs -0 -r sha256sum -z -- < "$t" 2>/dev/null
+    $to xargs -0 -r sha256sum -z -- < "$t" 2>/dev/null
   else
     ${find} -exec sh -c '
       t=$1; shift
       for f do
         s=$(stat -c "${raw(STAT_FORMAT)}" "$f" 2>/dev/null) || continue
+        if [ -L "$f" ]; then
+          l=$(readlink "$f"; printf .)
+          printf "S %s\\0%s\\0%s\\0" "$s" "$f" "\${l%??}"
+          continue
+        fi
         printf "S %s\\0%s\\0" "$s" "$f"
-        h=$(sha256sum < "$f" 2>/dev/null) && printf "%s  %s\\0" "\${h%% *}" "$f" >> "$t"
+        n=\${s#* }; n=\${n%% *}
+        h=$(head -c $((n + 1)) < "$f" 2>/dev/null | sha256sum) && printf "%s  %s\\0" "\${h%% *}" "$f" >> "$t"
       done' sh "$t" {} + 2>/dev/null
     printf '${raw(HASH_SECTION)}\\0'
     cat "$t"
   fi
-} | $z
-rc=$?
-rm -f "$t"
-[ -n "$m" ] && mv -f "$m.new" "$m"
-exit $rc`;
+} | $z`;
 }
 
 /**
  * Parses the listing output (gzipped or not). Throws on output that does not
  * follow the format: a truncated listing must never look like deleted files.
  */
-export function parseListing(stdout: Buffer): Listing {
-  const data = stdout[0] === 0x1f && stdout[1] === 0x8b ? gunzipSync(stdout) : stdout;
+export function parseListing(stdout: Buffer, options: { maxBytes?: number } = {}): Listing {
+  const data = stdout[0] === 0x1f && stdout[1] === 0x8b ? gunzipBounded(stdout, options.maxBytes ?? MAX_LISTING_BYTES) : stdout;
   const reader = new RecordReader(data);
   const header = reader.next()?.toString('latin1');
-  if (header !== `${HEADER} inc` && header !== `${HEADER} full`) {
-    throw new Error(`unexpected listing header ${JSON.stringify(header?.slice(0, 40) ?? null)}`);
-  }
+  const m = header === undefined ? null : new RegExp(`^${HEADER} (inc|full) (\\d+)$`).exec(header);
+  if (!m) throw new Error(`unexpected listing header ${JSON.stringify(header?.slice(0, 40) ?? null)}`);
   const metas = new Map<RemotePath, Omit<ListingEntry, 'hash'>>();
   for (;;) {
     const meta = reader.next();
@@ -159,7 +182,10 @@ export function parseListing(stdout: Buffer): Listing {
     const pathBytes = reader.next();
     if (pathBytes === undefined) throw new Error('listing ended inside a record');
     const path = pathFromBytes(pathBytes);
-    metas.set(path, parseMeta(path, text));
+    const entry = parseMeta(path, text);
+    const target = entry.type === 'symlink' ? reader.next() : null;
+    if (target === undefined) throw new Error('listing ended inside a record');
+    metas.set(path, { ...entry, target: target === null ? null : remotePathFromBytes(target) });
   }
   const hashes = new Map<RemotePath, string>();
   for (let rec = reader.next(); rec !== undefined; rec = reader.next()) {
@@ -167,11 +193,26 @@ export function parseListing(stdout: Buffer): Listing {
     hashes.set(path, hash);
   }
   if (!reader.atEnd) throw new Error('listing ended inside a record');
-  const entries = [...metas.values()].map((m) => ({ ...m, hash: hashes.get(m.path) ?? null }));
-  return { incremental: header === `${HEADER} inc`, entries };
+  // a link is never hashed through: a hash for one can only come from a swap mid-listing
+  const entries = [...metas.values()].map((e) => ({ ...e, hash: e.type === 'file' ? (hashes.get(e.path) ?? null) : null }));
+  return { incremental: m[1] === 'inc', remoteTime: Number(m[2]), entries };
 }
 
-function parseMeta(path: RemotePath, text: string): Omit<ListingEntry, 'hash'> {
+/** gunzip that refuses to inflate past `limit` bytes (a hostile host can send a gzip bomb). */
+function gunzipBounded(data: Buffer, limit: number): Buffer {
+  try {
+    return gunzipSync(data, { maxOutputLength: limit });
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new ConfwatchError('CW_ERR_REMOTE_OUTPUT_TOO_LARGE', `a listing inflates to more than ${limit} bytes: it was dropped`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+type Meta = Omit<ListingEntry, 'hash' | 'target'>;
+
+function parseMeta(path: RemotePath, text: string): Meta {
   if (text.startsWith('S ')) {
     const stat = parseStatLine(path, text.slice(2));
     return { ...statFields(stat), type: stat.type === 'symlink' ? 'symlink' : 'file' };
@@ -240,46 +281,60 @@ export interface FetchRequest {
 export type FetchResult =
   | { readonly status: 'ok'; readonly path: RemotePath; readonly stat: FileStat; readonly content: Buffer }
   | { readonly status: 'too-large'; readonly path: RemotePath; readonly stat: FileStat; readonly hash: string | null }
+  /** A symlink, reported with its target and never read through. */
+  | { readonly status: 'link'; readonly path: RemotePath; readonly stat: FileStat; readonly target: RemotePath }
+  /** The file changed while it was read (its bytes do not match its hash): read it again. */
+  | { readonly status: 'unstable'; readonly path: RemotePath; readonly stat: FileStat }
   | { readonly status: 'missing'; readonly path: RemotePath }
   | { readonly status: 'unreadable'; readonly path: RemotePath };
 
-const FETCH_HEADER = 'CWF1';
+const FETCH_HEADER = 'CWF2';
 
 /**
  * One script that returns metadata and bytes of every requested file.
+ * Symlinks are reported as links (`find` without `-H`, `tar` without `-h`);
+ * nothing that is not a regular file is read.
  *
  * GNU hosts (a handful of processes per batch, whatever its size): per
  * group of requests sharing a size limit, `G\0`, the `find -printf` lstat
- * records, `H\0`, `sha256sum -z` records of the files over the limit, `T\0`
- * and a tar archive (`-b 1`, so it ends right after its two zero blocks) of
- * the others, symlinks dereferenced.
+ * records (a link's followed by its target), `H\0`, `sha256sum -z` records
+ * of every regular file, `T\0` and a tar archive (`-b 1`, so it ends right
+ * after its two zero blocks) of those within the limit. The hashes are
+ * taken first, so a file that grew, shrank (tar pads it with zeros) or was
+ * swapped before tar read it shows as a mismatch, never as stored bytes.
  *
  * Busybox (a few processes per file, in request order): `OK <n> <stat>\0` +
- * n bytes, `BIG <hash|-> <stat>\0`, `ENOENT\0` or `EACCES\0`.
+ * n bytes read with `head -c`, `BIG <hash|-> <stat>\0`, `LINK <stat>\0<target>\0`,
+ * `ENOENT\0` or `EACCES\0`.
  */
-export function buildFetchScript(requests: readonly FetchRequest[], flavour: ScriptFlavour = 'auto'): ShellScript {
+export function buildFetchScript(requests: readonly FetchRequest[], flavour: ScriptFlavour = 'auto', hashTimeoutSec = 60): ShellScript {
   const groups = new Map<number, RemotePath[]>();
   for (const r of requests) groups.set(r.maxBytes, [...(groups.get(r.maxBytes) ?? []), r.path]);
   const detect =
     flavour === 'auto'
       ? raw(`case $(tar --version 2>/dev/null) in *GNU*) find / -maxdepth 0 -printf '' >/dev/null 2>&1 && gnu=1;; esac`)
       : raw(flavour === 'gnu' ? 'gnu=1' : '');
-  return sh`umask 077
+  return sh`${PRIVATE_DIR(hashTimeoutSec)}
 gnu=
 ${detect}
 group() {
   max=$1; shift
   printf 'G\\0'
-  find -H "$@" -maxdepth 0 \\( -type f -o -type l \\) -printf '%y %s %T@ %i %m %U %G\\0%p\\0' 2>/dev/null
+  find "$@" -maxdepth 0 \\( -type l -printf ${raw(PRINTF_LINK)} -o -type f -printf ${raw(PRINTF_FILE)} \\) 2>/dev/null
   printf 'H\\0'
-  find -H "$@" -maxdepth 0 \\( -type f -o -type l \\) -size +"$max"c -print0 2>/dev/null | xargs -0 -r sha256sum -z -- 2>/dev/null
+  find "$@" -maxdepth 0 -type f -print0 2>/dev/null | $to xargs -0 -r sha256sum -z -- 2>/dev/null
   printf 'T\\0'
-  find -H "$@" -maxdepth 0 \\( -type f -o -type l \\) ! -size +"$max"c -print0 2>/dev/null |
-    tar -c -h --hard-dereference -P -b 1 --null -T - -f - 2>/dev/null
+  find "$@" -maxdepth 0 -type f ! -size +"$max"c -print0 2>/dev/null |
+    tar -c -P -b 1 --null -T - -f - 2>/dev/null
 }
 fetch() {
   f=$1 max=$2
-  if [ ! -e "$f" ]; then printf 'ENOENT\\0'; return; fi
+  if [ -L "$f" ]; then
+    s=$(stat -c '${raw(STAT_FORMAT)}' "$f" 2>/dev/null) && l=$(readlink "$f"; printf .) || { printf 'ENOENT\\0'; return; }
+    printf 'LINK %s\\0%s\\0' "$s" "\${l%??}"
+    return
+  fi
+  if [ ! -f "$f" ]; then printf 'ENOENT\\0'; return; fi
   s=$(stat -c '${raw(STAT_FORMAT)}' "$f" 2>/dev/null) || { printf 'ENOENT\\0'; return; }
   if ! head -c $((max + 1)) < "$f" > "$t" 2>/dev/null; then
     if [ -e "$f" ]; then printf 'EACCES\\0'; else printf 'ENOENT\\0'; fi
@@ -287,7 +342,7 @@ fetch() {
   fi
   n=$(($(wc -c < "$t")))
   if [ "$n" -gt "$max" ]; then
-    h=$(sha256sum < "$f" 2>/dev/null) || h=-
+    h=$($to sha256sum < "$f" 2>/dev/null) || h=-
     printf 'BIG %s %s\\0' "\${h%% *}" "$s"
     return
   fi
@@ -298,12 +353,9 @@ if [ -n "$gnu" ]; then
   printf '${raw(FETCH_HEADER)} gnu\\0'
 ${joinScripts([...groups].map(([max, paths]) => sh`  group ${max} ${paths}`))}
 else
-  d=\${XDG_RUNTIME_DIR:-/tmp}
-  [ -d "$d" ] && [ -w "$d" ] || d=/tmp
-  t=$(mktemp "$d/.confwatch-fetch.XXXXXX") || exit 70
+  t=$w/file
   printf '${raw(FETCH_HEADER)} each\\0'
 ${joinScripts(requests.map((r) => sh`  fetch ${r.path} ${r.maxBytes}`))}
-  rm -f "$t"
 fi`;
 }
 
@@ -311,10 +363,11 @@ fi`;
 export function parseFetch(stdout: Buffer, requests: readonly FetchRequest[]): FetchResult[] {
   const reader = new RecordReader(stdout);
   const header = reader.next()?.toString('latin1');
-  if (header === `${FETCH_HEADER} each`) return requests.map(({ path }) => parseEachRecord(reader, path));
+  if (header === `${FETCH_HEADER} each`) return requests.map(({ path, maxBytes }) => parseEachRecord(reader, path, maxBytes));
   if (header !== `${FETCH_HEADER} gnu`) throw new Error(`unexpected fetch header ${JSON.stringify(header?.slice(0, 40) ?? null)}`);
 
   const stats = new Map<RemotePath, FileStat>();
+  const targets = new Map<RemotePath, RemotePath>();
   const hashes = new Map<RemotePath, string>();
   const contents = new Map<RemotePath, Buffer>();
   const groupCount = new Set(requests.map((r) => r.maxBytes)).size;
@@ -324,7 +377,13 @@ export function parseFetch(stdout: Buffer, requests: readonly FetchRequest[]): F
       const pathBytes = reader.next();
       if (rec === undefined || pathBytes === undefined) throw new Error('fetch output ended early');
       const path = remotePathFromBytes(pathBytes);
-      stats.set(path, parseMeta(path, rec.toString('latin1')));
+      const meta = parseMeta(path, rec.toString('latin1'));
+      stats.set(path, { ...meta, type: meta.type });
+      if (meta.type === 'symlink') {
+        const target = reader.next();
+        if (target === undefined) throw new Error('fetch output ended early');
+        targets.set(path, remotePathFromBytes(target));
+      }
     }
     for (let rec = reader.next(); rec?.toString('latin1') !== 'T'; rec = reader.next()) {
       if (rec === undefined) throw new Error('fetch output ended early');
@@ -334,22 +393,37 @@ export function parseFetch(stdout: Buffer, requests: readonly FetchRequest[]): F
     for (const [path, content] of readTar(reader)) contents.set(path, content);
   }
   if (!reader.atEnd) throw new Error('unexpected bytes after the fetch output');
-  return requests.map(({ path }): FetchResult => {
+  return requests.map(({ path, maxBytes }): FetchResult => {
     const stat = stats.get(path);
     if (!stat) return { status: 'missing', path };
-    const content = contents.get(path);
-    if (content) return { status: 'ok', path, stat: { ...stat, size: content.length }, content };
+    const target = targets.get(path);
+    if (target !== undefined) return { status: 'link', path, stat, target };
     const hash = hashes.get(path);
-    if (hash !== undefined) return { status: 'too-large', path, stat, hash };
-    return { status: 'unreadable', path };
+    const content = contents.get(path);
+    if (content) {
+      // bytes are kept only when they are the bytes that were hashed, and within the limit
+      if (hash === undefined || sha256Hex(content) !== hash) return { status: 'unstable', path, stat };
+      if (content.length > maxBytes) return { status: 'too-large', path, stat: { ...stat, size: content.length }, hash };
+      return { status: 'ok', path, stat: { ...stat, size: content.length }, content };
+    }
+    if (hash === undefined) return { status: 'unreadable', path };
+    // small when listed, yet not archived: swapped or grown meanwhile
+    if (stat.size <= maxBytes) return { status: 'unstable', path, stat };
+    return { status: 'too-large', path, stat, hash };
   });
 }
 
-function parseEachRecord(reader: RecordReader, path: RemotePath): FetchResult {
+function parseEachRecord(reader: RecordReader, path: RemotePath, maxBytes: number): FetchResult {
   const header = reader.next()?.toString('latin1');
   if (header === undefined) throw new Error('fetch output ended early');
   if (header === 'ENOENT') return { status: 'missing', path };
   if (header === 'EACCES') return { status: 'unreadable', path };
+  const link = /^LINK (.*)$/s.exec(header);
+  if (link) {
+    const target = reader.next();
+    if (target === undefined) throw new Error('fetch output ended early');
+    return { status: 'link', path, stat: parseStatLine(path, link[1] as string), target: remotePathFromBytes(target) };
+  }
   const big = /^BIG (\S+) (.*)$/s.exec(header);
   if (big) {
     const hash = SHA256_HEX.test(big[1] as string) ? (big[1] as string) : null;
@@ -357,9 +431,11 @@ function parseEachRecord(reader: RecordReader, path: RemotePath): FetchResult {
   }
   const ok = /^OK (\d+) (.*)$/s.exec(header);
   if (!ok) throw new Error(`malformed fetch header ${JSON.stringify(header.slice(0, 80))}`);
-  const content = reader.take(Number(ok[1]));
+  const length = Number(ok[1]);
+  if (length > maxBytes) throw new Error('fetch output holds a file over its limit');
+  const content = reader.take(length);
   if (!content) throw new Error('fetch output ended inside a file');
-  return { status: 'ok', path, stat: parseStatLine(path, ok[2] as string), content: Buffer.from(content) };
+  return { status: 'ok', path, stat: { ...parseStatLine(path, ok[2] as string), size: length }, content: Buffer.from(content) };
 }
 
 /** `sha256sum -z` output: "HASH  NAME" (or "HASH *NAME" in binary mode). */

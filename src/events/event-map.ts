@@ -50,6 +50,12 @@ export interface EventMap {
   'reconcile.failed': { path: RemotePath | null; snapshotId: string | null } & FailureFields;
   /** A capture or scan of a monitored device failed; the supervisor carries on. */
   'capture.failed': FailureFields;
+  /**
+   * The device's stored file contents reached its storage quota: later
+   * versions are recorded with their hash and metadata only (as files over
+   * maxFileBytes are) until history is pruned or the quota raised.
+   */
+  'storage.quota': { usedBytes: number; quotaBytes: number };
 }
 
 /** What a background failure tells: never file contents, only the code and its one-line message. */
@@ -78,6 +84,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'analysis.failed',
   'reconcile.failed',
   'capture.failed',
+  'storage.quota',
 ];
 
 /** An event as delivered: its payload plus the common envelope. */

@@ -261,6 +261,16 @@ export class KyselyStore implements SnapshotStore {
     return row && this.#snapshot(row);
   }
 
+  async storedContentBytes(device: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('snapshots')
+      .select((eb) => eb.fn.sum<number | string | null>('size').as('bytes'))
+      .where('device', '=', device)
+      .where('has_content', '=', toFlag(true))
+      .executeTakeFirst();
+    return Number(row?.bytes ?? 0);
+  }
+
   async latestSnapshot(device: string, path: RemotePath): Promise<SnapshotRecord | undefined> {
     const row = await this.#fileSnapshots(device, path).orderBy('id', 'desc').limit(1).executeTakeFirst();
     return row && this.#snapshot(row);

@@ -106,6 +106,8 @@ export interface SnapshotStore {
    * hash-only. Returns their hash; readContent({ contentHash }) reads them.
    */
   keepContent(content: Buffer): Promise<string>;
+  /** Bytes of file content the device's snapshots hold (sizes of the versions stored with content). */
+  storedContentBytes(device: string): Promise<number>;
   /** Attaches analysis results to a stored snapshot. */
   annotateSnapshot(
     id: string,

@@ -15,11 +15,26 @@
  * A sudo request has the root shell create a marker file before the script
  * runs: without it sudo itself refused (no NOPASSWD entry, a password or tty
  * wanted), which a script's own exit status and stderr cannot tell apart.
+ * The script reaches `sudo -n sh` on its stdin, never as an argument: Linux
+ * caps one argument at 128 KiB, and a drift check of a few hundred paths is
+ * larger than that. The root shell reads the whole script, then takes the
+ * request's own stdin from the private directory (`mktemp -d`, 0700, owned
+ * by the login user) the driver keeps its temp files in.
+ *
+ * Frames are bounded (`maxFrameBytes`): a header announcing more is treated
+ * as a broken shell, never buffered.
  *
  * The shell announces itself with `CWREADY <token>\n` after its prelude, so
  * anything a login shell prints first is skipped.
  */
+import { ConfwatchError } from '../errors.js';
 import { quote, type ShellScript } from './quote.js';
+
+/** Largest answer (stdout plus stderr) accepted by default: a fetch batch is capped at 32 MiB of listed bytes. */
+export const DEFAULT_MAX_FRAME_BYTES = 256 * 1024 * 1024;
+
+/** What a login shell may print before the ready line; only the tail is kept while looking for it. */
+const MAX_PREAMBLE_BYTES = 64 * 1024;
 
 /** The shell code sent once when the persistent shell starts. */
 export function driverPrelude(readyToken: string): Buffer {
@@ -33,9 +48,11 @@ __cw_run() {
   __cw_r=0
   if [ "$4" = 1 ]; then
     rm -f "$__cw_d/s"
-    sudo -n sh -c ': > "$1" || exit 1; __cw_s=$2; set --; eval "$__cw_s"' sh "$__cw_d/s" "$2" < "$__cw_d/i" > "$__cw_d/o" 2> "$__cw_d/e"
+    printf '%s' "$2" > "$__cw_d/p"
+    sudo -n sh -c ': > "$1" || exit 1; __cw_s=$(cat) || exit 1; exec < "$2" || exit 1; set --; eval "$__cw_s"' sh "$__cw_d/s" "$__cw_d/i" < "$__cw_d/p" > "$__cw_d/o" 2> "$__cw_d/e"
     __cw_c=$?
     [ -e "$__cw_d/s" ] || __cw_r=1
+    rm -f "$__cw_d/p"
   else
     (eval "$2") < "$__cw_d/i" > "$__cw_d/o" 2> "$__cw_d/e"
     __cw_c=$?
@@ -83,8 +100,11 @@ export class ResponseParser {
   #buffer: Buffer = Buffer.alloc(0);
   #header: Header | null = null;
 
-  constructor(readyToken: string) {
+  readonly #maxFrameBytes: number;
+
+  constructor(readyToken: string, options: { maxFrameBytes?: number } = {}) {
     this.#readyLine = Buffer.from(`CWREADY ${readyToken}\n`);
+    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   }
 
   /** True once the prelude has run and requests can be answered. */
@@ -100,8 +120,18 @@ export class ResponseParser {
     for (;;) {
       if (!this.#header) {
         const nl = this.#buffer.indexOf(0x0a);
-        if (nl === -1) break;
-        this.#header = parseHeader(this.#buffer.subarray(0, nl).toString('latin1'));
+        if (nl === -1) {
+          if (this.#buffer.length > 200) throw malformed(this.#buffer.subarray(0, 80).toString('latin1'));
+          break;
+        }
+        const header = parseHeader(this.#buffer.subarray(0, nl).toString('latin1'));
+        if (header.outLen + header.errLen > this.#maxFrameBytes) {
+          throw new ConfwatchError(
+            'CW_ERR_REMOTE_OUTPUT_TOO_LARGE',
+            `a remote command answered with ${header.outLen + header.errLen} bytes, over the ${this.#maxFrameBytes} accepted: its output was dropped`,
+          );
+        }
+        this.#header = header;
         this.#buffer = this.#buffer.subarray(nl + 1);
       }
       const { outLen, errLen } = this.#header;
@@ -121,7 +151,10 @@ export class ResponseParser {
 
   #skipToReady(): boolean {
     const at = this.#buffer.indexOf(this.#readyLine);
-    if (at === -1) return false;
+    if (at === -1) {
+      if (this.#buffer.length > MAX_PREAMBLE_BYTES) this.#buffer = this.#buffer.subarray(-this.#readyLine.length);
+      return false;
+    }
     this.#buffer = this.#buffer.subarray(at + this.#readyLine.length);
     this.#ready = true;
     return true;
@@ -130,6 +163,8 @@ export class ResponseParser {
 
 function parseHeader(line: string): Header {
   const m = /^CW (\d+) (\d+) (\d+) (\d+) ([01])$/.exec(line);
-  if (!m) throw new Error(`malformed response header from the remote shell: ${JSON.stringify(line.slice(0, 80))}`);
+  if (!m) throw malformed(line);
   return { id: Number(m[1]), code: Number(m[2]), outLen: Number(m[3]), errLen: Number(m[4]), sudoRefused: m[5] === '1' };
 }
+
+const malformed = (line: string) => new Error(`malformed response header from the remote shell: ${JSON.stringify(line.slice(0, 80))}`);

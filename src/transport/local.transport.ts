@@ -13,6 +13,7 @@ import { fileNotFound, filePermission, fileTooLarge, DEFAULT_MAX_FILE_BYTES } fr
 import { DEFAULT_TIMEOUT_MS, PersistentShell, type ShellProcess } from './persistent-shell.js';
 import { argvToScript, isShellScript, type ShellScript } from './quote.js';
 import { toRecordStream } from './record-stream.js';
+import { assertCommandFits, MAX_ARGUMENT_BYTES } from './command-size.js';
 import { SUDO_PRECHECK, sudoRefusalOf, sudoRefused } from './sudo.js';
 import { remoteDirname, remoteJoin, remotePathToBytes, type RemotePath } from './remote-path.js';
 import { fileTypeOfMode, resolveWriteTarget, shellReadFile, shellStat, shellWriteFileAtomic } from './shell-file-ops.js';
@@ -41,12 +42,15 @@ export class LocalTransport implements Transport {
     log,
     lostError: () => new ConfwatchError('CW_ERR_REMOTE_COMMAND', 'the local command shell ended unexpectedly'),
     sudoRefused: (stderr) => sudoRefused(localTarget(), stderr),
+    target: localTarget(),
   });
   #closed = false;
   /** Commands and streams still running: close() ends them, as closing an SSH connection ends its channels. */
   readonly #children = new Set<ChildProcess>();
 
   #launch(script: ShellScript, sudo: boolean): ChildProcess {
+    // the launcher hands the script to `sudo -n sh -c` as one argument
+    if (sudo) assertCommandFits(localTarget(), script.bytes.length, MAX_ARGUMENT_BYTES);
     const child = launch(script, sudo);
     this.#children.add(child);
     child.once('close', () => this.#children.delete(child));

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { ConfwatchError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import { assertCommandFits, MAX_RUN_REQUEST_BYTES } from './command-size.js';
 import { driverPrelude, encodeRequest, type FramedResponse, ResponseParser } from './framed-shell.js';
 import type { ShellScript } from './quote.js';
 import { Semaphore } from './semaphore.js';
@@ -53,8 +54,22 @@ export class PersistentShell {
   #generation = 0;
   #nextId = 1;
 
-  constructor(options: { start: () => Promise<ShellProcess>; log: Logger; lostError: () => Error; sudoRefused: (stderr: string) => Error }) {
+  readonly #target: string;
+  readonly #maxFrameBytes: number | undefined;
+
+  constructor(options: {
+    start: () => Promise<ShellProcess>;
+    log: Logger;
+    lostError: () => Error;
+    sudoRefused: (stderr: string) => Error;
+    /** Names the host in errors. */
+    target: string;
+    /** Largest answer accepted (framed-shell.ts DEFAULT_MAX_FRAME_BYTES). */
+    maxFrameBytes?: number;
+  }) {
     this.#start = options.start;
+    this.#target = options.target;
+    this.#maxFrameBytes = options.maxFrameBytes;
     this.#log = options.log;
     this.#lostError = options.lostError;
     this.#sudoRefused = options.sudoRefused;
@@ -67,9 +82,10 @@ export class PersistentShell {
   run(script: ShellScript, options: ExecOptions = {}): Promise<ExecResult> {
     return this.#serial.use(async () => {
       options.signal?.throwIfAborted();
+      const stdin = options.stdin === undefined ? null : Buffer.from(options.stdin);
+      assertCommandFits(this.#target, script.bytes.length + (stdin?.length ?? 0), MAX_RUN_REQUEST_BYTES);
       const shell = await this.#ensure();
       const id = this.#nextId++;
-      const stdin = options.stdin === undefined ? null : Buffer.from(options.stdin);
       const response = await this.#request(shell, id, encodeRequest(id, script, stdin, options.sudo === true), options);
       if (response.sudoRefused) throw this.#sudoRefused(response.stderr.toString('utf8'));
       return { code: response.code, stdout: response.stdout, stderr: response.stderr };
@@ -138,7 +154,8 @@ export class PersistentShell {
       process.kill();
       throw this.#lostError();
     }
-    const shell: LiveShell = { process, parser: new ResponseParser(token), pending: null, ended: false };
+    const parser = new ResponseParser(token, this.#maxFrameBytes === undefined ? {} : { maxFrameBytes: this.#maxFrameBytes });
+    const shell: LiveShell = { process, parser, pending: null, ended: false };
     this.#shell = shell;
     const ready = new Promise<void>((resolve, reject) => {
       process.stdout.on('data', (chunk: Buffer) => {
@@ -146,8 +163,8 @@ export class PersistentShell {
         try {
           responses = shell.parser.push(chunk);
         } catch (e) {
-          this.#log.error({ err: e }, 'persistent shell sent a malformed frame; restarting it');
-          shell.pending?.reject(this.#lostError());
+          this.#log.error({ err: e }, 'persistent shell sent a malformed or oversized frame; restarting it');
+          shell.pending?.reject(e instanceof ConfwatchError ? e : this.#lostError());
           this.#discard(shell);
           return;
         }

@@ -15,7 +15,8 @@
  * - output that cannot be parsed exactly names a directory to scan.
  *
  * The remote command line carries a per-device marker (as the unused
- * `--timefmt` value, so it sits in inotifywait's own argv); before starting,
+ * `--timefmt` value, or with `--csv` an `--exclude` pattern no absolute
+ * path matches, so it sits in inotifywait's own argv); before starting,
  * any earlier watcher of the same device still running on the host (a
  * session sshd kept alive after a partition) is killed by that marker.
  */
@@ -95,8 +96,15 @@ const LIMIT_ERRORS = /upper limit on inotify (watches|instances)|No space left o
 const MISSING = /inotifywait: (command )?not found|inotifywait: No such file/i;
 const ESTABLISHED = 'Watches established';
 
-/** The marker prefix of a device's watchers; `[c]` keeps a pkill/pgrep from matching its own command line. */
-const markerPattern = (device: string, instanceId = '') => `[c]onfwatch-watch:${device}:${instanceId}`;
+/**
+ * The `pkill -f` pattern (an extended regex) of a device's watchers: the
+ * device name and instance id are matched literally (a `.` in `web.1` must
+ * not also match `webx1`'s watcher), and `[c]` keeps a pkill/pgrep from
+ * matching its own command line.
+ */
+export const markerPattern = (device: string, instanceId = '') => `[c]onfwatch-watch:${escapeRegex(device)}:${escapeRegex(instanceId)}`;
+
+const escapeRegex = (text: string) => text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 
 /** Kills the device's watchers on the host; all of them, or one instance. */
 export async function killRemoteWatchers(
@@ -209,8 +217,9 @@ export class InotifyWatcher {
       '-m',
       '-r',
       ...events,
-      '--timefmt',
-      marker,
+      // inotifywait takes --timefmt only with --format, which --csv excludes: there the marker is a
+      // --exclude pattern no absolute path can match
+      ...(this.#options.format.separator === 'nul' ? ['--timefmt', marker] : ['--exclude', `^${marker}$`]),
       ...inotifyFormatArgs(this.#options.format),
       '--',
       ...roots.map((r) => remotePathToBytes(r)),

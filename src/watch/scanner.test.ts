@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ListingEntry } from '../detect/poll-script.js';
+import { linkHash } from '../detect/symlink.js';
 import type { TrackedFileRecord } from '../store/records.js';
-import { isUnder, judge } from './scanner.js';
+import { clipToRoots, isUnder, judge } from './scanner.js';
 
 const HASH = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
@@ -14,6 +15,7 @@ const entry = (extra: Partial<ListingEntry> = {}): ListingEntry => ({
   type: 'file',
   ...STAT,
   hash: null,
+  target: null,
   ...extra,
 });
 
@@ -64,11 +66,42 @@ describe('judge', () => {
   });
 });
 
+describe('judge for symlinks', () => {
+  const link = (target: string, extra: Partial<ListingEntry> = {}) => entry({ type: 'symlink', target, mode: 0o777, ...extra });
+  const watched = (p: string) => p.startsWith('/srv/');
+
+  it('records a link whose target is not watched as a link, without reading it', () => {
+    expect(judge(link('/etc/shadow'), undefined, false, 100, watched)).toMatchObject({ need: 'capture', observed: { kind: 'link', target: '/etc/shadow' } });
+    expect(judge(link('../../dev/zero'), undefined, true, 100, watched)).toMatchObject({ need: 'capture', observed: { kind: 'link' } });
+  });
+
+  it('reads through a link only when its target is watched', () => {
+    expect(judge(link('b.conf'), undefined, false, 100, watched)).toEqual({ need: 'fetch' });
+    expect(judge(link('/srv/b.conf'), tracked(), true, 100, watched)).toEqual({ need: 'fetch' });
+  });
+
+  it('leaves an unchanged link alone and notices a new target', () => {
+    const known = tracked({ contentHash: linkHash('/etc/shadow'), mode: 0o777 });
+    expect(judge(link('/etc/shadow'), known, true, 100, watched)).toEqual({ need: 'nothing' });
+    expect(judge(link('/etc/passwd'), known, true, 100, watched)).toMatchObject({ need: 'capture', observed: { kind: 'link', target: '/etc/passwd' } });
+  });
+});
+
 describe('isUnder', () => {
   it('compares whole path components', () => {
     expect(isUnder('/etc/nginx/a.conf', '/etc/nginx')).toBe(true);
     expect(isUnder('/etc/nginxx/a.conf', '/etc/nginx')).toBe(false);
     expect(isUnder('/etc/nginx', '/etc/nginx')).toBe(false);
     expect(isUnder('/x', '/')).toBe(true);
+  });
+});
+
+describe('clipToRoots', () => {
+  it('keeps directories inside the roots, narrows those above them and drops the rest', () => {
+    const roots = ['/etc/nginx', '/srv/app'];
+    expect(clipToRoots(['/etc/nginx/conf.d'], roots)).toEqual(['/etc/nginx/conf.d']);
+    expect(clipToRoots(['/'], roots).sort()).toEqual(['/etc/nginx', '/srv/app']);
+    expect(clipToRoots(['/etc'], roots)).toEqual(['/etc/nginx']);
+    expect(clipToRoots(['/var/log', '/etc/nginxx'], roots)).toEqual([]);
   });
 });

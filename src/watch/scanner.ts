@@ -6,11 +6,11 @@
  * new path is recorded as a move (detect/scan-moves.ts). Scans of one device
  * never overlap.
  */
-import { randomBytes } from 'node:crypto';
 import type { CaptureRequest, CaptureService, ObservedFile } from '../detect/capture.js';
 import { observedFromFetch } from '../detect/capture.js';
 import { buildFetchScript, buildListingScript, type ListingEntry, parseFetch, parseListing, type ScriptFlavour } from '../detect/poll-script.js';
 import { confirmsMove, pairScanMoves } from '../detect/scan-moves.js';
+import { linkHash, resolveLinkTarget } from '../detect/symlink.js';
 import type { Logger } from '../logging.js';
 import type { DeviceRecord, TrackedFileRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
@@ -57,8 +57,13 @@ type Verdict = { readonly need: 'nothing' } | { readonly need: 'fetch' } | { rea
 
 export class Scanner {
   readonly #deps: Readonly<ScannerDeps>;
-  /** Generation token of the remote stat marker this process last consumed fully. */
-  #token: string | null = null;
+  /**
+   * The host's clock when the last full listing whose changes were all
+   * stored started: the next poll hashes only what changed after it. Kept
+   * here, not in a marker file on the host, so nobody there can redirect or
+   * blind it; a restarted confwatch hashes everything once.
+   */
+  #since: number | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(deps: ScannerDeps) {
@@ -81,17 +86,15 @@ export class Scanner {
     const { device, watchSet, transport, store } = this.#deps;
     const detectedAt = new Date().toISOString();
     const scoped = options.dirs !== undefined;
-    const roots = scoped ? collapseRoots(options.dirs ?? []) : watchSet.roots();
+    // a directory named by an event is scanned only as far as it lies inside the watched roots
+    const roots = scoped ? clipToRoots(options.dirs ?? [], watchSet.roots()) : watchSet.roots();
+    // `find` without a path would list its working directory
+    if (roots.length === 0) return { listed: 0, changed: 0, stored: 0, durationMs: 0, bytesTransferred: 0, remoteCommands: 0 };
     const traffic = { bytes: 0, commands: 0 };
-    const nextToken = randomBytes(12).toString('hex');
+    const since = !scoped && source === 'poll' && this.#since !== null ? this.#since - SINCE_MARGIN_SEC : null;
 
-    const script = buildListingScript({
-      roots,
-      namePatterns: watchSet.namePatterns(),
-      flavour: this.#deps.flavour ?? 'auto',
-      ...(!scoped && { incremental: { key: device.name, previousToken: source === 'poll' ? this.#token : null, nextToken } }),
-    });
-    if (!scoped) this.#token = null; // the marker is rewritten now: trust it again only after this scan is stored
+    const script = buildListingScript({ roots, namePatterns: watchSet.namePatterns(), flavour: this.#deps.flavour ?? 'auto', since });
+    if (!scoped) this.#since = null; // trusted again only once this scan is stored
     const result = await transport.run(script, { sudo: device.sudo, timeoutMs: this.#deps.timeoutMs ?? 120_000 });
     traffic.bytes += script.bytes.length + result.stdout.length + result.stderr.length;
     traffic.commands += 1;
@@ -117,12 +120,13 @@ export class Scanner {
     const requests: CaptureRequest[] = [];
     const toFetch: ListingEntry[] = [];
     for (const entry of entries) {
-      const verdict = judge(entry, tracked.get(entry.path), listing.incremental, watchSet.maxFileBytes(entry.path));
+      const verdict = judge(entry, tracked.get(entry.path), listing.incremental, watchSet.maxFileBytes(entry.path), (p) => watchSet.match(p) !== null);
       if (verdict.need === 'fetch') toFetch.push(entry);
       else if (verdict.need === 'capture') requests.push(...toRequests(entry.path, verdict.observed));
     }
     for (const t of vanished) {
-      if (!movedAway.has(t.path)) requests.push({ path: t.path, kind: 'deleted', detectedAt });
+      // not listed: gone (capture need not look again)
+      if (!movedAway.has(t.path)) requests.push({ path: t.path, kind: 'deleted', detectedAt, observed: { kind: 'missing' } });
     }
 
     let stored = 0;
@@ -135,7 +139,10 @@ export class Scanner {
       const fetched = await transport.run(fetchScript, { sudo: device.sudo });
       traffic.bytes += fetchScript.bytes.length + fetched.stdout.length + fetched.stderr.length;
       traffic.commands += 1;
-      return parseFetch(fetched.stdout, fetchRequests).flatMap((f) => toRequests(f.path, observedFromFetch(f)));
+      // links to watched targets and files caught mid-change are read by capture itself (read through, read again)
+      return parseFetch(fetched.stdout, fetchRequests).flatMap((f) =>
+        f.status === 'link' || f.status === 'unstable' ? [{ path: f.path, kind: 'changed' as const, detectedAt }] : toRequests(f.path, observedFromFetch(f)),
+      );
     };
     await capture(requests);
     // the next batch is fetched while the current one is stored: at most two batches of contents in memory
@@ -149,7 +156,7 @@ export class Scanner {
       fetching?.catch(() => undefined);
       await capture(fetched);
     }
-    if (!scoped) this.#token = nextToken;
+    if (!scoped) this.#since = listing.remoteTime;
 
     const summary: ScanResult = {
       listed: entries.length,
@@ -163,6 +170,9 @@ export class Scanner {
     return summary;
   }
 }
+
+/** Changes in the same second as the previous listing's start are hashed again: the clock has whole seconds. */
+const SINCE_MARGIN_SEC = 2;
 
 /** Listed bytes fetched in one request at most (a single larger file still gets a request of its own). */
 const MAX_FETCH_BATCH_BYTES = 32 * 1024 * 1024;
@@ -185,12 +195,28 @@ function fetchBatches(entries: readonly ListingEntry[], size: number): ListingEn
   return batches;
 }
 
-/** Decides what a listed file needs; exported for tests. */
-export function judge(entry: ListingEntry, tracked: TrackedFileRecord | undefined, incremental: boolean, maxBytes: number): Verdict {
+/**
+ * Decides what a listed file needs; exported for tests. A link whose target
+ * is watched is fetched (capture reads it through that target's name); any
+ * other link is judged by its target alone and never read.
+ */
+export function judge(
+  entry: ListingEntry,
+  tracked: TrackedFileRecord | undefined,
+  incremental: boolean,
+  maxBytes: number,
+  isWatched: (path: RemotePath) => boolean = () => false,
+): Verdict {
   const live = tracked && !tracked.deleted ? tracked : undefined;
   const sameStat = live !== undefined && live.size === entry.size && live.mtimeMs === entry.mtimeMs && live.ino === entry.ino;
   const sameOwner = live !== undefined && live.mode === entry.mode && live.uid === entry.uid && live.gid === entry.gid;
   const stat = { path: entry.path, type: entry.type, size: entry.size, mode: entry.mode, uid: entry.uid, gid: entry.gid, mtimeMs: entry.mtimeMs, ino: entry.ino } as const;
+  if (entry.type === 'symlink' && entry.target !== null) {
+    const resolved = resolveLinkTarget(entry.path, entry.target);
+    if (resolved !== entry.path && isWatched(resolved)) return { need: 'fetch' };
+    if (live && linkHash(entry.target) === live.contentHash && sameOwner && sameStat && live.syncStatus !== 'unreadable') return { need: 'nothing' };
+    return { need: 'capture', observed: { kind: 'link', stat, target: entry.target } };
+  }
   const hash = entry.hash ?? (incremental && sameStat ? (live?.contentHash ?? null) : null);
 
   if (hash === null) {
@@ -212,4 +238,18 @@ export function isUnder(path: RemotePath, dir: RemotePath): boolean {
   const d = remotePathToBytes(dir);
   if (d.length === 1 && d[0] === 0x2f) return p[0] === 0x2f;
   return p.length > d.length && p.subarray(0, d.length).equals(d) && p[d.length] === 0x2f;
+}
+
+/**
+ * The parts of `dirs` inside the watched `roots`: a directory under a root
+ * stays, a directory above roots becomes those roots, anything else is
+ * dropped. Whatever a hostile name makes an event say, a scan never lists
+ * more than the watched trees.
+ */
+export function clipToRoots(dirs: readonly RemotePath[], roots: readonly RemotePath[]): RemotePath[] {
+  const clipped = dirs.flatMap((dir) => {
+    if (roots.some((root) => root === dir || isUnder(dir, root))) return [dir];
+    return roots.filter((root) => isUnder(root, dir));
+  });
+  return collapseRoots(clipped);
 }

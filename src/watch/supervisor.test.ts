@@ -171,6 +171,26 @@ describe('Supervisor', () => {
     await h.supervisor.stop();
   });
 
+  it('coalesces directory scans waiting in the queue into one, and a flood of directories into a scan of every root', async () => {
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const h = harness('auto', { watcherStarts: ['established'], capture: () => blocked });
+    h.supervisor.start();
+    await settle();
+    const hooks = h.watchers[0]?.hooks;
+    hooks?.onRequests([{ path: '/etc/a.conf', kind: 'changed', detectedAt: 't' }]);
+    for (let i = 0; i < 50; i++) hooks?.onScanDirs([`/etc/d${i % 3}`], 'directory create');
+    release();
+    await settle();
+    expect(h.log.filter((l) => l.startsWith('scan:rescan:'))).toEqual(['scan:rescan:/etc/d0,/etc/d1,/etc/d2']);
+
+    const before = h.log.length;
+    for (let i = 0; i < 5_000; i++) hooks?.onScanDirs([`/etc/flood/${i}`], 'directory create');
+    await settle();
+    expect(h.log.slice(before).filter((l) => l.startsWith('scan:'))).toEqual(['scan:rescan']);
+    await h.supervisor.stop();
+  });
+
   it('polls when inotifywait is missing, saying why', async () => {
     const h = harness('auto', { version: null });
     h.supervisor.start();

@@ -165,6 +165,15 @@ interface Restored {
 /** A started watcher, or how it ended before events flowed. */
 type Started = { readonly watcher: RealtimeWatcher } | { readonly end: WatchEnd };
 
+/** A queued directory scan; `all` once it grew past MAX_QUEUED_SCAN_DIRS. */
+interface WaitingDirScan {
+  readonly session: DeviceSession;
+  dirs: Set<RemotePath> | 'all';
+}
+
+/** Distinct directories one queued scan collects before it becomes a scan of every root. */
+const MAX_QUEUED_SCAN_DIRS = 1_000;
+
 export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #backoff: Backoff;
@@ -174,6 +183,8 @@ export class Supervisor {
   #fallbackReason: string | null = null;
   #failures: number[] = [];
   #work: Promise<void> = Promise.resolve();
+  /** The directory scan waiting in the work queue, which new directories join. */
+  #waitingDirScan: WaitingDirScan | undefined;
   readonly #sleepers = new Set<() => void>();
   #loop: Promise<void> | undefined;
   #instances = 0;
@@ -270,7 +281,7 @@ export class Supervisor {
     const watcher = session.createWatcher({
       instanceId: this.#options.newInstanceId?.() ?? `${Date.now().toString(36)}-${++this.#instances}`,
       onRequests: (requests) => this.#serial(() => (this.#isCurrent(session) ? session.capture(requests) : undefined)),
-      onScanDirs: (dirs) => this.#serial(() => (this.#isCurrent(session) ? session.scan('rescan', dirs) : undefined)),
+      onScanDirs: (dirs) => this.#queueDirScan(session, dirs),
       onEvent: (event) =>
         this.#options.bus.publish('file.event', this.#options.device, {
           path: event.path,
@@ -423,6 +434,29 @@ export class Supervisor {
    */
   #isCurrent(session: DeviceSession): boolean {
     return this.#session === session && !this.#stopped();
+  }
+
+  /**
+   * Queues a scan of directories, coalesced: while one is waiting in the
+   * queue, more directories join it instead of queueing scans of their own,
+   * so a user creating thousands of directories costs one scan of them, not
+   * thousands. Past MAX_QUEUED_SCAN_DIRS distinct directories it becomes a
+   * scan of every watched root.
+   */
+  #queueDirScan(session: DeviceSession, dirs: readonly RemotePath[]): void {
+    const waiting = this.#waitingDirScan;
+    if (waiting?.session === session) {
+      if (waiting.dirs !== 'all') for (const dir of dirs) waiting.dirs.add(dir);
+      if (waiting.dirs !== 'all' && waiting.dirs.size > MAX_QUEUED_SCAN_DIRS) waiting.dirs = 'all';
+      return;
+    }
+    const queued: WaitingDirScan = { session, dirs: new Set(dirs) };
+    this.#waitingDirScan = queued;
+    this.#serial(() => {
+      if (this.#waitingDirScan === queued) this.#waitingDirScan = undefined;
+      if (!this.#isCurrent(session)) return undefined;
+      return session.scan('rescan', queued.dirs === 'all' ? undefined : [...queued.dirs]);
+    });
   }
 
   /** Runs capture and directory-scan work one at a time, in arrival order. */

@@ -5,9 +5,12 @@
  * of a password prompt. Creates throwaway Unix users, so it needs root.
  */
 import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { MAX_ARGUMENT_BYTES } from '../../src/transport/command-size.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sh } from '../../src/transport/quote.js';
+import { observeFiles } from '../../src/writeback/live-state.js';
+import { sha256Hex } from '../../src/hash.js';
+import { raw, sh } from '../../src/transport/quote.js';
 import type { SshTransport } from '../../src/transport/ssh/ssh.transport.js';
 import { sudoRefusalInLine, sudoRefusedExit } from '../../src/transport/sudo.js';
 import { describeUnless } from '../helpers/components.js';
@@ -137,5 +140,40 @@ describeUnless(sudoProblem(), 'SshTransport with sudo against a real sshd', () =
     const exec = await withSudo.exec(['sh', '-c', 'id -u; exit 3'], { sudo: true });
     expect(exec).toMatchObject({ code: 3 });
     expect(exec.stdout.toString().trim()).toBe('0');
+  });
+
+  // 320 long names make an observe script of about 140 KB, over the 128 KiB one argument may hold
+  it('observes 320 root-only files as root in one request: the script reaches sudo on stdin, not as an argument', async () => {
+    const dir = join(base, 'many');
+    mkdirSync(dir, { mode: 0o700 });
+    const paths: string[] = [];
+    for (let i = 0; i < 320; i++) {
+      const path = join(dir, `${'n'.repeat(180)}-${i}.conf`);
+      writeFileSync(path, `n = ${i}\n`, { mode: 0o600 });
+      paths.push(path);
+    }
+    const live = await observeFiles(withSudo, paths, { sudo: true });
+    expect(live).toHaveLength(320);
+    expect(live[232]).toMatchObject({ kind: 'present', hash: sha256Hex(Buffer.from('n = 232\n')), stat: { uid: 0, mode: 0o600 } });
+    expect(live.every((f) => f.kind === 'present')).toBe(true);
+  }, 300_000);
+
+  it('keeps stdin for the script itself when a large script runs under sudo', async () => {
+    const padding = `: ${'x'.repeat(150 * 1024)}\n`;
+    const input = Buffer.concat([Buffer.from('line one\n'), Buffer.from([0, 1, 2, 255])]);
+    const result = await withSudo.run(sh`${raw(padding)}id -u >&2; cat`, { sudo: true, stdin: input });
+    expect(result.code).toBe(0);
+    expect(result.stderr.toString().trim()).toBe('0');
+    expect(result.stdout).toEqual(input);
+  });
+
+  it('reports a one-off command too large for one argument as too large, not as a sudo refusal', async () => {
+    const big = sh`${raw(`: ${'y'.repeat(MAX_ARGUMENT_BYTES)}\n`)}true`;
+    const tooLarge = { code: 'CW_ERR_REMOTE_COMMAND_TOO_LARGE', message: expect.stringContaining('nothing was run') };
+    await expect(withSudo.exec(big, { sudo: true })).rejects.toMatchObject(tooLarge);
+    await expect(withSudo.exec(big)).rejects.toMatchObject(tooLarge);
+    // the same large script through the persistent shell runs; without sudo rights it is a refusal
+    expect((await withSudo.run(big, { sudo: true })).code).toBe(0);
+    await expect(withoutRights.run(big, { sudo: true })).rejects.toMatchObject({ code: 'CW_ERR_REMOTE_COMMAND', details: { sudo: true } });
   });
 });

@@ -155,12 +155,22 @@ describeWith('inotifywait (inotify-tools)', version !== null, 'InotifyWatcher on
     expect(requests).toEqual([]);
   });
 
-  it('turns a name cut by a newline into a directory scan with the newline format', async () => {
-    await startWatcher({ format: { separator: 'newline', cookies: false } });
-    writeFileSync(join(dir, 'plain.conf'), 'p');
-    await until(() => requests.some((r) => r.path === join(dir, 'plain.conf')), 'the plain write');
-    writeFileSync(join(dir, 'odd\nname.conf'), 'o');
-    await until(() => scans.includes(dir), 'the directory scan');
+  it('cannot be made to forge a delete by a directory name holding a newline, with the format of an old inotifywait', async () => {
+    await startWatcher({ format: inotifyFormatFor('3.14') });
+    const victim = join(dir, 'victim.conf');
+    writeFileSync(victim, 'real\n');
+    await until(() => requests.some((r) => r.path === victim), 'the victim write');
+    // "<dir>/a\nDELETE\t<dir>/victim.conf": the old line format printed its delete as a second line "DELETE\t<dir>/victim.conf"
+    const nest = join(dir, 'a\nDELETE\t', dir);
+    mkdirSync(nest, { recursive: true });
+    await new Promise((r) => setTimeout(r, 300));
+    const decoy = join(nest, 'victim.conf');
+    writeFileSync(decoy, 'decoy\n');
+    await until(() => requests.some((r) => r.path === decoy), 'the decoy write');
+    rmSync(decoy);
+    await until(() => requests.some((r) => r.path === decoy && r.kind === 'deleted'), 'the decoy delete, read exactly');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(requests.filter((r) => r.path === victim).map((r) => r.kind)).toEqual(['changed']);
   });
 
   it('kills its own stale predecessor and leaves no process after stop', async () => {

@@ -4,7 +4,7 @@
  * and a real sshd on loopback.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,8 @@ import type { DeviceRecord, ProfileRecord } from '../../src/store/records.js';
 import type { DialectName } from '../../src/store/tables.js';
 import { sh } from '../../src/transport/quote.js';
 import type { Transport } from '../../src/transport/transport.js';
-import type { ScriptFlavour } from '../../src/detect/poll-script.js';
+import { buildFetchScript, parseFetch, type ScriptFlavour } from '../../src/detect/poll-script.js';
+import { linkHash } from '../../src/detect/symlink.js';
 import { Scanner } from '../../src/watch/scanner.js';
 import { compileWatchSet } from '../../src/watch/watch-set.js';
 import { createTarget, type TargetInstance } from '../store/store-targets.js';
@@ -47,8 +48,9 @@ interface HarnessOptions {
   readonly dialect: DialectName;
   readonly transport: Transport;
   readonly flavour?: ScriptFlavour;
-  /** Device name; also names the remote stat marker. */
+  /** Device name. */
   readonly name?: string;
+  readonly storageQuotaBytes?: number;
 }
 
 async function createScanHarness(options: HarnessOptions): Promise<ScanHarness> {
@@ -79,8 +81,16 @@ async function createScanHarness(options: HarnessOptions): Promise<ScanHarness> 
   const events: ConfwatchEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const correlator = new Correlator({ device: name, store, bus });
-  const capture = new CaptureService({ device, watchSet, transport: options.transport, store, bus, correlator });
-  const scanner = new Scanner({ device, watchSet, transport: options.transport, store, capture, ...(options.flavour ? { flavour: options.flavour } : {}) });
+  const capture = new CaptureService({
+    device,
+    watchSet,
+    transport: options.transport,
+    store,
+    bus,
+    correlator,
+    ...(options.storageQuotaBytes === undefined ? {} : { storageQuotaBytes: options.storageQuotaBytes }),
+  });
+  const scanner = new Scanner({ device, watchSet, transport: options.transport, store, capture, timeoutMs: 30_000, ...(options.flavour ? { flavour: options.flavour } : {}) });
   return {
     root,
     store,
@@ -174,8 +184,8 @@ function scanSuite(label: string, dialect: DialectName, open: () => Promise<Tran
       await tc?.cleanup();
     });
 
-    const fresh = async () => {
-      h = await createScanHarness({ dialect, transport: tc.transport, ...(flavour ? { flavour } : {}) });
+    const fresh = async (extra: { storageQuotaBytes?: number } = {}) => {
+      h = await createScanHarness({ dialect, transport: tc.transport, ...(flavour ? { flavour } : {}), ...extra });
       return h;
     };
     const done = async () => h?.dispose();
@@ -303,6 +313,90 @@ function scanSuite(label: string, dialect: DialectName, open: () => Promise<Tran
         await h.scanner.scan('poll');
         expect((await snapshotsByPath(h)).get(pathOf(h.root, HOSTILE_NAMES[0] as Buffer))?.deleted).toBe(true);
         expect(pwnedAnywhere(h.root)).toBe(false);
+      } finally {
+        await done();
+      }
+    });
+
+    it('records links as links: a link to /dev/zero does not stall a poll, a link to a secret is never read, a link into the tree is read through', async () => {
+      await fresh();
+      const outside = mkdtempSync(join(tmpdir(), 'cw-outside-'));
+      try {
+        const secret = join(outside, 'shadow');
+        writeFileSync(secret, 'SECRET-MARKER-5\n', { mode: 0o600 });
+        writeFileSync(join(h.root, 'a.conf'), 'real\n');
+        symlinkSync('/dev/zero', join(h.root, 'zero.conf'));
+        symlinkSync(secret, join(h.root, 'env.conf'));
+        symlinkSync('a.conf', join(h.root, 'alias.conf'));
+
+        const started = Date.now();
+        expect(await h.scanner.scan('poll')).toMatchObject({ listed: 4, stored: 4 });
+        expect(Date.now() - started).toBeLessThan(15_000);
+        const zero = await h.store.latestSnapshot(h.device.name, `${h.root}/zero.conf`);
+        expect(zero).toMatchObject({ hasContent: false, contentHash: linkHash('/dev/zero') });
+        const env = await h.store.latestSnapshot(h.device.name, `${h.root}/env.conf`);
+        expect(env).toMatchObject({ hasContent: false, contentHash: linkHash(secret) });
+        const alias = await h.store.latestSnapshot(h.device.name, `${h.root}/alias.conf`);
+        expect(alias).toMatchObject({ hasContent: true, contentHash: sha256Hex(Buffer.from('real\n')) });
+
+        // the fetch a realtime event triggers reports the links too, without reading them
+        const requests = ['zero.conf', 'env.conf'].map((n) => ({ path: `${h.root}/${n}`, maxBytes: MAX_FILE_BYTES }));
+        const fetched = parseFetch((await tc.transport.run(buildFetchScript(requests, flavour ?? 'auto'), { timeoutMs: 15_000 })).stdout, requests);
+        expect(fetched).toMatchObject([{ status: 'link', target: '/dev/zero' }, { status: 'link', target: secret }]);
+
+        rmSync(join(h.root, 'env.conf'));
+        symlinkSync('/etc/hostname', join(h.root, 'env.conf'));
+        expect((await h.scanner.scan('poll')).stored).toBe(1);
+        expect(await h.store.latestSnapshot(h.device.name, `${h.root}/env.conf`)).toMatchObject({ changeType: 'metadata', hasContent: false, contentHash: linkHash('/etc/hostname') });
+        expect((await h.scanner.scan('poll')).stored).toBe(0);
+      } finally {
+        rmSync(outside, { recursive: true, force: true });
+        await done();
+      }
+    });
+
+    it('leaves nothing at a predictable name: links planted at the old marker names neither redirect a write nor blind polling', async () => {
+      await fresh();
+      const canaryDir = mkdtempSync(join(tmpdir(), 'cw-canary-'));
+      const planted: string[] = [];
+      try {
+        const canary = join(canaryDir, 'canary');
+        writeFileSync(canary, 'untouched\n');
+        for (const dir of new Set([process.env.XDG_RUNTIME_DIR, '/tmp'].filter((d): d is string => d !== undefined))) {
+          for (const name of [`.confwatch-${h.device.name}-0.mark`, `.confwatch-${h.device.name}-0.mark.new`]) {
+            const at = join(dir, name);
+            rmSync(at, { force: true });
+            symlinkSync(canary, at);
+            planted.push(at);
+          }
+        }
+        writeFileSync(join(h.root, 'a.conf'), 'one\n');
+        expect((await h.scanner.scan('poll')).stored).toBe(1);
+        writeFileSync(join(h.root, 'a.conf'), 'two\n');
+        expect((await h.scanner.scan('poll')).stored).toBe(1);
+        writeFileSync(join(h.root, 'b.conf'), 'new\n');
+        expect((await h.scanner.scan('poll')).stored).toBe(1);
+        expect(readFileSync(canary, 'utf8')).toBe('untouched\n');
+      } finally {
+        for (const at of planted) rmSync(at, { force: true });
+        rmSync(canaryDir, { recursive: true, force: true });
+        await done();
+      }
+    });
+
+    it('keeps new versions as hashes once the device reaches its storage quota, and says so once', async () => {
+      await fresh({ storageQuotaBytes: 40 });
+      try {
+        writeFileSync(join(h.root, 'a.conf'), 'a'.repeat(30));
+        expect((await h.scanner.scan('poll')).stored).toBe(1);
+        expect(await h.store.storedContentBytes(h.device.name)).toBe(30);
+        writeFileSync(join(h.root, 'a.conf'), 'b'.repeat(20));
+        writeFileSync(join(h.root, 'c.conf'), 'c'.repeat(5));
+        expect((await h.scanner.scan('poll')).stored).toBe(2);
+        expect(await h.store.latestSnapshot(h.device.name, `${h.root}/a.conf`)).toMatchObject({ hasContent: false, contentHash: sha256Hex(Buffer.from('b'.repeat(20))) });
+        expect(await h.store.latestSnapshot(h.device.name, `${h.root}/c.conf`)).toMatchObject({ hasContent: true });
+        expect(await h.store.storedContentBytes(h.device.name)).toBe(35);
+        expect(h.events.filter((e) => e.type === 'storage.quota')).toEqual([expect.objectContaining({ usedBytes: 35, quotaBytes: 40 })]);
       } finally {
         await done();
       }

@@ -21,6 +21,7 @@ import { sftpReadFile, sftpWriteFileAtomic } from './sftp-files.js';
 import { type DisconnectListener, SshConnection, type SshEndpoint } from './ssh-connection.js';
 import { disconnected } from './ssh-errors.js';
 import { sudoRefusalOf, sudoRefused } from '../sudo.js';
+import { assertCommandFits, MAX_ARGUMENT_BYTES } from '../command-size.js';
 
 const log = createLogger('transport.ssh');
 
@@ -53,6 +54,7 @@ export class SshTransport implements Transport {
       log,
       lostError: () => disconnected(this.connection.target),
       sudoRefused: (stderr) => sudoRefused(this.connection.target, stderr),
+      target: this.connection.target,
     });
   }
 
@@ -72,7 +74,7 @@ export class SshTransport implements Transport {
   }
 
   async exec(command: Command, options: ExecOptions = {}): Promise<ExecResult> {
-    const channel = await this.connection.exec(execCommandLine(toScript(command), options.sudo === true));
+    const channel = await this.connection.exec(this.#commandLine(toScript(command), options.sudo === true));
     const result = await collect(channel, options, this.connection.target);
     const refusal = options.sudo ? sudoRefusalOf(result) : null;
     if (refusal !== null) throw sudoRefused(this.connection.target, refusal);
@@ -84,7 +86,13 @@ export class SshTransport implements Transport {
   }
 
   stream(command: Command, options: StreamOptions = {}): RecordStream {
-    const opening = this.connection.exec(execCommandLine(stoppableScript(toScript(command)), options.sudo === true));
+    let opening: Promise<ClientChannel>;
+    try {
+      opening = this.connection.exec(this.#commandLine(stoppableScript(toScript(command)), options.sudo === true));
+    } catch (error) {
+      // too large to send: the stream ends at once with the error
+      opening = Promise.reject(error);
+    }
     const stdout = new PassThroughChannel();
     let channel: ClientChannel | null = null;
     const exited = opening.then(
@@ -143,6 +151,13 @@ export class SshTransport implements Transport {
     this.#shell.close();
     await this.connection.close();
     await this.#ownedJump?.close();
+  }
+
+  /** The exec request's command line; sshd passes it to the login shell as one argument. */
+  #commandLine(script: ShellScript, sudo: boolean): string {
+    const line = execCommandLine(script, sudo);
+    assertCommandFits(this.connection.target, Buffer.byteLength(line), MAX_ARGUMENT_BYTES);
+    return line;
   }
 
   readonly #run = (script: ShellScript, options?: ExecOptions): Promise<ExecResult> => this.run(script, options);

@@ -62,6 +62,8 @@ function describe(event: ConfwatchEvent) {
       return <>connected to {event.target}</>;
     case 'device.disconnected':
       return <>disconnected: {event.reason}</>;
+    case 'storage.quota':
+      return <>{`storage quota reached (${event.usedBytes} of ${event.quotaBytes} bytes): new versions keep their hash only`}</>;
   }
 }
 
