@@ -131,12 +131,16 @@ export class Monitor {
     }
   }
 
-  /** Stops every supervisor (and so every remote watcher), then closes open change sets. */
+  /**
+   * Stops every supervisor (and so every remote watcher), then closes open
+   * change sets. The devices stay listed, as `stopped`, so a caller can see
+   * how each one ended.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     clearInterval(this.#refreshTimer);
     await this.#refreshing;
-    await Promise.all([...this.#supervised.keys()].map((name) => this.#end(name)));
+    await Promise.all([...this.#supervised.values()].map((supervised) => this.#halt(supervised)));
   }
 
   devices(): MonitoredDevice[] {
@@ -200,6 +204,10 @@ export class Monitor {
     const supervised = this.#supervised.get(name);
     if (!supervised) return;
     this.#supervised.delete(name);
+    await this.#halt(supervised);
+  }
+
+  async #halt(supervised: Supervised): Promise<void> {
     await supervised.supervisor.stop();
     await supervised.correlator.flush();
   }
