@@ -24,7 +24,7 @@ import type { DependencyEdgeStore } from '../store/dependency-edges.js';
 import type { DependencyGraph } from '../store/graph-queries.js';
 import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
-import { type PathMapping, uniqueMappings } from '../transport/path-mapping.js';
+import { mappingsFor, type PathMapping } from '../transport/path-mapping.js';
 import type { RemotePath } from '../transport/remote-path.js';
 
 /** Config types whose parsers read other files of the device. */
@@ -203,7 +203,7 @@ export class AnalysisService {
   async #mappings(device: string): Promise<PathMapping[]> {
     const record = await this.#store.getDevice(device);
     const profiles = await this.#store.listProfiles(device);
-    return uniqueMappings([...(record?.pathMappings ?? []), ...profiles.flatMap((p) => p.pathMappings ?? [])]);
+    return mappingsFor(record ?? {}, profiles);
   }
 
   /** Rebuilds a device's derived graph from the latest parsed snapshot of each tracked file. */

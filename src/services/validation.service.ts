@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../logging.js';
 import { sha256Hex } from '../hash.js';
 import type { SnapshotRecord, ValidationResult } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
-import { uniqueMappings } from '../transport/path-mapping.js';
+import { mappingsFor } from '../transport/path-mapping.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import { validateContent } from '../validate/validator.js';
 import { compileWatchSet } from '../watch/watch-set.js';
@@ -69,7 +69,7 @@ export class ValidationService {
         content: bytes,
         command: profile.validateCommand ?? null,
         sudo: device.sudo,
-        mappings: uniqueMappings([...(device.pathMappings ?? []), ...(profile.pathMappings ?? [])]),
+        mappings: mappingsFor(device, [profile]),
       });
       const contentHash = sha256Hex(bytes);
       const recorded = await this.#record(device.name, path, contentHash, result);

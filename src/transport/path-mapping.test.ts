@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePathMapping, toHostPath } from './path-mapping.js';
+import { mappingsFor, parsePathMapping, toHostPath } from './path-mapping.js';
 
 describe('container path mappings', () => {
   it('parses CONTAINER=HOST and refuses anything but two absolute paths', () => {
@@ -20,5 +20,14 @@ describe('container path mappings', () => {
     expect(toHostPath('/config/keys/cert.crt', mappings)).toBe('/srv/radarr/keys/cert.crt');
     expect(toHostPath('/configs/x', mappings)).toBe('/configs/x');
     expect(toHostPath('/etc/nginx/mime.types', mappings)).toBe('/etc/nginx/mime.types');
+  });
+});
+
+describe('mappingsFor', () => {
+  it("puts the device's own mappings first, then each profile's, once each", () => {
+    const swag = { container: '/config', host: '/srv/swag' };
+    const web = { container: '/etc/nginx', host: '/srv/web/nginx' };
+    expect(mappingsFor({ pathMappings: [web] }, [{ pathMappings: [swag] }, {}, { pathMappings: [swag, web] }])).toEqual([web, swag]);
+    expect(mappingsFor({}, [])).toEqual([]);
   });
 });

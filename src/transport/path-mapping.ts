@@ -70,3 +70,14 @@ export function uniqueMappings(mappings: readonly PathMapping[]): PathMapping[] 
     return true;
   });
 }
+
+/**
+ * The mappings that hold for files of a device under the given profiles:
+ * the device's own (`--map`) first, then each profile's (`swag`), once each.
+ */
+export function mappingsFor(
+  device: { readonly pathMappings?: readonly PathMapping[] },
+  profiles: readonly { readonly pathMappings?: readonly PathMapping[] }[],
+): PathMapping[] {
+  return uniqueMappings([...(device.pathMappings ?? []), ...profiles.flatMap((p) => p.pathMappings ?? [])]);
+}

@@ -22,6 +22,7 @@ import type { DeviceRecord, SnapshotRecord, ValidationResult } from '../store/re
 import { newId } from '../store/ids.js';
 import { sha256Hex } from '../hash.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
+import { mappingsFor } from '../transport/path-mapping.js';
 import type { Transport } from '../transport/transport.js';
 import { compileWatchSet, type WatchSet } from '../watch/watch-set.js';
 import { type JournalEntry, Journal } from './journal.js';
@@ -309,7 +310,7 @@ async function inspect(
               content: c.content,
               command: validateCommand,
               sudo: device.sudo,
-              mappings: [...(device.pathMappings ?? []), ...(match?.profile.pathMappings ?? [])],
+              mappings: mappingsFor(device, match ? [match.profile] : []),
             })
           : null;
       const backup = current !== null && current === latestHash ? (latest as SnapshotRecord) : null;
