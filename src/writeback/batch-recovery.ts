@@ -14,7 +14,7 @@ import { liveHash, observeFiles } from './live-state.js';
 import { recordOutcome } from './outcome.js';
 import { removeAllTemps } from './batch.js';
 import { undoEntries } from './undo.js';
-import { DEFAULT_LOCK_TTL_MS, type WritebackDeps } from './writeback-deps.js';
+import { DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_BACKUP_BYTES, type WritebackDeps } from './writeback-deps.js';
 
 export interface RecoveredBatch {
   readonly batchId: string;
@@ -54,7 +54,7 @@ async function recoverOne(deps: WritebackDeps, journal: Journal): Promise<Recove
   try {
     if (state.phase === 'committing' && (await allRenamed(state, devices, transportOf))) {
       await recordOutcome(deps, state, {
-        contentOf: async (e) => (await transportOf(devices.get(e.device)!)).readFile(e.path, { maxBytes: Number.MAX_SAFE_INTEGER, sudo: devices.get(e.device)!.sudo }),
+        contentOf: async (e) => (await transportOf(devices.get(e.device)!)).readFile(e.path, { maxBytes: deps.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES, sudo: devices.get(e.device)!.sudo }),
         transportOf,
         devices,
       });

@@ -8,7 +8,7 @@ import { ConfwatchError } from '../errors.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import { liveHash, observeFiles } from './live-state.js';
 import { restoreSnapshot } from './restore.js';
-import type { WritebackDeps } from './writeback-deps.js';
+import { DEFAULT_MAX_BACKUP_BYTES, type WritebackDeps } from './writeback-deps.js';
 
 export interface DriftResolution {
   readonly device: string;
@@ -57,7 +57,7 @@ async function acceptLive(deps: WritebackDeps, request: { device: string; path: 
         : {
             ...base,
             changeType: tracked.deleted ? 'created' : 'modified',
-            content: await transport.readFile(request.path, { sudo: device.sudo, maxBytes: Number.MAX_SAFE_INTEGER }),
+            content: await transport.readFile(request.path, { sudo: device.sudo, maxBytes: deps.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES }),
             mode: live!.stat.mode,
             uid: live!.stat.uid,
             gid: live!.stat.gid,

@@ -26,7 +26,11 @@ export interface WritebackDeps {
   readonly leaseMs?: number;
   /** The instance id leases name. Default one id per process. */
   readonly instanceId?: string;
-  /** Largest live file a write-back will back up; a larger one is refused before anything is written. Default 64 MiB. */
+  /**
+   * Largest live file a write-back reads back: backed up before a batch,
+   * accepted by drift resolve, re-read by recovery. A larger one is refused
+   * (before anything is written). Default 64 MiB.
+   */
   readonly maxBackupBytes?: number;
 }
 
