@@ -135,7 +135,8 @@ export class AnalysisService {
         type: record.configType,
         ...(content ? { content } : {}),
         ...(previousContent ? { previousContent } : {}),
-        ...(previous?.parsed ? { previousParsed: previous.parsed } : {}),
+        // the stored parse stands in only for bytes no longer held; cloning it to the worker otherwise is waste
+        ...(!previousContent && previous?.parsed ? { previousParsed: previous.parsed } : {}),
       },
       ...(files ? { files } : {}),
       graph: { nodes: graph.nodes, edges: graph.edges },
