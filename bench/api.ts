@@ -6,6 +6,7 @@
  * 2. SSE fan-out: 1,000 events/s for 5 s to 50 clients over real sockets;
  *    every client must receive every event (target: no loss).
  */
+import { DeviceRegistry } from '../src/devices/device-registry.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,7 +37,7 @@ export async function run(): Promise<object> {
   const auth = createAuthService(store.db, store);
   await auth.addUser('bench', 'viewer');
   const { token } = await auth.createToken('bench');
-  const app = await buildApp({ store, bus, devices: new DeviceService(store), auth, audit: new AuditRecorder(store) });
+  const app = await buildApp({ store, bus, devices: new DeviceService(store, new DeviceRegistry({ store })), auth, audit: new AuditRecorder(store) });
   try {
     const ingestStarted = performance.now();
     await seedHistory(store);

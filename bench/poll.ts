@@ -15,7 +15,7 @@ import type { ProfileRecord } from '../src/store/records.js';
 import { SshTransport } from '../src/transport/ssh/ssh.transport.js';
 import type { Transport } from '../src/transport/transport.js';
 import { Scanner } from '../src/watch/scanner.js';
-import { compileWatchSet } from '../src/watch/watch-set.js';
+import { compileWatchSet } from '../src/devices/watch-set.js';
 import { startSshd } from './helpers/sshd.js';
 
 const DIRS = 100;

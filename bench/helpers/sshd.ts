@@ -41,6 +41,8 @@ export interface SshdOptions {
   readonly authorizedKeysFile?: string;
   /** More public keys (`.pub` file contents) the generated authorized_keys accepts besides the client key. */
   readonly authorizedKeys?: readonly string[];
+  /** sshd's LogLevel. Default ERROR; INFO logs each accepted login (see `acceptedLogins`). */
+  readonly logLevel?: 'ERROR' | 'INFO';
 }
 
 export interface RunningSshd {
@@ -61,6 +63,8 @@ export interface RunningSshd {
   killSessions(): void;
   /** Stops and starts again on the same port with the same keys. */
   restart(): Promise<void>;
+  /** How many `Accepted …` lines sshd has logged: one per authenticated connection (needs `logLevel: 'INFO'`). */
+  acceptedLogins(): number;
 }
 
 export async function freePort(): Promise<number> {
@@ -153,19 +157,25 @@ export async function startSshd(options: SshdOptions = {}): Promise<RunningSshd>
       'KbdInteractiveAuthentication no',
       'MaxSessions 64',
       'MaxStartups 200:30:400',
-      'LogLevel ERROR',
+      `LogLevel ${options.logLevel ?? 'ERROR'}`,
       '',
     ].join('\n'),
   );
 
   let child: ChildProcess;
   let log = '';
+  let partial = '';
+  let logins = 0;
   const launch = async () => {
     log = '';
+    partial = '';
     const [program = sshd, ...args] = [...(options.launcher ?? []), sshd, '-D', '-f', config, '-e'];
     child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (c: Buffer) => {
       log = (log + c.toString()).slice(-4000);
+      const lines = (partial + c.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      logins += lines.filter((line) => line.startsWith('Accepted ')).length;
     });
     await waitForPort(host, port, child, () => log);
   };
@@ -195,6 +205,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<RunningSshd>
     hostKeyPath,
     hostKeyFingerprint: fingerprintOf(hostKeyPath),
     killSessions,
+    acceptedLogins: () => logins,
     stop: async () => {
       killSessions();
       await stopListener();

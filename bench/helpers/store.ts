@@ -12,7 +12,7 @@ import type { KyselyStore } from '../../src/store/kysely.store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { DeviceRecord, ProfileRecord } from '../../src/store/records.js';
 import type { NewDevice } from '../../src/store/snapshot-store.js';
-import { resolveProfiles } from '../../src/watch/profiles.js';
+import { resolveProfiles } from '../../src/devices/profiles.js';
 import type { RunningSshd } from './sshd.js';
 
 /** Creates the master key in `home` and opens the store there (SQLite unless the environment says otherwise). */

@@ -5,7 +5,7 @@ import type { ChangeSetRecord, DeviceRecord, ProfileRecord, SnapshotRecord, Trac
 import type { NewSnapshot, SnapshotStore, TrackedFilePatch } from '../store/snapshot-store.js';
 import type { ShellScript } from '../transport/quote.js';
 import type { ExecResult, FileStat, Transport } from '../transport/transport.js';
-import { compileWatchSet } from '../watch/watch-set.js';
+import { compileWatchSet } from '../devices/watch-set.js';
 import { type CaptureRequest, CaptureService, type ObservedFile } from './capture.js';
 import { linkHash } from './symlink.js';
 import { Correlator } from './correlator.js';

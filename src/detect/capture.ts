@@ -45,7 +45,7 @@ export interface CaptureOptions {
 
 /**
  * What capture asks of the device's compiled watch set. Declared here
- * because watch/ drives capture (watch-set.ts implements it as is).
+ * narrowly, as capture uses it (devices/watch-set.ts implements it as is).
  */
 export interface CaptureScope {
   /** The profile a path belongs to, or null when no profile watches it. */

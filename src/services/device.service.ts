@@ -1,23 +1,23 @@
 /**
  * Device management shared by the CLI and the API: add (with host-key
- * pinning), list, show, remove, import, trust and check. Transports are
- * created through the factory so a check exercises exactly what monitoring
- * will use.
+ * pinning), list, show, remove, import, trust and check. A check connects
+ * through the device registry, so it exercises exactly what monitoring uses;
+ * list and show add the live state the registry keeps.
  */
 import { readFileSync } from 'node:fs';
 import type { ImportedHost } from '../config/import/imported-host.js';
 import { parseImportFile } from '../config/import/read-import-file.js';
 import { assertValidName } from '../config/names.js';
+import type { DeviceLiveState, DeviceRegistry } from '../devices/device-registry.js';
+import { resolveProfiles } from '../devices/profiles.js';
 import { ConfwatchError, toConfwatchError } from '../errors.js';
 import type { ConfigType } from '../parsers/parser.js';
 import type { DeviceMode, DeviceRecord, ProfileRecord } from '../store/records.js';
 import type { NewDevice, SnapshotStore } from '../store/snapshot-store.js';
-import { createTransport } from '../transport/factory.js';
 import { type Capabilities, chooseMode, probeCapabilities } from '../transport/probe.js';
 import { fetchHostKey } from '../transport/ssh/fetch-host-key.js';
 import { type PathMapping, parsePathMapping, uniqueMappings } from '../transport/path-mapping.js';
 import type { Transport } from '../transport/transport.js';
-import { resolveProfiles } from '../watch/profiles.js';
 
 export interface AddDeviceInput {
   readonly name: string;
@@ -60,14 +60,19 @@ export interface DeviceCheck {
   readonly error?: { code: string; message: string };
 }
 
+/** A device record with its live state (connection, watch mode, counts). */
+export type LiveDevice = DeviceRecord & { readonly live: DeviceLiveState };
+
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export class DeviceService {
   readonly #store: SnapshotStore;
+  readonly #registry: DeviceRegistry;
 
-  constructor(store: SnapshotStore) {
+  constructor(store: SnapshotStore, registry: DeviceRegistry) {
     this.#store = store;
+    this.#registry = registry;
   }
 
   async add(input: AddDeviceInput): Promise<{ device: DeviceRecord; profiles: ProfileRecord[] }> {
@@ -144,19 +149,18 @@ export class DeviceService {
     return { device, profiles };
   }
 
-  list(): Promise<DeviceRecord[]> {
-    return this.#store.listDevices();
+  async list(): Promise<LiveDevice[]> {
+    const entries = await this.#registry.list();
+    return Promise.all(entries.map(async ({ device }) => ({ ...device, live: await this.#registry.live(device.name) })));
   }
 
   async get(name: string): Promise<DeviceRecord> {
-    const device = await this.#store.getDevice(name);
-    if (!device) throw new ConfwatchError('CW_ERR_NOT_FOUND', `unknown device "${name}"; see \`confwatch device list\``);
-    return device;
+    return (await this.#registry.get(name)).device;
   }
 
-  async show(name: string): Promise<{ device: DeviceRecord; profiles: ProfileRecord[] }> {
-    const device = await this.get(name);
-    return { device, profiles: await this.#store.listProfiles(name) };
+  async show(name: string): Promise<{ device: LiveDevice; profiles: ProfileRecord[] }> {
+    const { device, profiles } = await this.#registry.get(name);
+    return { device: { ...device, live: await this.#registry.live(name) }, profiles: [...profiles] };
   }
 
   async remove(name: string): Promise<void> {
@@ -237,7 +241,7 @@ export class DeviceService {
     const device = await this.get(name);
     let transport: Transport | undefined;
     try {
-      transport = await this.openTransport(device);
+      transport = await this.#registry.acquire(device.name);
       const capabilities = await probeCapabilities(transport);
       const choice = chooseMode(capabilities, device.mode);
       return { name, reachable: true, hostKey: device.hostKey, capabilities, mode: choice.mode, modeReason: choice.reason };
@@ -248,25 +252,6 @@ export class DeviceService {
     } finally {
       await transport?.close();
     }
-  }
-
-  /** A transport for the device (jump devices resolved from the store). */
-  async openTransport(device: DeviceRecord): Promise<Transport> {
-    if (device.transport === 'ssh' && !device.hostKey) {
-      throw new ConfwatchError(
-        'CW_ERR_SSH_HOSTKEY_UNKNOWN',
-        `no host key pinned for device "${device.name}"; run \`confwatch device trust ${device.name}\` (or pass --host-key)`,
-      );
-    }
-    const devices = new Map((await this.#store.listDevices()).map((d) => [d.name, d]));
-    return createTransport(device, {
-      getPassphrase: async (d) => (await this.#store.getDevicePassphrase(d.name)) ?? undefined,
-      resolveJump: (n: string) => {
-        const jump = devices.get(n);
-        if (!jump) throw new ConfwatchError('CW_ERR_NOT_FOUND', `jump device "${n}" does not exist`);
-        return jump;
-      },
-    });
   }
 
   async #presentedKey(host: string, port: number, jump: string | undefined): Promise<string> {

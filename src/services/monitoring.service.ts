@@ -5,14 +5,13 @@
  * monitoring would.
  */
 import { Correlator } from '../detect/correlator.js';
+import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logging.js';
 import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { defaultMonitorParts, Monitor, type MonitorParts } from '../watch/monitor.js';
 import type { ScanResult } from '../watch/scanner.js';
-import { compileWatchSet } from '../watch/watch-set.js';
-import type { DeviceService } from './device.service.js';
 
 export interface MonitoringOptions {
   /** Called with every stored batch of snapshots (analysis hooks in here). */
@@ -27,11 +26,11 @@ export interface MonitoringOptions {
 export class MonitoringService {
   readonly #store: SnapshotStore;
   readonly #bus: EventBus;
-  readonly #devices: DeviceService;
+  readonly #devices: DeviceRegistry;
   readonly #parts: MonitorParts;
   readonly #options: MonitoringOptions;
 
-  constructor(store: SnapshotStore, bus: EventBus, devices: DeviceService, options: MonitoringOptions = {}) {
+  constructor(store: SnapshotStore, bus: EventBus, devices: DeviceRegistry, options: MonitoringOptions = {}) {
     this.#store = store;
     this.#bus = bus;
     this.#devices = devices;
@@ -57,11 +56,10 @@ export class MonitoringService {
 
   /** One full reconcile scan of a device now; waits for its change set to close. */
   async scan(name: string): Promise<ScanResult & { device: string }> {
-    const device = await this.#devices.get(name);
-    const transport = await this.#parts.openTransport(device, this.#store);
+    const { device, watchSet } = await this.#devices.get(name);
+    const transport = await this.#devices.acquire(device.name);
     const correlator = new Correlator({ device: device.name, store: this.#store, bus: this.#bus, quietGapMs: 0 });
     try {
-      const watchSet = compileWatchSet(await this.#store.listProfiles(device.name));
       const context = { device, transport, watchSet, correlator, store: this.#store, bus: this.#bus };
       const capture = this.#parts.createCapture(context);
       const result = await this.#parts.createScanner(context, capture).scan('rescan');
@@ -82,6 +80,7 @@ export class MonitoringService {
       store: this.#store,
       bus: this.#bus,
       parts: this.#parts,
+      registry: this.#devices,
       ...(devices && devices.length > 0 ? { devices } : {}),
       ...(this.#options.verifyIntervalMs ? { verifyIntervalMs: this.#options.verifyIntervalMs } : {}),
       ...(this.#options.realtimeRetryMs ? { realtimeRetryMs: this.#options.realtimeRetryMs } : {}),

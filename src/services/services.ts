@@ -12,6 +12,7 @@ import { DependencyEdgeStore } from '../store/dependency-edges.js';
 import { AuditRecorder } from '../auth/audit-recorder.js';
 import { type AnalysisBudget, AnalysisPool } from '../compute/analysis-pool.js';
 import { createLogger } from '../logging.js';
+import { DeviceRegistry } from '../devices/device-registry.js';
 import { AnalysisService } from './analysis.service.js';
 import { DiffService } from './diff.service.js';
 import { type AuthService, createAuthService } from './auth.service.js';
@@ -27,6 +28,8 @@ export interface Services {
   /** The store (SnapshotStore) with its Kysely database, for repositories and key rotation. */
   readonly store: KyselyStore;
   readonly bus: EventBus;
+  /** Devices at runtime: records, watch sets, shared connections, live state. */
+  readonly registry: DeviceRegistry;
   readonly devices: DeviceService;
   readonly monitoring: MonitoringService;
   readonly analysis: AnalysisService;
@@ -48,7 +51,8 @@ export interface ServicesOptions {
 export async function openServices(environment: Environment, options: ServicesOptions = {}): Promise<Services> {
   const store = await openStore({ home: environment.home, databaseUrl: environment.databaseUrl, env: environment.env });
   const bus = new MemoryEventBus();
-  const devices = new DeviceService(store);
+  const registry = new DeviceRegistry({ store, bus });
+  const devices = new DeviceService(store, registry);
   const dependencies = new DependencyEdgeStore(store.db);
   // workers start on the first task, so commands that analyse nothing never start one
   const pool = new AnalysisPool(options.analysisBudget ? { budget: options.analysisBudget } : {});
@@ -57,18 +61,19 @@ export async function openServices(environment: Environment, options: ServicesOp
   const writeback = new WritebackService({
     store,
     bus,
-    openTransport: (device) => devices.openTransport(device),
+    devices: registry,
     validate: validateContent,
     audit,
   });
-  const validation = new ValidationService(store, devices, bus, createLogger('validation'));
+  const validation = new ValidationService(store, registry, bus, createLogger('validation'));
   const afterStore = followCaptures({ store, analysis, validation, reconciler: writeback.reconciler, audit, bus, log: createLogger('capture.followers') });
   return {
     environment,
     store,
     bus,
+    registry,
     devices,
-    monitoring: new MonitoringService(store, bus, devices, { afterStore }),
+    monitoring: new MonitoringService(store, bus, registry, { afterStore }),
     analysis,
     diffs: new DiffService(store, pool),
     dependencies,
@@ -80,6 +85,7 @@ export async function openServices(environment: Environment, options: ServicesOp
       await analysis.idle();
       await validation.idle();
       await pool.close();
+      await registry.close();
       await store.close();
     },
   };

@@ -4,6 +4,8 @@
  * local checks. When the checked bytes are the file's latest stored
  * version, the result is stored on that snapshot and the tracked file.
  */
+import type { DeviceRegistry } from '../devices/device-registry.js';
+import type { WatchSet } from '../devices/watch-set.js';
 import { ConfwatchError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { reportFailure } from '../events/failure.js';
@@ -14,8 +16,6 @@ import type { SnapshotStore } from '../store/snapshot-store.js';
 import { mappingsFor } from '../transport/path-mapping.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import { validateContent } from '../validate/validator.js';
-import { compileWatchSet } from '../watch/watch-set.js';
-import type { DeviceService } from './device.service.js';
 
 export interface FileValidation extends ValidationResult {
   readonly device: string;
@@ -32,14 +32,14 @@ const CAPTURE_VALIDATION_CONCURRENCY = 2;
 
 export class ValidationService {
   readonly #store: SnapshotStore;
-  readonly #devices: DeviceService;
+  readonly #devices: DeviceRegistry;
   readonly #bus: EventBus;
   readonly #log: Logger;
   readonly #pending: SnapshotRecord[] = [];
   #running = 0;
 
   /** `log` (default: the `validation` logger) gets one line per background validation that could not run. */
-  constructor(store: SnapshotStore, devices: DeviceService, bus: EventBus, log: Logger = createLogger('validation')) {
+  constructor(store: SnapshotStore, devices: DeviceRegistry, bus: EventBus, log: Logger = createLogger('validation')) {
     this.#store = store;
     this.#devices = devices;
     this.#bus = bus;
@@ -52,13 +52,12 @@ export class ValidationService {
    * around it, often as root, so it must not become a way to read others.
    */
   async validate(deviceName: string, path: RemotePath, content?: Buffer): Promise<FileValidation> {
-    const device = await this.#devices.get(deviceName);
-    const watchSet = compileWatchSet(await this.#store.listProfiles(device.name));
+    const { device, watchSet } = await this.#devices.get(deviceName);
     const profile = watchSet.match(path)?.profile;
     if (!profile) {
       throw new ConfwatchError('CW_ERR_VALIDATE_OUTSIDE_PROFILE', `${displayPath(path)} is outside the watched globs of ${device.name}; only watched files are validated`);
     }
-    const transport = await this.#devices.openTransport(device);
+    const transport = await this.#devices.acquire(device.name);
     try {
       const bytes = content ?? (await transport.readFile(path, { sudo: device.sudo }));
       const tracked = await this.#store.getTrackedFile(device.name, path);
@@ -90,9 +89,9 @@ export class ValidationService {
    */
   async enqueueCaptured(records: readonly SnapshotRecord[]): Promise<void> {
     for (const device of new Set(records.map((r) => r.device))) {
-      let watchSet: ReturnType<typeof compileWatchSet>;
+      let watchSet: WatchSet;
       try {
-        watchSet = compileWatchSet(await this.#store.listProfiles(device));
+        watchSet = await this.#devices.watchSet(device);
       } catch (error) {
         const first = records.find((r) => r.device === device)!;
         this.#reportFailure(device, first.path, null, error);

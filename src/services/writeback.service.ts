@@ -3,13 +3,11 @@
  * resolution, rollback plans, changes-file batches, and the repair of
  * batches a crashed process left behind (run it at start).
  */
+import type { DeviceRegistry } from '../devices/device-registry.js';
 import { ConfwatchError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { KyselyStore } from '../store/kysely.store.js';
-import type { DeviceRecord } from '../store/records.js';
 import { WritebackRepository } from '../store/writeback.repository.js';
-import type { Transport } from '../transport/transport.js';
-import { compileWatchSet } from '../watch/watch-set.js';
 import { type BatchChange, type BatchResult, runBatch } from '../writeback/batch.js';
 import { type RecoveredBatch, recoverBatches } from '../writeback/batch-recovery.js';
 import type { ChangesFile } from '../writeback/changes-file.js';
@@ -25,8 +23,8 @@ import type { AuditRecorder } from '../auth/audit-recorder.js';
 export interface WritebackServiceDeps {
   readonly store: KyselyStore;
   readonly bus: EventBus;
-  /** A new transport for a device (DeviceService.openTransport). */
-  openTransport(device: DeviceRecord): Promise<Transport>;
+  /** Shared transports and watch sets. */
+  readonly devices: Pick<DeviceRegistry, 'acquire' | 'watchSet'>;
   readonly validate: Validate;
   /** Audits what the service does on its own (batch recovery at start). */
   readonly audit?: AuditRecorder;
@@ -48,7 +46,8 @@ export class WritebackService {
       store: deps.store,
       repo: new WritebackRepository(deps.store),
       bus: deps.bus,
-      transportFor: (device) => deps.openTransport(device),
+      transportFor: (device) => deps.devices.acquire(device.name),
+      watchSetOf: (device) => deps.devices.watchSet(device),
       validate: deps.validate,
     };
     this.reconciler = new Reconciler(this.#deps);
@@ -127,7 +126,7 @@ export class WritebackService {
     const done = new Set<string>();
     for (const file of result.files.filter((f) => f.action !== 'unchanged')) {
       const device = (await this.#deps.store.getDevice(file.device))!;
-      const profile = compileWatchSet(await this.#deps.store.listProfiles(device.name)).match(file.path)?.profile;
+      const profile = (await this.#deps.watchSetOf(device.name)).match(file.path)?.profile;
       const tracked = await this.#deps.store.getTrackedFile(device.name, file.path);
       const type = tracked?.configType ?? 'generic';
       const template = profile?.reloadCommand ?? defaultReloadCommand(type);

@@ -11,22 +11,20 @@ import { type CaptureRequest, CaptureService, type ObservedFile } from '../detec
 import { Correlator } from '../detect/correlator.js';
 import type { InotifyEvent } from '../detect/inotify-record.js';
 import { inotifyFormatFor } from '../detect/inotify-record.js';
-import { ConfwatchError } from '../errors.js';
+import { DeviceRegistry, type RegisteredDevice } from '../devices/device-registry.js';
 import type { EventBus } from '../events/event-bus.js';
 import { failureFields, reportFailure } from '../events/failure.js';
 import { createLogger, type Logger } from '../logging.js';
-import type { DeviceRecord, ProfileRecord } from '../store/records.js';
+import type { DeviceRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
-import { createTransport } from '../transport/factory.js';
 import { probeCapabilities } from '../transport/probe.js';
 import type { RemotePath } from '../transport/remote-path.js';
-import { SshTransport } from '../transport/ssh/ssh.transport.js';
 import type { Transport } from '../transport/transport.js';
 import type { Backoff } from './backoff.js';
 import { InotifyWatcher } from './inotify.watcher.js';
 import { Scanner } from './scanner.js';
 import { type DeviceSession, pollIntervalMs, Supervisor, type SupervisorState } from './supervisor.js';
-import { compileWatchSet, type WatchSet } from './watch-set.js';
+import type { WatchSet } from '../devices/watch-set.js';
 
 /** What the parts of one device session are built from. */
 export interface SessionContext {
@@ -44,10 +42,8 @@ export type CaptureRunner = Pick<CaptureService, 'capture'>;
 /** The scanner, as the monitor uses it. */
 export type ScanService = Pick<Scanner, 'scan'>;
 
-/** How the monitor builds a device's connection and services. */
+/** How the monitor builds a device's services (its connection comes from the device registry). */
 export interface MonitorParts {
-  /** Opens a connected transport for the device (createTransport); rejects when unreachable. */
-  openTransport(device: DeviceRecord, store: SnapshotStore): Promise<Transport>;
   /** inotifywait's version on the host (probeCapabilities), null when absent. */
   inotifywaitVersion(transport: Transport, device: DeviceRecord): Promise<string | null>;
   createCapture(context: SessionContext): CaptureRunner;
@@ -58,6 +54,8 @@ export interface MonitorOptions {
   readonly store: SnapshotStore;
   readonly bus: EventBus;
   readonly parts: MonitorParts;
+  /** Devices, watch sets and shared connections. Default: a registry of its own over the store. */
+  readonly registry?: DeviceRegistry;
   /** Device names to monitor; default every device in the store. */
   readonly devices?: readonly string[];
   /** Realtime verification scan interval. Default 30 min. */
@@ -95,7 +93,7 @@ interface Supervised {
   readonly fingerprint: string;
 }
 
-const fingerprintOf = (device: DeviceRecord, profiles: readonly ProfileRecord[]): string => JSON.stringify([device, profiles]);
+const fingerprintOf = ({ device, profiles }: RegisteredDevice): string => JSON.stringify([device, profiles]);
 
 /** A device's current supervision state. */
 export interface MonitoredDevice {
@@ -105,6 +103,7 @@ export interface MonitoredDevice {
 
 export class Monitor {
   readonly #options: MonitorOptions;
+  readonly #registry: DeviceRegistry;
   readonly #supervised = new Map<string, Supervised>();
   /** Refreshes run one at a time; stop() waits for the one in progress. */
   #refreshing: Promise<unknown> = Promise.resolve();
@@ -114,6 +113,7 @@ export class Monitor {
 
   constructor(options: MonitorOptions) {
     this.#options = Object.freeze({ ...options });
+    this.#registry = options.registry ?? new DeviceRegistry({ store: options.store });
   }
 
   /** Loads the devices and starts supervising each; rejects CW_ERR_NOT_FOUND when a named device is unknown. */
@@ -121,9 +121,9 @@ export class Monitor {
     const { store } = this.#options;
     this.#revision = await store.devicesRevision();
     const devices = this.#options.devices
-      ? await Promise.all(this.#options.devices.map((name) => this.#device(name)))
-      : await store.listDevices();
-    for (const device of devices) this.#begin(device, await store.listProfiles(device.name));
+      ? await Promise.all(this.#options.devices.map((name) => this.#registry.get(name)))
+      : await this.#registry.list();
+    for (const entry of devices) this.#begin(entry);
     const intervalMs = this.#options.refreshIntervalMs ?? 0;
     if (intervalMs > 0) {
       this.#refreshTimer = setInterval(() => void this.#refreshOnRevision(), intervalMs);
@@ -174,29 +174,30 @@ export class Monitor {
   async #refresh(): Promise<MonitorRefresh> {
     const result: MonitorRefresh = { started: [], restarted: [], stopped: [] };
     if (this.#stopping) return result;
-    const { store, devices: named, bus } = this.#options;
-    const wanted = (await store.listDevices()).filter((d) => !named || named.includes(d.name));
+    const { devices: named, bus } = this.#options;
+    const wanted = (await this.#registry.list()).filter((d) => !named || named.includes(d.device.name));
     for (const name of [...this.#supervised.keys()]) {
-      if (wanted.some((d) => d.name === name)) continue;
+      if (wanted.some((d) => d.device.name === name)) continue;
       await this.#end(name);
       bus.publish('device.disconnected', name, { reason: 'the device was removed' });
       result.stopped.push(name);
     }
-    for (const device of wanted) {
-      const profiles = await store.listProfiles(device.name);
-      const current = this.#supervised.get(device.name);
-      if (current?.fingerprint === fingerprintOf(device, profiles) || this.#stopping) continue;
-      if (current) await this.#end(device.name);
-      (current ? result.restarted : result.started).push(device.name);
-      this.#begin(device, profiles);
+    for (const entry of wanted) {
+      const { name } = entry.device;
+      const current = this.#supervised.get(name);
+      if (current?.fingerprint === fingerprintOf(entry) || this.#stopping) continue;
+      if (current) await this.#end(name);
+      (current ? result.restarted : result.started).push(name);
+      this.#begin(entry);
     }
     return result;
   }
 
-  #begin(device: DeviceRecord, profiles: readonly ProfileRecord[]): void {
-    const correlator = new Correlator({ device: device.name, store: this.#options.store, bus: this.#options.bus, log: this.#log() });
-    const supervisor = this.#supervise(device, profiles, correlator);
-    this.#supervised.set(device.name, { supervisor, correlator, fingerprint: fingerprintOf(device, profiles) });
+  #begin(entry: RegisteredDevice): void {
+    const { name } = entry.device;
+    const correlator = new Correlator({ device: name, store: this.#options.store, bus: this.#options.bus, log: this.#log() });
+    const supervisor = this.#supervise(entry, correlator);
+    this.#supervised.set(name, { supervisor, correlator, fingerprint: fingerprintOf(entry) });
     supervisor.start();
   }
 
@@ -217,18 +218,9 @@ export class Monitor {
     return this.#options.log ?? createLogger('watch.monitor');
   }
 
-  async #device(name: string): Promise<DeviceRecord> {
-    const device = await this.#options.store.getDevice(name);
-    if (!device) {
-      throw new ConfwatchError('CW_ERR_NOT_FOUND', `unknown device "${name}"; see \`confwatch device list\``);
-    }
-    return device;
-  }
-
-  #supervise(device: DeviceRecord, profiles: readonly ProfileRecord[], correlator: Correlator): Supervisor {
+  #supervise({ device, profiles, watchSet }: RegisteredDevice, correlator: Correlator): Supervisor {
     const { bus } = this.#options;
     const log = this.#log();
-    const watchSet = compileWatchSet(profiles);
     return new Supervisor({
       device: device.name,
       mode: device.mode,
@@ -246,7 +238,7 @@ export class Monitor {
   async #connect(base: Pick<SessionContext, 'device' | 'watchSet' | 'correlator'>): Promise<DeviceSession> {
     const { parts, store, bus } = this.#options;
     const { device, watchSet, correlator } = base;
-    const transport = await parts.openTransport(device, store);
+    const transport = await this.#registry.acquire(device.name);
     try {
       let version = await parts.inotifywaitVersion(transport, device);
       const context: SessionContext = { ...base, transport, store, bus };
@@ -300,33 +292,13 @@ export class Monitor {
 }
 
 export interface DefaultPartsOptions {
-  /** Connect timeout per attempt. Default: the transport's (10 s). */
-  readonly connectTimeoutMs?: number;
   readonly log?: Logger;
 }
 
-/** The real parts: createTransport, probeCapabilities, CaptureService and Scanner. */
+/** The real parts: probeCapabilities, CaptureService and Scanner. */
 export function defaultMonitorParts(options: DefaultPartsOptions = {}): MonitorParts {
   const { log } = options;
   return {
-    async openTransport(device, store) {
-      const jumps = new Map((await store.listDevices()).map((d) => [d.name, d]));
-      const transport = await createTransport(device, {
-        getPassphrase: async (d) => (await store.getDevicePassphrase(d.name)) ?? undefined,
-        resolveJump: (name) => {
-          const found = jumps.get(name);
-          if (!found) throw new ConfwatchError('CW_ERR_NOT_FOUND', `jump device "${name}" of ${device.name} does not exist`);
-          return found;
-        },
-        ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
-      });
-      // Connect now, so an unreachable host is a failed attempt rather than a later surprise.
-      if (transport instanceof SshTransport) await transport.connect().catch(async (error: unknown) => {
-        await transport.close();
-        throw error;
-      });
-      return transport;
-    },
     async inotifywaitVersion(transport) {
       const { inotifywait } = await probeCapabilities(transport);
       // Present with an unreadable version: use the newline format rather than give up on realtime.

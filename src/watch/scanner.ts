@@ -16,7 +16,7 @@ import type { DeviceRecord, TrackedFileRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { type RemotePath, remotePathToBytes } from '../transport/remote-path.js';
 import type { Transport } from '../transport/transport.js';
-import { collapseRoots, type WatchSet } from './watch-set.js';
+import { collapseRoots, type WatchSet } from '../devices/watch-set.js';
 
 export interface ScanOptions {
   /** Restrict the scan to these directories (after a burst, or a new directory). */

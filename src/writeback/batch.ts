@@ -24,7 +24,7 @@ import { sha256Hex } from '../hash.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import { mappingsFor } from '../transport/path-mapping.js';
 import type { Transport } from '../transport/transport.js';
-import { compileWatchSet, type WatchSet } from '../watch/watch-set.js';
+import type { WatchSet } from '../devices/watch-set.js';
 import { type JournalEntry, Journal } from './journal.js';
 import { type LiveFile, liveHash, observeFiles } from './live-state.js';
 import { recordOutcome } from './outcome.js';
@@ -253,7 +253,7 @@ async function inspect(
   for (const [name, list] of byDevice) {
     const device = await deps.store.getDevice(name);
     if (!device) throw new ConfwatchError('CW_ERR_NOT_FOUND', `unknown device "${name}"; see \`confwatch device list\``);
-    const watchSet = compileWatchSet(await deps.store.listProfiles(name));
+    const watchSet = await deps.watchSetOf(name);
     for (const c of list) {
       if (!options.force && !watchSet.match(c.path)) {
         throw new ConfwatchError('CW_ERR_WRITEBACK_OUTSIDE_PROFILE', `${displayPath(c.path)} is outside the watched globs of ${name}; use --force to write it anyway`, {

@@ -7,7 +7,6 @@
  * of its own restore comes back.
  */
 import type { SnapshotRecord } from '../store/records.js';
-import { compileWatchSet } from '../watch/watch-set.js';
 import { baselineHashOf } from './drift.js';
 import { type RestoreResult, restoreSnapshot } from './restore.js';
 import type { WritebackDeps } from './writeback-deps.js';
@@ -27,7 +26,7 @@ export class Reconciler {
   /** Restores the baseline when the snapshot is drift under an auto-reconcile profile; null when nothing was done. */
   async reconcileIfNeeded(snapshot: SnapshotRecord): Promise<RestoreResult | null> {
     if (WRITEBACK_SOURCES.has(snapshot.source)) return null;
-    const profile = compileWatchSet(await this.#deps.store.listProfiles(snapshot.device)).match(snapshot.path)?.profile;
+    const profile = (await this.#deps.watchSetOf(snapshot.device)).match(snapshot.path)?.profile;
     if (profile?.autoReconcile !== 'restore') return null;
     const tracked = await this.#deps.store.getTrackedFile(snapshot.device, snapshot.path);
     if (!tracked?.baselineSnapshotId || tracked.baselineSnapshotId === snapshot.id) return null;

@@ -7,7 +7,6 @@
  */
 import { ConfwatchError } from '../errors.js';
 import { displayPath } from '../transport/remote-path.js';
-import { compileWatchSet } from '../watch/watch-set.js';
 import { type BatchResult, runBatch } from './batch.js';
 import { type ReloadResult, runReload } from './reload.js';
 import type { WritebackDeps } from './writeback-deps.js';
@@ -67,7 +66,7 @@ export async function restoreSnapshot(deps: WritebackDeps, request: RestoreReque
 
 async function reloadFor(deps: WritebackDeps, deviceName: string, path: string, type: Parameters<typeof runReload>[1]['type']): Promise<ReloadResult | null> {
   const device = (await deps.store.getDevice(deviceName))!;
-  const match = compileWatchSet(await deps.store.listProfiles(deviceName)).match(path);
+  const match = (await deps.watchSetOf(deviceName)).match(path);
   const transport = await deps.transportFor(device);
   try {
     return await runReload(transport, { type, path, command: match?.profile.reloadCommand ?? null, sudo: device.sudo });

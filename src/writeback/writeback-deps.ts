@@ -3,6 +3,7 @@
  * it: the store, the write-back repository, the event bus, a transport per
  * device and the validator.
  */
+import type { WatchSet } from '../devices/watch-set.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { DeviceRecord, ValidationResult } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
@@ -17,8 +18,10 @@ export interface WritebackDeps {
   readonly store: SnapshotStore;
   readonly repo: WritebackRepository;
   readonly bus: EventBus;
-  /** The transport of a device; the caller owns (and closes) it. */
+  /** A lease on the device's shared transport (device registry); the caller closes the lease. */
   transportFor(device: DeviceRecord): Promise<Transport>;
+  /** The device's compiled watch set (device registry). */
+  watchSetOf(device: string): Promise<WatchSet>;
   readonly validate: Validate;
   /** How long a write lock lives when its holder crashes. Default 10 minutes. */
   readonly lockTtlMs?: number;

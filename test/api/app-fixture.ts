@@ -3,6 +3,7 @@
  * SQLite with every migration, the in-process bus, and one API token per
  * role. `close()` removes everything.
  */
+import { DeviceRegistry } from '../../src/devices/device-registry.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,14 +41,15 @@ export interface FixtureParts {
   readonly store: KyselyStore;
   readonly bus: MemoryEventBus;
   readonly devices: DeviceService;
+  readonly registry: DeviceRegistry;
 }
 
 /** The product's feature routes (write-back, validation, dependency graph) over the fixture's parts, as `serve` wires them. */
-export const productFeatures = ({ store, bus, devices }: FixtureParts): FastifyPluginAsync[] =>
+export const productFeatures = ({ store, bus, registry }: FixtureParts): FastifyPluginAsync[] =>
   featureRoutes({
     store,
-    writeback: new WritebackService({ store, bus, openTransport: (device) => devices.openTransport(device), validate: validateContent }),
-    validation: new ValidationService(store, devices, bus),
+    writeback: new WritebackService({ store, bus, devices: registry, validate: validateContent }),
+    validation: new ValidationService(store, registry, bus),
     dependencies: new DependencyEdgeStore(store.db),
   });
 
@@ -66,8 +68,9 @@ export async function openApiFixture(
     await auth.addUser(role, role, `${role}-password`);
     tokens[role] = (await auth.createToken(role)).token;
   }
-  const devices = new DeviceService(store);
-  const routes = typeof features === 'function' ? features({ store, bus, devices }) : features;
+  const registry = new DeviceRegistry({ store, bus });
+  const devices = new DeviceService(store, registry);
+  const routes = typeof features === 'function' ? features({ store, bus, devices, registry }) : features;
   const app = await buildApp({ store, bus, devices, auth, audit, features: routes }, options).catch(async (error) => {
     await store.close();
     rmSync(home, { recursive: true, force: true });
@@ -82,6 +85,7 @@ export async function openApiFixture(
     as: (role) => ({ authorization: `Bearer ${tokens[role]}` }),
     async close() {
       await app.close();
+      await registry.close();
       await store.close();
       rmSync(home, { recursive: true, force: true });
     },

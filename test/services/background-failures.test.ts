@@ -16,7 +16,7 @@ import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import type { Logger } from '../../src/logging.js';
 import { AnalysisService } from '../../src/services/analysis.service.js';
 import { followCaptures } from '../../src/services/capture-followers.js';
-import { DeviceService } from '../../src/services/device.service.js';
+import { DeviceRegistry } from '../../src/devices/device-registry.js';
 import { ValidationService } from '../../src/services/validation.service.js';
 import { WritebackService } from '../../src/services/writeback.service.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
@@ -111,7 +111,7 @@ describe('background failures', () => {
     ]);
     const [record] = await store.recordSnapshots([version(`${SECRET}\n`, { changeType: 'initial', setBaseline: true })]);
     const capture = capturingLogger();
-    const devices = overriding(new DeviceService(store), { openTransport: failing('host is unreachable') });
+    const devices = new DeviceRegistry({ store, openTransport: failing('host is unreachable') });
     const validation = new ValidationService(store, devices, bus, capture.log);
     await validation.enqueueCaptured([record!]);
     await validation.idle();
@@ -130,7 +130,7 @@ describe('background failures', () => {
     await store.recordSnapshots([version('baseline\n', { changeType: 'initial', setBaseline: true })]);
     const [drifted] = await store.recordSnapshots([version(`${SECRET}\n`)]);
     const capture = capturingLogger();
-    const writeback = new WritebackService({ store, bus, openTransport: failing('host is unreachable'), validate: validateContent });
+    const writeback = new WritebackService({ store, bus, devices: new DeviceRegistry({ store, openTransport: failing('host is unreachable') }), validate: validateContent });
     const follow = followCaptures({
       store,
       analysis: { enqueue: () => undefined },

@@ -18,7 +18,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
  * import. Lowest first; a folder never appears in the list of anything
  * below it, so the table is acyclic (checked).
  */
-const BELOW_SERVICES = ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compute', 'auth', 'detect', 'validate', 'watch', 'writeback'];
+const BELOW_SERVICES = ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compute', 'auth', 'detect', 'validate', 'devices', 'watch', 'writeback'];
 
 const ALLOWED: Record<string, readonly string[]> = {
   errors: [],
@@ -34,11 +34,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   // the worker pool that runs analysis (pure) off the event loop, under a budget
   compute: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store', 'analysis'],
   auth: ['errors', 'hash', 'logging', 'config', 'events', 'store'],
-  detect: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store'],
+  detect: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'devices'],
   validate: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store'],
+  // a device at runtime: its record, profiles and compiled watch set, one shared connection, live state
+  devices: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store'],
   // the supervisor and monitor drive detection, so watch sits above detect
-  watch: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'detect'],
-  writeback: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'detect', 'validate', 'watch'],
+  watch: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'detect', 'devices'],
+  writeback: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'detect', 'validate', 'devices'],
   services: BELOW_SERVICES,
   api: [...BELOW_SERVICES, 'services'],
   cli: [...BELOW_SERVICES, 'services', 'api'],

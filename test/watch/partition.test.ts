@@ -15,7 +15,8 @@ import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
 import type { DeviceRecord } from '../../src/store/records.js';
 import { SshTransport } from '../../src/transport/ssh/ssh.transport.js';
-import { defaultMonitorParts, Monitor, type MonitorParts } from '../../src/watch/monitor.js';
+import { defaultMonitorParts, Monitor } from '../../src/watch/monitor.js';
+import { DeviceRegistry } from '../../src/devices/device-registry.js';
 import { recordEvents, shortBackoff, sleep, until as waitUntil } from '../helpers/monitor.js';
 import { describeWithNetns, type NetnsHost, startNetnsHost } from '../helpers/netns.js';
 import { openTempStore, sshDevice, type TempStore, watching } from '../helpers/store.js';
@@ -44,12 +45,12 @@ function watcherInstances(device: string): Set<string> {
 }
 
 /**
- * The real parts, but with a short SSH keepalive: the default 15 s × 3
+ * The real registry, but with a short SSH keepalive: the default 15 s × 3
  * would take most of a minute to notice that the link is gone.
  */
-function partsWithShortKeepalive(): MonitorParts {
-  return {
-    ...defaultMonitorParts(),
+function registryWithShortKeepalive(store: KyselyStore): DeviceRegistry {
+  return new DeviceRegistry({
+    store,
     async openTransport(device: DeviceRecord) {
       const transport = new SshTransport({
         host: device.host,
@@ -66,7 +67,7 @@ function partsWithShortKeepalive(): MonitorParts {
       });
       return transport;
     },
-  };
+  });
 }
 
 describeWithNetns('Monitor across a network partition (network namespace, real sshd, SQLite)', () => {
@@ -117,7 +118,8 @@ describeWithNetns('Monitor across a network partition (network namespace, real s
     monitor = new Monitor({
       store,
       bus,
-      parts: partsWithShortKeepalive(),
+      parts: defaultMonitorParts(),
+      registry: registryWithShortKeepalive(store),
       devices: [device],
       backoff: shortBackoff,
     });

@@ -12,8 +12,8 @@ import type { CaptureRequest } from '../../src/detect/capture.js';
 import { inotifyFormatFor } from '../../src/detect/inotify-record.js';
 import { LocalTransport } from '../../src/transport/local.transport.js';
 import { InotifyWatcher, type WatchEnd } from '../../src/watch/inotify.watcher.js';
-import { resolveProfiles } from '../../src/watch/profiles.js';
-import { compileWatchSet } from '../../src/watch/watch-set.js';
+import { resolveProfiles } from '../../src/devices/profiles.js';
+import { compileWatchSet } from '../../src/devices/watch-set.js';
 
 function inotifywaitVersion(): string | null {
   try {

@@ -28,7 +28,7 @@ import type { Transport } from '../../src/transport/transport.js';
 import { buildFetchScript, parseFetch, type ScriptFlavour } from '../../src/detect/poll-script.js';
 import { linkHash } from '../../src/detect/symlink.js';
 import { Scanner } from '../../src/watch/scanner.js';
-import { compileWatchSet } from '../../src/watch/watch-set.js';
+import { compileWatchSet } from '../../src/devices/watch-set.js';
 import { createTarget, type TargetInstance } from '../store/store-targets.js';
 
 const MAX_FILE_BYTES = 64;

@@ -17,7 +17,7 @@ import { probeCapabilities } from '../../src/transport/probe.js';
 import { sh } from '../../src/transport/quote.js';
 import { InotifyWatcher } from '../../src/watch/inotify.watcher.js';
 import { defaultMonitorParts, Monitor } from '../../src/watch/monitor.js';
-import { compileWatchSet } from '../../src/watch/watch-set.js';
+import { compileWatchSet } from '../../src/devices/watch-set.js';
 import { commandExists, describeUnless } from '../helpers/components.js';
 import { recordEvents, shortBackoff, until } from '../helpers/monitor.js';
 import { openTempStore, sshDevice, type TempStore, watching } from '../helpers/store.js';

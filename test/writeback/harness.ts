@@ -3,6 +3,7 @@
  * temp dir, or PostgreSQL in a throwaway schema), devices watching a temp
  * directory per host, and WritebackDeps over real SSH transports.
  */
+import { compileWatchSet } from '../../src/devices/watch-set.js';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,7 @@ export async function createBed(options: { hosts: number; dialect?: DialectName;
     repo: new WritebackRepository(store),
     bus,
     transportFor: (device) => transports.get(device.name)!(),
+    watchSetOf: async (name) => compileWatchSet(await store.listProfiles(name)),
     validate: remoteOnlyValidate,
   };
   return {

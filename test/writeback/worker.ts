@@ -4,6 +4,7 @@
  * argv[2] is a JSON job; it waits for a line on stdin before starting, so
  * two workers can be released together; prints `ready`, then one JSON result line.
  */
+import { compileWatchSet } from '../../src/devices/watch-set.js';
 import { createInterface } from 'node:readline';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -34,6 +35,7 @@ const deps: WritebackDeps = {
   bus: new MemoryEventBus(),
   transportFor: async (d) =>
     new SshTransport({ host: d.host, port: d.port, user: d.user, identityFile: job.clientKeyPaths[d.name]!, hostKey: { pinned: d.hostKey } }),
+  watchSetOf: async (name) => compileWatchSet(await store.listProfiles(name)),
   validate: remoteOnlyValidate,
   ...(job.leaseMs ? { leaseMs: job.leaseMs } : {}),
 };

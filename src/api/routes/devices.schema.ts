@@ -4,6 +4,18 @@ import { nameSchema } from './common.schema.js';
 
 const pathMappingSchema = z.object({ container: z.string(), host: z.string() });
 
+/** What a running monitor in this process knows of the device, and its tracked-file counts (device registry). */
+export const liveSchema = z.object({
+  connected: z.boolean(),
+  watchMode: z.enum(['realtime', 'polling', 'degraded']).nullable(),
+  watchModeReason: z.string().nullable(),
+  watchModeSince: z.string().nullable(),
+  lastChangeAt: z.string().nullable(),
+  files: z.number(),
+  drifted: z.number(),
+  invalid: z.number(),
+});
+
 export const deviceSchema = z.object({
   name: z.string(),
   transport: z.enum(['ssh', 'local']),
@@ -21,6 +33,8 @@ export const deviceSchema = z.object({
   pathMappings: z.array(pathMappingSchema).readonly().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Present on list and show; absent on the record `POST /api/devices` returns. */
+  live: liveSchema.optional(),
 });
 
 export const profileSchema = z.object({
