@@ -49,7 +49,7 @@ export async function openServices(environment: Environment, options: ServicesOp
   const store = await openStore({ home: environment.home, databaseUrl: environment.databaseUrl, env: environment.env });
   const bus = new MemoryEventBus();
   const devices = new DeviceService(store);
-  const dependencies = new DependencyEdgeStore(store.db);
+  const dependencies = new DependencyEdgeStore(store);
   // workers start on the first task, so commands that analyse nothing never start one
   const pool = new AnalysisPool(options.analysisBudget ? { budget: options.analysisBudget } : {});
   const analysis = new AnalysisService(store, dependencies, { pool, bus, log: createLogger('analysis') });

@@ -48,7 +48,7 @@ export const productFeatures = ({ store, bus, devices }: FixtureParts): FastifyP
     store,
     writeback: new WritebackService({ store, bus, openTransport: (device) => devices.openTransport(device), validate: validateContent }),
     validation: new ValidationService(store, devices, bus),
-    dependencies: new DependencyEdgeStore(store.db),
+    dependencies: new DependencyEdgeStore(store),
   });
 
 export async function openApiFixture(
