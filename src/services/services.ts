@@ -18,9 +18,8 @@ import { type AuthService, createAuthService } from './auth.service.js';
 import { followCaptures } from './capture-followers.js';
 import { DeviceService } from './device.service.js';
 import { MonitoringService } from './monitoring.service.js';
-import { ValidationService } from './validation.service.js';
+import { secretHidingValidator, ValidationService } from './validation.service.js';
 import { WritebackService } from './writeback.service.js';
-import { validateContent } from '../validate/validator.js';
 
 export interface Services {
   readonly environment: Environment;
@@ -58,7 +57,7 @@ export async function openServices(environment: Environment, options: ServicesOp
     store,
     bus,
     openTransport: (device) => devices.openTransport(device),
-    validate: validateContent,
+    validate: secretHidingValidator(store),
     audit,
   });
   const validation = new ValidationService(store, devices, bus, createLogger('validation'));
