@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, isSecretName, redactLine, redactText, redactUnifiedDiff, redactValue } from './redact.js';
+import { hideValues, REDACTED, isSecretName, redactLine, redactText, redactUnifiedDiff, redactValue, secretValues } from './redact.js';
 
 describe('isSecretName', () => {
   it.each(['PASSWORD', 'MYSQL_ROOT_PASSWORD', 'db_passwd', 'SECRET_KEY', 'api_key', 'apikey', 'GITHUB_TOKEN', 'client_secret', 'key', 'ssh.key', 'private_key'])(
@@ -52,11 +52,47 @@ describe('redactText', () => {
     expect(redactText(pem)).toBe(`-----BEGIN OPENSSH PRIVATE KEY-----\n${REDACTED}\n${REDACTED}\n-----END OPENSSH PRIVATE KEY-----\n`);
   });
 
+  it('redacts nginx directives that set a secret-named header, variable or parameter', () => {
+    const input = [
+      '    proxy_set_header Authorization "Basic dXNlcjpwYXNz";',
+      '  set $api_token abc123; # for the backend',
+      'fastcgi_param DB_PASSWORD hunter2;',
+      'proxy_set_header Host $host;',
+      'server_name app.example.com;',
+    ].join('\n');
+    expect(redactText(input).split('\n')).toEqual([
+      `    proxy_set_header Authorization ${REDACTED};`,
+      `  set $api_token ${REDACTED}; # for the backend`,
+      `fastcgi_param DB_PASSWORD ${REDACTED};`,
+      'proxy_set_header Host $host;',
+      'server_name app.example.com;',
+    ]);
+  });
+
   it('keeps certificates and ordinary nginx lines', () => {
     const text = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\nssl_certificate_key /etc/ssl/key.pem;';
     expect(redactText(text)).toBe(text);
   });
 
+});
+
+describe('secretValues and hideValues', () => {
+  it('finds the values the line rules hide and replaces them where a tool quotes them', () => {
+    const values = secretValues(Buffer.from('server {\n  DB_PASSWORD=hunter2;\n  set $api_key "k3y-value";\n  listen 80;\n}\n'));
+    expect(values).toEqual(expect.arrayContaining(['hunter2', 'k3y-value']));
+    const output = 'nginx: [emerg] unknown directive "DB_PASSWORD=hunter2" in /etc/nginx/x.conf:2\nvalue "k3y-value" refused; listen 80 ok';
+    expect(hideValues(output, values)).toBe(`nginx: [emerg] unknown directive "DB_PASSWORD=${REDACTED}" in /etc/nginx/x.conf:2\nvalue ${REDACTED} refused; listen 80 ok`);
+  });
+
+  it('reads Latin-1 bytes as redaction does and matches them as UTF-8-decoded output shows them', () => {
+    const values = secretValues(Buffer.concat([Buffer.from('API_TOKEN=p'), Buffer.from([0xe4]), Buffer.from('ss\n')]));
+    expect(hideValues('unknown directive "API_TOKEN=p\ufffdss"', values)).toBe(`unknown directive "API_TOKEN=${REDACTED}"`);
+  });
+
+  it('hides a short value only where it stands as a word', () => {
+    const values = secretValues(Buffer.from('PASSWORD=ab\n'));
+    expect(hideValues('tab "ab" cab', values)).toBe(`tab "${REDACTED}" cab`);
+  });
 });
 
 describe('redactUnifiedDiff', () => {

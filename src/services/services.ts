@@ -19,9 +19,8 @@ import { type AuthService, createAuthService } from './auth.service.js';
 import { followCaptures } from './capture-followers.js';
 import { DeviceService } from './device.service.js';
 import { MonitoringService } from './monitoring.service.js';
-import { ValidationService } from './validation.service.js';
+import { secretHidingValidator, ValidationService } from './validation.service.js';
 import { WritebackService } from './writeback.service.js';
-import { validateContent } from '../validate/validator.js';
 
 export interface Services {
   readonly environment: Environment;
@@ -53,7 +52,7 @@ export async function openServices(environment: Environment, options: ServicesOp
   const bus = new MemoryEventBus();
   const registry = new DeviceRegistry({ store, bus });
   const devices = new DeviceService(store, registry);
-  const dependencies = new DependencyEdgeStore(store.db);
+  const dependencies = new DependencyEdgeStore(store);
   // workers start on the first task, so commands that analyse nothing never start one
   const pool = new AnalysisPool(options.analysisBudget ? { budget: options.analysisBudget } : {});
   const analysis = new AnalysisService(store, dependencies, { pool, bus, log: createLogger('analysis') });
@@ -62,7 +61,7 @@ export async function openServices(environment: Environment, options: ServicesOp
     store,
     bus,
     devices: registry,
-    validate: validateContent,
+    validate: secretHidingValidator(store),
     audit,
   });
   const validation = new ValidationService(store, registry, bus, createLogger('validation'));

@@ -4,6 +4,7 @@
  * local checks. When the checked bytes are the file's latest stored
  * version, the result is stored on that snapshot and the tracked file.
  */
+import { hideValues, secretValues } from '../auth/redact.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { WatchSet } from '../devices/watch-set.js';
 import { ConfwatchError } from '../errors.js';
@@ -16,6 +17,7 @@ import type { SnapshotStore } from '../store/snapshot-store.js';
 import { mappingsFor } from '../transport/path-mapping.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import { validateContent } from '../validate/validator.js';
+import type { Validate } from '../writeback/writeback-deps.js';
 
 export interface FileValidation extends ValidationResult {
   readonly device: string;
@@ -27,6 +29,40 @@ export interface FileValidation extends ValidationResult {
   readonly recorded: boolean;
 }
 
+/** Stored bytes of a device's other files read for their secret values, at most, per validation. */
+const MAX_SECRET_SOURCE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * `validateContent` for every caller (this service and write-back). A
+ * tool quotes the files it reads in its own words (`unknown directive
+ * "DB_PASSWORD=…"`), the candidate or another file of its tree (nginx -t
+ * stops at the first error of the whole configuration, compose config
+ * prints values from `.env` files), so the values redaction hides in the
+ * candidate and in the device's stored files of the same type and `.env`
+ * files are replaced in the output before it is stored, published, put in
+ * an error or a file's last error, or shown to anyone.
+ */
+export function secretHidingValidator(store: Pick<SnapshotStore, 'listTrackedFiles' | 'readContent'>): Validate {
+  return async (transport, request) => {
+    const result = await validateContent(transport, request);
+    const secrets = new Set(secretValues(request.content));
+    if (request.device !== undefined && result.output !== '') {
+      const sources = (await store.listTrackedFiles(request.device)).filter(
+        (t) => !t.deleted && t.contentHash !== null && t.path !== request.path && (t.configType === request.type || t.configType === 'env'),
+      );
+      let bytes = 0;
+      for (const t of sources) {
+        const content = await store.readContent({ contentHash: t.contentHash }).catch(() => undefined);
+        if (!content || bytes + content.length > MAX_SECRET_SOURCE_BYTES) continue;
+        bytes += content.length;
+        for (const value of secretValues(content)) secrets.add(value);
+      }
+    }
+    if (secrets.size === 0) return result;
+    return { ...result, output: hideValues(result.output, [...secrets].sort((a, b) => b.length - a.length)) };
+  };
+}
+
 /** Background validations of captured versions running at once. */
 const CAPTURE_VALIDATION_CONCURRENCY = 2;
 
@@ -35,6 +71,7 @@ export class ValidationService {
   readonly #devices: DeviceRegistry;
   readonly #bus: EventBus;
   readonly #log: Logger;
+  readonly #validate: Validate;
   readonly #pending: SnapshotRecord[] = [];
   #running = 0;
 
@@ -44,6 +81,7 @@ export class ValidationService {
     this.#devices = devices;
     this.#bus = bus;
     this.#log = log;
+    this.#validate = secretHidingValidator(store);
   }
 
   /**
@@ -62,7 +100,8 @@ export class ValidationService {
       const bytes = content ?? (await transport.readFile(path, { sudo: device.sudo }));
       const tracked = await this.#store.getTrackedFile(device.name, path);
       const configType = tracked?.configType ?? watchSet.configTypeFor(path, bytes);
-      const result = await validateContent(transport, {
+      const result = await this.#validate(transport, {
+        device: device.name,
         type: configType,
         path,
         content: bytes,

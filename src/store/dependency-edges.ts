@@ -1,86 +1,74 @@
 /**
- * The dependency graph's repository over the `dependency_edges` and
- * `dependency_nodes` tables (SQLite and PostgreSQL alike). Derived edges
- * and nodes are replaced wholesale per device on each rebuild; manual ones
- * (`confwatch deps add`) survive. Queries load one device's graph and walk
- * it in memory (see graph-queries.ts for why). Deriving the graph from
- * parsed files is analysis's work; this repository only persists it.
+ * The dependency graph's repository over the `dependency_graphs` table
+ * (SQLite and PostgreSQL alike). Node names and edges come from file
+ * contents (service, container and host names, server names, included
+ * paths), so each device's graph is stored sealed, as two values: the
+ * derived graph, replaced wholesale on each rebuild, and the manual one
+ * (`confwatch deps add`), which survives rebuilds. Queries open both and
+ * walk the graph in memory (see graph-queries.ts for why); nothing is
+ * looked up by name in SQL. Deriving the graph from parsed files is
+ * analysis's work; this repository only persists it.
  */
 import type { Kysely } from 'kysely';
 import { ConfwatchError } from '../errors.js';
 import { type EdgeSource, type GraphData, type GraphEdge, type GraphNode, kindOfId, nodeId } from './graph-model.js';
 import { DependencyGraph } from './graph-queries.js';
-import type { Database, IsoTime } from './tables.js';
+import { SEALED_GRAPH_COLUMNS, sealedColumnName } from './sealed-columns.js';
+import type { SealedJson } from './sealed-json.js';
+import type { Database } from './tables.js';
 
-/** Columns added by migration 0003, not yet in tables.ts. */
-type GraphTables = {
-  dependency_edges: { source: string };
-  dependency_nodes: { device: string; id: string; kind: string; name: string; source: string; updated_at: IsoTime };
-};
+/** How one graph is stored: nodes as `[id, name]`, edges as `[from, to, kind, sourcePath]` (the kind of a node is in its id). */
+interface StoredGraph {
+  readonly nodes: readonly (readonly [string, string])[];
+  readonly edges: readonly (readonly [string, string, string, string | null])[];
+}
 
-/** Rows per INSERT, well under SQLite's bound-parameter limit. */
-const CHUNK = 200;
+const EMPTY: GraphData = { nodes: [], edges: [] };
+
+const place = (device: string, source: EdgeSource) => ({
+  column: sealedColumnName(SEALED_GRAPH_COLUMNS.table, 'graph'),
+  row: [device, source],
+});
+
+/** The stored form of one of a device's graphs (also what migration 0011 writes). */
+export function sealGraph(sealer: SealedJson, device: string, source: EdgeSource, graph: GraphData): string {
+  const stored: StoredGraph = {
+    nodes: graph.nodes.map((n) => [n.id, n.name]),
+    edges: graph.edges.map((e) => [e.from, e.to, e.kind, e.sourcePath]),
+  };
+  return sealer.seal(stored, place(device, source)) as string;
+}
 
 export class DependencyEdgeStore {
-  readonly #db: Kysely<Database & GraphTables>;
+  readonly #db: Kysely<Database>;
+  readonly #sealed: SealedJson;
   readonly #now: () => Date;
 
-  constructor(db: Kysely<Database>, options: { now?: () => Date } = {}) {
-    this.#db = db.withTables<GraphTables>();
+  constructor(store: { readonly db: Kysely<Database>; readonly sealed: SealedJson }, options: { now?: () => Date } = {}) {
+    this.#db = store.db;
+    this.#sealed = store.sealed;
     this.#now = options.now ?? (() => new Date());
   }
 
-  /**
-   * Replaces a device's derived graph in one transaction; manual edges and
-   * nodes are kept (a manual edge that is also derived stays manual).
-   */
+  /** Replaces a device's derived graph; manual edges and nodes are kept (a manual edge that is also derived stays manual). */
   async replaceDerived(device: string, graph: GraphData): Promise<void> {
+    const sealed = this.#seal(device, 'derived', graph);
     const at = this.#now().toISOString();
-    await this.#db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('dependency_edges').where('device', '=', device).where('source', '=', 'derived').execute();
-      await trx.deleteFrom('dependency_nodes').where('device', '=', device).where('source', '=', 'derived').execute();
-      for (let i = 0; i < graph.nodes.length; i += CHUNK) {
-        const rows = graph.nodes.slice(i, i + CHUNK).map((n) => ({ device, id: n.id, kind: n.kind, name: n.name, source: 'derived', updated_at: at }));
-        await trx.insertInto('dependency_nodes').values(rows).onConflict((oc) => oc.columns(['device', 'id']).doNothing()).execute();
-      }
-      for (let i = 0; i < graph.edges.length; i += CHUNK) {
-        const rows = graph.edges.slice(i, i + CHUNK).map((e) => ({
-          device,
-          from_node: e.from,
-          to_node: e.to,
-          kind: e.kind,
-          source: 'derived',
-          source_path: e.sourcePath,
-          updated_at: at,
-        }));
-        await trx
-          .insertInto('dependency_edges')
-          .values(rows)
-          .onConflict((oc) => oc.columns(['device', 'from_node', 'to_node', 'kind']).doNothing())
-          .execute();
-      }
-    });
+    await this.#db
+      .insertInto('dependency_graphs')
+      .values({ device, source: 'derived', graph: sealed, updated_at: at })
+      .onConflict((oc) => oc.columns(['device', 'source']).doUpdateSet({ graph: sealed, updated_at: at }))
+      .execute();
   }
 
   /** The device's whole graph (derived and manual). */
   async load(device: string): Promise<DependencyGraph> {
-    const [nodes, edges] = await Promise.all([
-      this.#db.selectFrom('dependency_nodes').select(['id', 'kind', 'name']).where('device', '=', device).orderBy('id').execute(),
-      this.#db
-        .selectFrom('dependency_edges')
-        .select(['from_node', 'to_node', 'kind', 'source', 'source_path'])
-        .where('device', '=', device)
-        .orderBy('from_node')
-        .orderBy('to_node')
-        .orderBy('kind')
-        .execute(),
-    ]);
-    return new DependencyGraph({
-      nodes: nodes.map((n) => ({ id: n.id, kind: kindOfId(n.id), name: n.name })),
-      edges: edges.map(
-        (e): GraphEdge => ({ from: e.from_node, to: e.to_node, kind: e.kind, source: e.source as EdgeSource, sourcePath: e.source_path }),
-      ),
-    });
+    const rows = await this.#db.selectFrom('dependency_graphs').select(['source', 'graph']).where('device', '=', device).execute();
+    const stored = (source: EdgeSource) => {
+      const row = rows.find((r) => r.source === source);
+      return row ? this.#open(device, source, row.graph) : EMPTY;
+    };
+    return new DependencyGraph(merge(stored('derived'), stored('manual')));
   }
 
   /**
@@ -89,67 +77,104 @@ export class DependencyEdgeStore {
    * CW_ERR_USAGE when a name matches several nodes (the message lists their ids).
    */
   async addManual(device: string, from: string, to: string, kind = 'depends_on'): Promise<GraphEdge> {
-    const graph = await this.load(device);
-    const at = this.#now().toISOString();
-    const [fromNode, toNode] = [resolveNode(graph, from), resolveNode(graph, to)];
-    await this.#db.transaction().execute(async (trx) => {
-      for (const n of [fromNode, toNode]) {
-        await trx
-          .insertInto('dependency_nodes')
-          .values({ device, id: n.id, kind: n.kind, name: n.name, source: 'manual', updated_at: at })
-          .onConflict((oc) => oc.columns(['device', 'id']).doNothing())
-          .execute();
-      }
-      await trx
-        .insertInto('dependency_edges')
-        .values({ device, from_node: fromNode.id, to_node: toNode.id, kind, source: 'manual', source_path: null, updated_at: at })
-        .onConflict((oc) => oc.columns(['device', 'from_node', 'to_node', 'kind']).doUpdateSet({ source: 'manual', updated_at: at }))
-        .execute();
+    let added: GraphEdge | undefined;
+    await this.#updateManual(device, (graph, manual) => {
+      const [fromNode, toNode] = [resolveNode(graph, from), resolveNode(graph, to)];
+      added = { from: fromNode.id, to: toNode.id, kind, source: 'manual', sourcePath: null };
+      const edge = added;
+      return {
+        nodes: [...manual.nodes.filter((n) => n.id !== fromNode.id && n.id !== toNode.id), fromNode, toNode],
+        edges: [...manual.edges.filter((e) => !sameEdge(e, edge)), edge],
+      };
     });
-    return { from: fromNode.id, to: toNode.id, kind, source: 'manual', sourcePath: null };
+    return added as GraphEdge;
   }
 
   /**
    * Removes manual edges between two nodes (of one kind when given) and
-   * manual nodes left without edges. Returns how many edges were removed;
-   * derived edges are never touched.
+   * manual nodes left without manual edges. Returns how many edges were
+   * removed; derived edges are never touched.
    */
   async removeManual(device: string, from: string, to: string, kind?: string): Promise<number> {
-    const graph = await this.load(device);
-    const fromIds = idsFor(graph, from);
-    const toIds = idsFor(graph, to);
-    if (fromIds.length === 0 || toIds.length === 0) return 0;
-    return this.#db.transaction().execute(async (trx) => {
-      let query = trx
-        .deleteFrom('dependency_edges')
-        .where('device', '=', device)
-        .where('source', '=', 'manual')
-        .where('from_node', 'in', fromIds)
-        .where('to_node', 'in', toIds);
-      if (kind !== undefined) query = query.where('kind', '=', kind);
-      const result = await query.executeTakeFirst();
-      await trx
-        .deleteFrom('dependency_nodes')
-        .where('device', '=', device)
-        .where('source', '=', 'manual')
-        .where(({ not, exists, selectFrom, or, eb }) =>
-          not(
-            exists(
-              selectFrom('dependency_edges as e')
-                .select('e.kind')
-                .where('e.device', '=', device)
-                .where((w) => or([w('e.from_node', '=', eb.ref('dependency_nodes.id')), w('e.to_node', '=', eb.ref('dependency_nodes.id'))])),
-            ),
-          ),
-        )
-        .execute();
-      return Number(result.numDeletedRows);
+    let removed = 0;
+    await this.#updateManual(device, (graph, manual) => {
+      const fromIds = new Set(graph.find(from).map((n) => n.id));
+      const toIds = new Set(graph.find(to).map((n) => n.id));
+      const edges = manual.edges.filter((e) => !(fromIds.has(e.from) && toIds.has(e.to) && (kind === undefined || e.kind === kind)));
+      removed = manual.edges.length - edges.length;
+      if (removed === 0) return undefined;
+      const linked = new Set(edges.flatMap((e) => [e.from, e.to]));
+      return { nodes: manual.nodes.filter((n) => linked.has(n.id)), edges };
     });
+    return removed;
+  }
+
+  /**
+   * Read, change and write the manual graph; the write applies only if the
+   * stored value is still the one read (a concurrent change or a key
+   * rotation wins, and the change is made again on what it wrote: each
+   * lost round means another writer finished). `change` returns undefined
+   * when there is nothing to write.
+   */
+  async #updateManual(device: string, change: (graph: DependencyGraph, manual: GraphData) => GraphData | undefined): Promise<void> {
+    for (;;) {
+      const graph = await this.load(device);
+      const row = await this.#db
+        .selectFrom('dependency_graphs')
+        .select('graph')
+        .where('device', '=', device)
+        .where('source', '=', 'manual')
+        .executeTakeFirst();
+      const next = change(graph, row ? this.#open(device, 'manual', row.graph) : EMPTY);
+      if (next === undefined) return;
+      const sealed = this.#seal(device, 'manual', next);
+      const at = this.#now().toISOString();
+      const result = row
+        ? await this.#db
+            .updateTable('dependency_graphs')
+            .set({ graph: sealed, updated_at: at })
+            .where('device', '=', device)
+            .where('source', '=', 'manual')
+            .where('graph', '=', row.graph)
+            .executeTakeFirst()
+            .then((r) => Number(r.numUpdatedRows))
+        : await this.#db
+            .insertInto('dependency_graphs')
+            .values({ device, source: 'manual', graph: sealed, updated_at: at })
+            .onConflict((oc) => oc.columns(['device', 'source']).doNothing())
+            .executeTakeFirst()
+            .then((r) => Number(r.numInsertedOrUpdatedRows ?? 0));
+      if (result > 0) return;
+    }
+  }
+
+  #seal(device: string, source: EdgeSource, graph: GraphData): string {
+    return sealGraph(this.#sealed, device, source, graph);
+  }
+
+  #open(device: string, source: EdgeSource, sealed: string): GraphData {
+    const stored = this.#sealed.open<StoredGraph>(sealed, place(device, source)) ?? { nodes: [], edges: [] };
+    return {
+      nodes: stored.nodes.map(([id, name]) => ({ id, kind: kindOfId(id), name })),
+      edges: stored.edges.map(([from, to, kind, sourcePath]) => ({ from, to, kind, source, sourcePath })),
+    };
   }
 }
 
-function idsFor(graph: DependencyGraph, selector: string): string[] {
-  return graph.find(selector).map((n) => n.id);
+const edgeKey = (e: GraphEdge): string => `${e.from}\u0000${e.to}\u0000${e.kind}`;
+const sameEdge = (a: GraphEdge, b: GraphEdge): boolean => edgeKey(a) === edgeKey(b);
+
+/** Both graphs as one, ordered by id and by edge; an edge both derived and manual is listed once, as manual. */
+function merge(derived: GraphData, manual: GraphData): GraphData {
+  const nodes = new Map<string, GraphNode>();
+  for (const n of [...manual.nodes, ...derived.nodes]) nodes.set(n.id, n);
+  const edges = new Map<string, GraphEdge>();
+  for (const e of [...derived.edges, ...manual.edges]) edges.set(edgeKey(e), e);
+  const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return {
+    nodes: [...nodes.values()].sort((a, b) => byKey(a.id, b.id)),
+    edges: [...edges.entries()].sort(([a], [b]) => byKey(a, b)).map(([, e]) => e),
+  };
 }
 
 function resolveNode(graph: DependencyGraph, selector: string): GraphNode {

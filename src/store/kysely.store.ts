@@ -36,7 +36,7 @@ import type {
   TrackedFileRecord,
   ValidationResult,
 } from './records.js';
-import { sealPending } from './sealed-columns.js';
+import { ALL_SEALED_COLUMNS, sealPending } from './sealed-columns.js';
 import { SealedJson } from './sealed-json.js';
 import { resealRow, rowsNotSealedWith, SEALED_TABLES } from './sealed-rows.js';
 import type { HistoryPage, NewDevice, NewSnapshot, SnapshotStore, TrackedFilePatch } from './snapshot-store.js';
@@ -144,6 +144,7 @@ export class KyselyStore implements SnapshotStore {
         await trx.deleteFrom('snapshots').where('device', '=', name).execute();
         await trx.deleteFrom('tracked_files').where('device', '=', name).execute();
         await trx.deleteFrom('change_sets').where('device', '=', name).execute();
+        await trx.deleteFrom('dependency_graphs').where('device', '=', name).execute();
       }
       const result = await trx.deleteFrom('devices').where('name', '=', name).executeTakeFirst();
       const removed = Number(result.numDeletedRows) > 0;
@@ -442,7 +443,7 @@ export class KyselyStore implements SnapshotStore {
   /**
    * Makes `newKey` current, then re-seals every blob and secret row by row,
    * and every sealed value derived from contents (parsed data, results,
-   * plans, journals)
+   * plans, journals, dependency graphs)
    * (no long transaction, so readers and writers are never blocked). Passes
    * repeat until no row under an older key remains, which also covers rows
    * written under the old key while the rotation ran.
@@ -457,7 +458,7 @@ export class KyselyStore implements SnapshotStore {
       const pending = await Promise.all(SEALED_TABLES.map((t) => rowsNotSealedWith(this.db, t, newKey.id)));
       const total = pending.reduce((sum, ids) => sum + ids.length, 0);
       if (total === 0) {
-        counts.derived += await sealPending(this.db, this.sealed, newKey.id);
+        counts.derived += await sealPending(this.db, this.sealed, newKey.id, undefined, ALL_SEALED_COLUMNS);
         return counts;
       }
       let done = 0;

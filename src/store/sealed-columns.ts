@@ -1,20 +1,24 @@
 /**
  * The columns holding values derived from file contents, sealed with
- * SealedJson. Migration 0007 seals the clear values already stored, and
- * `keys rotate` re-seals every value under the new key, through the same
- * pass: pages of rows not yet sealed under the current key, each updated
- * only if it still holds what was read (a concurrent writer wins).
+ * SealedJson. Migrations 0007 and 0011 seal the clear values already
+ * stored, and `keys rotate` re-seals every value under the new key, through
+ * the same pass: pages of rows not yet sealed under the current key, each
+ * updated only if it still holds what was read (a concurrent writer wins).
  */
 import { type QueryExecutorProvider, sql } from 'kysely';
 import { type SealedJson, sealedWithPattern } from './sealed-json.js';
 
 /** One table's sealed columns and the key that names a row. */
 export interface SealedColumns {
-  readonly table: 'snapshots' | 'tracked_files' | 'rollback_plans' | 'batches';
+  readonly table: 'snapshots' | 'tracked_files' | 'rollback_plans' | 'batches' | 'dependency_graphs';
   readonly key: readonly string[];
   readonly columns: readonly string[];
 }
 
+/**
+ * The columns migration 0007 seals. It runs on databases where tables
+ * created by later migrations do not exist yet, so this list never grows.
+ */
 export const SEALED_COLUMNS: readonly SealedColumns[] = [
   { table: 'snapshots', key: ['id'], columns: ['parsed', 'parse_errors', 'validation', 'impact'] },
   { table: 'tracked_files', key: ['device', 'path'], columns: ['last_error'] },
@@ -22,18 +26,31 @@ export const SEALED_COLUMNS: readonly SealedColumns[] = [
   { table: 'batches', key: ['id'], columns: ['journal'] },
 ];
 
+/** The dependency graph's nodes and edges (names of services, hosts, paths), sealed since migration 0011. */
+export const SEALED_GRAPH_COLUMNS: SealedColumns = { table: 'dependency_graphs', key: ['device', 'source'], columns: ['graph'] };
+
+/** Every sealed column of the current schema: what `keys rotate` re-seals. */
+export const ALL_SEALED_COLUMNS: readonly SealedColumns[] = [...SEALED_COLUMNS, SEALED_GRAPH_COLUMNS];
+
 /** `<table>.<column>`, the name a sealed value is bound to. */
 export const sealedColumnName = (table: string, column: string): string => `${table}.${column}`;
 
 const PAGE = 500;
 
 /**
- * Seals, under the current key, every value of the sealed columns that is
- * clear or sealed under another key. Returns how many values changed.
+ * Seals, under the current key, every value of `sets` (by default the
+ * columns migration 0007 knows) that is clear or sealed under another key.
+ * Returns how many values changed.
  */
-export async function sealPending(db: QueryExecutorProvider, sealer: SealedJson, keyId: string, onProgress?: (done: number) => void): Promise<number> {
+export async function sealPending(
+  db: QueryExecutorProvider,
+  sealer: SealedJson,
+  keyId: string,
+  onProgress?: (done: number) => void,
+  sets: readonly SealedColumns[] = SEALED_COLUMNS,
+): Promise<number> {
   let done = 0;
-  for (const set of SEALED_COLUMNS) {
+  for (const set of sets) {
     for (const column of set.columns) {
       const place = sealedColumnName(set.table, column);
       for (;;) {

@@ -193,12 +193,13 @@ export interface BatchesTable {
   updated_at: IsoTime;
 }
 
-export interface DependencyEdgesTable {
+/** One device's derived or manual dependency graph, sealed (migration 0011). */
+export interface DependencyGraphsTable {
   device: string;
-  from_node: string;
-  to_node: string;
-  kind: string;
-  source_path: string | null;
+  /** `derived` or `manual`. */
+  source: string;
+  /** Sealed JSON of the graph's nodes and edges. */
+  graph: string;
   updated_at: IsoTime;
 }
 
@@ -217,7 +218,7 @@ export interface Database {
   sessions: SessionsTable;
   rollback_plans: RollbackPlansTable;
   batches: BatchesTable;
-  dependency_edges: DependencyEdgesTable;
+  dependency_graphs: DependencyGraphsTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';

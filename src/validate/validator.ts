@@ -13,6 +13,8 @@ import type { Transport } from '../transport/transport.js';
 import { validateOnDevice } from './remote-validation.js';
 
 export interface ValidateRequest {
+  /** The device the file belongs to: callers hide the secret values of its other files in the output too. */
+  readonly device?: string;
   readonly type: ConfigType;
   readonly path: RemotePath;
   readonly content: Buffer;

@@ -305,6 +305,7 @@ async function inspect(
       const validation =
         options.validate !== false && c.content && action === 'write' && !refusal
           ? await deps.validate(transport, {
+              device: name,
               type: configType,
               path: c.path,
               content: c.content,

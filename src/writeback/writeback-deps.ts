@@ -11,7 +11,7 @@ import type { WritebackRepository } from '../store/writeback.repository.js';
 import type { Transport } from '../transport/transport.js';
 import type { ValidateRequest } from '../validate/validator.js';
 
-/** Validates candidate content on the device (validate/validator.ts `validateContent`). */
+/** Validates candidate content on the device (services' `secretHidingValidator`: validate/validator.ts `validateContent`, secret values hidden in its output). */
 export type Validate = (transport: Pick<Transport, 'run'>, request: ValidateRequest) => Promise<ValidationResult>;
 
 export interface WritebackDeps {

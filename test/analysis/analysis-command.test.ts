@@ -112,7 +112,7 @@ describe('confwatch impact SNAPSHOT and deps', () => {
       { name: 'nas', transport: 'local', host: 'localhost', port: 22, user: 'root', identityFile: null, hostKey: null, mode: 'polling', pollIntervalSec: null, sudo: false, jump: null, tags: [] },
       [],
     );
-    await new DependencyEdgeStore((store as KyselyStore).db).replaceDerived('nas', buildDependencyGraph(parsedFixture()));
+    await new DependencyEdgeStore(store as KyselyStore).replaceDerived('nas', buildDependencyGraph(parsedFixture()));
     await ctx.close();
 
     const r = await run(['deps', '--device', 'nas', '--service', 'db', '--json']);

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildDependencyGraph } from '../../src/analysis/dependency-graph.js';
-import { type OpenedDatabase, openDatabase } from '../../src/store/database.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
 import { namesOf } from '../../src/store/graph-queries.js';
+import type { KyselyStore } from '../../src/store/kysely.store.js';
+import { openStore } from '../../src/store/open-store.js';
 import type { DialectName } from '../../src/store/tables.js';
 import { createTarget, postgresUnavailable, type TargetInstance } from '../store/store-targets.js';
 import { parsedFixture } from './deps-fixture.js';
@@ -16,16 +17,16 @@ const DIALECTS: DialectName[] = pgMissing ? ['sqlite'] : ['sqlite', 'postgres'];
 for (const dialect of DIALECTS) {
   describe(`DependencyEdgeStore on ${dialect}`, () => {
     let target: TargetInstance;
-    let opened: OpenedDatabase;
+    let store: KyselyStore;
     let edges: DependencyEdgeStore;
 
     beforeEach(async () => {
       target = await createTarget(dialect);
-      opened = await openDatabase(target.databaseUrl, target.home);
-      edges = new DependencyEdgeStore(opened.db);
+      store = await openStore({ home: target.home, databaseUrl: target.databaseUrl, env: {} });
+      edges = new DependencyEdgeStore(store);
     });
     afterEach(async () => {
-      await opened.db.destroy();
+      await store.close();
       await target.dispose();
     });
 
@@ -58,6 +59,20 @@ for (const dialect of DIALECTS) {
       const graph = await edges.load('nas');
       expect(graph.find('nas-backup')).toEqual([]);
       expect(namesOf(graph.downstream('db'))).toContain('web');
+    });
+
+    it('stores names only sealed, and keeps every concurrent manual edge', async () => {
+      await edges.replaceDerived('nas', buildDependencyGraph(parsedFixture()));
+      await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((name) => edges.addManual('nas', `job-${name}`, 'db')));
+      const rows = await store.db.selectFrom('dependency_graphs').select(['device', 'source', 'graph']).orderBy('source').execute();
+      expect(rows.map((r) => [r.device, r.source])).toEqual([
+        ['nas', 'derived'],
+        ['nas', 'manual'],
+      ]);
+      for (const row of rows) expect(row.graph).toMatch(/^cw1:[^:]+:[A-Za-z0-9+/=]+$/);
+      expect(namesOf((await edges.load('nas')).downstream('db')).filter((n) => n.startsWith('job-')).sort()).toEqual(
+        ['job-a', 'job-b', 'job-c', 'job-d', 'job-e', 'job-f'],
+      );
     });
 
     it('refuses an ambiguous name', async () => {

@@ -16,10 +16,9 @@ import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import { type AuthService, createAuthService } from '../../src/services/auth.service.js';
 import { DeviceService } from '../../src/services/device.service.js';
 import { featureRoutes } from '../../src/api/server.js';
-import { ValidationService } from '../../src/services/validation.service.js';
+import { secretHidingValidator, ValidationService } from '../../src/services/validation.service.js';
 import { WritebackService } from '../../src/services/writeback.service.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
-import { validateContent } from '../../src/validate/validator.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
 import { createMasterKeyFile } from '../../src/store/keyring.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -48,9 +47,9 @@ export interface FixtureParts {
 export const productFeatures = ({ store, bus, registry }: FixtureParts): FastifyPluginAsync[] =>
   featureRoutes({
     store,
-    writeback: new WritebackService({ store, bus, devices: registry, validate: validateContent }),
+    writeback: new WritebackService({ store, bus, devices: registry, validate: secretHidingValidator(store) }),
     validation: new ValidationService(store, registry, bus),
-    dependencies: new DependencyEdgeStore(store.db),
+    dependencies: new DependencyEdgeStore(store),
   });
 
 export async function openApiFixture(

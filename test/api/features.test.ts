@@ -300,7 +300,7 @@ describeWith('nginx (apt-get install nginx)', nginxPresent, 'feature routes: wri
   });
 
   it('serves the dependency graph, and one service’s upstream and downstream', async () => {
-    const edges = new DependencyEdgeStore(fx.store.db);
+    const edges = new DependencyEdgeStore(fx.store);
     await edges.addManual(DEVICE, 'proxy', 'app');
     await edges.addManual(DEVICE, 'app', 'db');
     const graph = await get('viewer', `/api/devices/${DEVICE}/deps`);

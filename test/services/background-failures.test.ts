@@ -86,7 +86,7 @@ describe('background failures', () => {
     await store.addDevice({ name: 'h', ...LOCAL_ENDPOINT, mode: 'polling', pollIntervalSec: null, sudo: false, jump: null, tags: [] }, [customProfile('h', ['/srv/app/**'])]);
     const [record] = await store.recordSnapshots([version(`${SECRET}\n`, { changeType: 'initial', setBaseline: true })]);
     const capture = capturingLogger();
-    const edges = overriding(new DependencyEdgeStore(store.db), { replaceDerived: failing('graph table is locked') });
+    const edges = overriding(new DependencyEdgeStore(store), { replaceDerived: failing('graph table is locked') });
     const pool = new AnalysisPool();
     const analysis = new AnalysisService(overriding(store, { annotateSnapshot: failing('database is read-only') }), edges, { pool, bus, log: capture.log });
     analysis.enqueue([record!]);

@@ -13,8 +13,9 @@ import { writebackLeaseMigration } from './0005-writeback-lease.js';
 import { sealedDerivedMigration } from './0007-sealed-derived.js';
 import { pathMappingsMigration } from './0008-path-mappings.js';
 import { deviceRevisionMigration } from './0009-device-revision.js';
+import { sealedGraphMigration } from './0011-sealed-graph.js';
 
-/** `keys`: the master key ring, for migrations that seal stored values (0007). */
+/** `keys`: the master key ring, for migrations that seal stored values (0007, 0011). */
 export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<string, Migration> => ({
   '0001-core': coreMigration(dialect),
   '0002-access-and-writeback': accessAndWritebackMigration(),
@@ -24,4 +25,5 @@ export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<stri
   '0007-sealed-derived': sealedDerivedMigration(keys),
   '0008-path-mappings': pathMappingsMigration(),
   '0009-device-revision': deviceRevisionMigration(),
+  '0011-sealed-graph': sealedGraphMigration(dialect, keys),
 });
