@@ -287,6 +287,9 @@ export interface FetchRequest {
   readonly root?: RemotePath;
 }
 
+/** Requests sharing a size limit and a root are one `group` of the GNU fetch script. */
+const groupKey = (request: FetchRequest): string => `${request.maxBytes}\0${rootArg(request)}`;
+
 /** The root argument the fetch script's `nolink` takes: '' for `/`, the path's own directory when there is none. */
 const rootArg = (request: FetchRequest): RemotePath => {
   const root = request.root ?? remoteDirname(request.path);
@@ -327,8 +330,13 @@ const FETCH_HEADER = 'CWF2';
  * anything opens it, and reads as missing.
  */
 export function buildFetchScript(requests: readonly FetchRequest[], flavour: ScriptFlavour = 'auto', hashTimeoutSec = 60): ShellScript {
-  const groups = new Map<number, RemotePath[]>();
-  for (const r of requests) groups.set(r.maxBytes, [...(groups.get(r.maxBytes) ?? []), rootArg(r), r.path]);
+  const groups = new Map<string, { max: number; root: RemotePath; paths: RemotePath[] }>();
+  for (const r of requests) {
+    const key = groupKey(r);
+    const group = groups.get(key) ?? { max: r.maxBytes, root: rootArg(r), paths: [] };
+    group.paths.push(r.path);
+    groups.set(key, group);
+  }
   const detect =
     flavour === 'auto'
       ? raw(`case $(tar --version 2>/dev/null) in *GNU*) find / -maxdepth 0 -printf '' >/dev/null 2>&1 && gnu=1;; esac`)
@@ -345,12 +353,17 @@ nolink() {
   done
 }
 group() {
-  max=$1; shift
-  n=$(($# / 2))
-  while [ "$n" -gt 0 ]; do
-    if nolink "$1" "$2"; then set -- "$@" "$2"; fi
-    shift 2; n=$((n - 1))
-  done
+  max=$1 root=$2; shift 2
+  ok=1
+  for p do nolink "$root" "$p" || ok=; done
+  if [ -z "$ok" ]; then
+    # rare (a link was planted): rebuilding the list is quadratic, so it is done only then
+    n=$#
+    while [ "$n" -gt 0 ]; do
+      if nolink "$root" "$1"; then set -- "$@" "$1"; fi
+      shift; n=$((n - 1))
+    done
+  fi
   # find with no path would list the working directory: name one that cannot exist
   [ $# -gt 0 ] || set -- /dev/null/none
   printf 'G\\0'
@@ -386,7 +399,7 @@ fetch() {
 }
 if [ -n "$gnu" ]; then
   printf '${raw(FETCH_HEADER)} gnu\\0'
-${joinScripts([...groups].map(([max, paths]) => sh`  group ${max} ${paths}`))}
+${joinScripts([...groups.values()].map(({ max, root, paths }) => sh`  group ${max} ${root} ${paths}`))}
 else
   t=$w/file
   printf '${raw(FETCH_HEADER)} each\\0'
@@ -405,7 +418,7 @@ export function parseFetch(stdout: Buffer, requests: readonly FetchRequest[]): F
   const targets = new Map<RemotePath, RemotePath>();
   const hashes = new Map<RemotePath, string>();
   const contents = new Map<RemotePath, Buffer>();
-  const groupCount = new Set(requests.map((r) => r.maxBytes)).size;
+  const groupCount = new Set(requests.map(groupKey)).size;
   for (let g = 0; g < groupCount; g++) {
     if (reader.next()?.toString('latin1') !== 'G') throw new Error('fetch output ended early');
     for (let rec = reader.next(); rec?.toString('latin1') !== 'H'; rec = reader.next()) {

@@ -51,10 +51,13 @@ export interface ObserveOptions {
 }
 
 /**
- * Argument bytes of one chunk's paths: the script stays under the one
- * argument limit even where it travels as an argument (`setpriv … sh -c`).
+ * Script bytes of one chunk's paths. Read as a writer, the script travels
+ * as one argument (`setpriv … sh -c`), so it stays under that limit; else
+ * it goes on stdin, and the bound is what `find` may take as its argument
+ * list (ARG_MAX is 2 MiB on common hosts; a chunk names each path in it
+ * once, in half its bytes).
  */
-const CHUNK_BYTES = MAX_ARGUMENT_BYTES - 16 * 1024;
+export const LIVE_CHUNK_BYTES = { asWriter: MAX_ARGUMENT_BYTES - 16 * 1024, onStdin: 1024 * 1024 } as const;
 
 /** The live state of each path, in input order. Rejects only on transport failure. */
 export async function observeFiles(transport: Pick<Transport, 'run'>, paths: readonly RemotePath[], options: ObserveOptions = {}): Promise<LiveFile[]> {
@@ -117,7 +120,7 @@ function toLive(f: FetchResult): LiveFile {
 async function hashes(transport: Pick<Transport, 'run'>, paths: readonly RemotePath[], writer: Writer | null, options: ObserveOptions): Promise<FetchResult[]> {
   const requests = paths.map((path): FetchRequest => ({ path, maxBytes: 0, root: rootOf(path, options.scope?.roots ?? []) ?? '/' }));
   const results: FetchResult[] = [];
-  for (const chunk of chunks(requests)) {
+  for (const chunk of chunks(requests, writer ? LIVE_CHUNK_BYTES.asWriter : LIVE_CHUNK_BYTES.onStdin)) {
     const script = asWriter(writer, buildFetchScript(chunk));
     const result = await transport.run(script, { ...(options.sudo ? { sudo: true } : {}) });
     try {
@@ -133,12 +136,13 @@ async function hashes(transport: Pick<Transport, 'run'>, paths: readonly RemoteP
   return results;
 }
 
-function* chunks(requests: readonly FetchRequest[]): Generator<FetchRequest[]> {
+function* chunks(requests: readonly FetchRequest[], limit: number): Generator<FetchRequest[]> {
   let chunk: FetchRequest[] = [];
   let bytes = 0;
   for (const r of requests) {
-    const cost = quote(r.path).length + quote(r.root ?? '').length + 8;
-    if (chunk.length > 0 && bytes + cost > CHUNK_BYTES) {
+    // the fetch script names each path and its root twice: once per tool set it may find
+    const cost = 2 * (quote(r.path).length + quote(r.root ?? '').length) + 32;
+    if (chunk.length > 0 && bytes + cost > limit) {
       yield chunk;
       chunk = [];
       bytes = 0;
