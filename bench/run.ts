@@ -18,6 +18,7 @@ const SCENARIOS: Record<string, string> = {
   api: './api.ts',
   'impact-accuracy': './impact-accuracy.ts',
   hostile: './hostile.ts',
+  drift: './drift.ts',
 };
 
 async function main(): Promise<void> {

@@ -15,7 +15,7 @@ import type { FileStat, Transport } from '../transport/transport.js';
 import type { Correlator } from './correlator.js';
 import { sha256Hex } from '../hash.js';
 import { buildFetchScript, type FetchRequest, type FetchResult, parseFetch } from './poll-script.js';
-import { linkHash, resolveLinkTarget } from './symlink.js';
+import { linkHash, resolveLinkTarget, rootOf } from './symlink.js';
 
 /** What is known about a file on the host at capture time. */
 export type ObservedFile =
@@ -54,6 +54,8 @@ export interface CaptureScope {
   configTypeFor(path: RemotePath, content: Buffer | null): ConfigType;
   /** The size limit of the matching profile. */
   maxFileBytes(path: RemotePath): number;
+  /** The directories the globs start at (reads by a watched name pass no link below them). */
+  roots(): RemotePath[];
 }
 
 export interface CaptureServiceDeps {
@@ -216,10 +218,10 @@ export class CaptureService {
     const toRead = [...new Set(batch.filter((r) => !r.observed).map((r) => r.path))];
     for (const r of batch) if (r.observed) result.set(r.path, r.observed);
     if (toRead.length === 0) return result;
-    let fetched = await this.#fetch(toRead.map((path) => ({ path, maxBytes: this.#deps.watchSet.maxFileBytes(path) })));
+    let fetched = await this.#fetch(toRead.map((path) => this.#request(path)));
     const unstable = fetched.filter((f) => f.status === 'unstable');
     if (unstable.length > 0) {
-      const again = new Map((await this.#fetch(unstable.map(({ path }) => ({ path, maxBytes: this.#deps.watchSet.maxFileBytes(path) })))).map((f) => [f.path, f]));
+      const again = new Map((await this.#fetch(unstable.map(({ path }) => this.#request(path)))).map((f) => [f.path, f]));
       fetched = fetched.map((f) => again.get(f.path) ?? f);
     }
     const through = new Map<RemotePath, RemotePath>();
@@ -231,14 +233,21 @@ export class CaptureService {
     const targets =
       through.size === 0
         ? new Map<RemotePath, FetchResult>()
-        : new Map((await this.#fetch([...new Set(through.values())].map((path) => ({ path, maxBytes: this.#deps.watchSet.maxFileBytes(path) })))).map((f) => [f.path, f]));
+        : new Map((await this.#fetch([...new Set(through.values())].map((path) => this.#request(path)))).map((f) => [f.path, f]));
     for (const f of fetched) {
       const target = targets.get(through.get(f.path) ?? '');
-      // read through only to a regular file: a link to a link is recorded as the link it is
+      // read through only to a regular file reached by its own name (no link on the way):
+      // a link to a link, or behind a planted directory link, is recorded as the link it is
       const readThrough = target && (target.status === 'ok' || target.status === 'too-large') ? target : undefined;
       result.set(f.path, observedFromFetch(readThrough ?? f));
     }
     return result;
+  }
+
+  /** A fetch of a watched name: bounded by its profile, and through no link below its root. */
+  #request(path: RemotePath): FetchRequest {
+    const { watchSet } = this.#deps;
+    return { path, maxBytes: watchSet.maxFileBytes(path), root: rootOf(path, watchSet.roots()) ?? '/' };
   }
 
   async #fetch(requests: readonly FetchRequest[]): Promise<FetchResult[]> {

@@ -29,7 +29,7 @@ import { gunzipSync } from 'node:zlib';
 import { ConfwatchError } from '../errors.js';
 import { parseStatLine, STAT_FORMAT } from '../transport/shell-file-ops.js';
 import { joinScripts, raw, type ShellScript, type ShellValue, sh } from '../transport/quote.js';
-import { type RemotePath, remotePathFromBytes } from '../transport/remote-path.js';
+import { type RemotePath, remoteDirname, remotePathFromBytes } from '../transport/remote-path.js';
 import type { FileStat } from '../transport/transport.js';
 import { sha256Hex } from '../hash.js';
 
@@ -276,7 +276,25 @@ export interface FetchRequest {
   readonly path: RemotePath;
   /** Larger files come back as hash and metadata only. */
   readonly maxBytes: number;
+  /**
+   * The watched root the path lies under. A directory between the root and
+   * the path that is a symbolic link makes the path read as `missing`,
+   * unread: a user who can write inside the tree could otherwise point
+   * `<root>/dir` at `/etc` and have root read `/etc/...` by a watched name.
+   * The root itself (and what is above it) is the administrator's choice
+   * and may be a link. Omitted: only the path itself is looked at.
+   */
+  readonly root?: RemotePath;
 }
+
+/** Requests sharing a size limit and a root are one `group` of the GNU fetch script. */
+const groupKey = (request: FetchRequest): string => `${request.maxBytes}\0${rootArg(request)}`;
+
+/** The root argument the fetch script's `nolink` takes: '' for `/`, the path's own directory when there is none. */
+const rootArg = (request: FetchRequest): RemotePath => {
+  const root = request.root ?? remoteDirname(request.path);
+  return root === '/' ? '' : root;
+};
 
 export type FetchResult =
   | { readonly status: 'ok'; readonly path: RemotePath; readonly stat: FileStat; readonly content: Buffer }
@@ -306,10 +324,19 @@ const FETCH_HEADER = 'CWF2';
  * Busybox (a few processes per file, in request order): `OK <n> <stat>\0` +
  * n bytes read with `head -c`, `BIG <hash|-> <stat>\0`, `LINK <stat>\0<target>\0`,
  * `ENOENT\0` or `EACCES\0`.
+ *
+ * Either way a path with a link between its root and itself (see
+ * FetchRequest.root) is dropped by the shell's own `[ -L ]` tests before
+ * anything opens it, and reads as missing.
  */
 export function buildFetchScript(requests: readonly FetchRequest[], flavour: ScriptFlavour = 'auto', hashTimeoutSec = 60): ShellScript {
-  const groups = new Map<number, RemotePath[]>();
-  for (const r of requests) groups.set(r.maxBytes, [...(groups.get(r.maxBytes) ?? []), r.path]);
+  const groups = new Map<string, { max: number; root: RemotePath; paths: RemotePath[] }>();
+  for (const r of requests) {
+    const key = groupKey(r);
+    const group = groups.get(key) ?? { max: r.maxBytes, root: rootArg(r), paths: [] };
+    group.paths.push(r.path);
+    groups.set(key, group);
+  }
   const detect =
     flavour === 'auto'
       ? raw(`case $(tar --version 2>/dev/null) in *GNU*) find / -maxdepth 0 -printf '' >/dev/null 2>&1 && gnu=1;; esac`)
@@ -317,8 +344,28 @@ export function buildFetchScript(requests: readonly FetchRequest[], flavour: Scr
   return sh`${PRIVATE_DIR(hashTimeoutSec)}
 gnu=
 ${detect}
+nolink() {
+  d=$1 rest=\${2#"$1"/}
+  while :; do
+    case $rest in */*) ;; *) return 0;; esac
+    d=$d/\${rest%%/*} rest=\${rest#*/}
+    [ ! -L "$d" ] || return 1
+  done
+}
 group() {
-  max=$1; shift
+  max=$1 root=$2; shift 2
+  ok=1
+  for p do nolink "$root" "$p" || ok=; done
+  if [ -z "$ok" ]; then
+    # rare (a link was planted): rebuilding the list is quadratic, so it is done only then
+    n=$#
+    while [ "$n" -gt 0 ]; do
+      if nolink "$root" "$1"; then set -- "$@" "$1"; fi
+      shift; n=$((n - 1))
+    done
+  fi
+  # find with no path would list the working directory: name one that cannot exist
+  [ $# -gt 0 ] || set -- /dev/null/none
   printf 'G\\0'
   find "$@" -maxdepth 0 \\( -type l -printf ${raw(PRINTF_LINK)} -o -type f -printf ${raw(PRINTF_FILE)} \\) 2>/dev/null
   printf 'H\\0'
@@ -329,6 +376,7 @@ group() {
 }
 fetch() {
   f=$1 max=$2
+  if ! nolink "$3" "$f"; then printf 'ENOENT\\0'; return; fi
   if [ -L "$f" ]; then
     s=$(stat -c '${raw(STAT_FORMAT)}' "$f" 2>/dev/null) && l=$(readlink "$f"; printf .) || { printf 'ENOENT\\0'; return; }
     printf 'LINK %s\\0%s\\0' "$s" "\${l%??}"
@@ -351,11 +399,11 @@ fetch() {
 }
 if [ -n "$gnu" ]; then
   printf '${raw(FETCH_HEADER)} gnu\\0'
-${joinScripts([...groups].map(([max, paths]) => sh`  group ${max} ${paths}`))}
+${joinScripts([...groups.values()].map(({ max, root, paths }) => sh`  group ${max} ${root} ${paths}`))}
 else
   t=$w/file
   printf '${raw(FETCH_HEADER)} each\\0'
-${joinScripts(requests.map((r) => sh`  fetch ${r.path} ${r.maxBytes}`))}
+${joinScripts(requests.map((r) => sh`  fetch ${r.path} ${r.maxBytes} ${rootArg(r)}`))}
 fi`;
 }
 
@@ -370,7 +418,7 @@ export function parseFetch(stdout: Buffer, requests: readonly FetchRequest[]): F
   const targets = new Map<RemotePath, RemotePath>();
   const hashes = new Map<RemotePath, string>();
   const contents = new Map<RemotePath, Buffer>();
-  const groupCount = new Set(requests.map((r) => r.maxBytes)).size;
+  const groupCount = new Set(requests.map(groupKey)).size;
   for (let g = 0; g < groupCount; g++) {
     if (reader.next()?.toString('latin1') !== 'G') throw new Error('fetch output ended early');
     for (let rec = reader.next(); rec?.toString('latin1') !== 'H'; rec = reader.next()) {

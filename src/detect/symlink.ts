@@ -46,3 +46,23 @@ function split(bytes: Buffer): Buffer[] {
 
 /** The content hash recorded for a link that is not read through: it changes exactly when the target does. */
 export const linkHash = (target: RemotePath): string => sha256Hex(Buffer.concat([Buffer.from('symlink\0'), remotePathToBytes(target)]));
+
+/**
+ * The watched root `path` lies under (the longest of `roots` that is a
+ * directory above it, comparing bytes), or undefined. Reads by a watched
+ * name go through no link below this root (FetchRequest.root).
+ */
+export function rootOf(path: RemotePath, roots: readonly RemotePath[]): RemotePath | undefined {
+  const p = remotePathToBytes(path);
+  let best: Buffer | undefined;
+  let found: RemotePath | undefined;
+  for (const root of roots) {
+    const r = remotePathToBytes(root);
+    const under = r.length === 1 && r[0] === 0x2f ? p[0] === 0x2f && p.length > 1 : p.length > r.length && p.subarray(0, r.length).equals(r) && p[r.length] === 0x2f;
+    if (under && (!best || r.length > best.length)) {
+      best = r;
+      found = root;
+    }
+  }
+  return found;
+}

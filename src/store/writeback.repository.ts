@@ -113,6 +113,16 @@ export class WritebackRepository {
     }
   }
 
+  /** Pushes the expiry of every lock `holder` has to `ttlMs` from now; returns how many it still has. */
+  async renewLocks(holder: string, ttlMs: number, now = new Date()): Promise<number> {
+    const result = await this.#db
+      .updateTable('write_locks')
+      .set({ expires_at: new Date(now.getTime() + ttlMs).toISOString() })
+      .where('holder', '=', holder)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Releases this holder's locks (another holder's rows are left alone). */
   async unlock(keys: readonly LockKey[], holder: string): Promise<void> {
     for (const key of keys) {

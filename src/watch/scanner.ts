@@ -10,7 +10,7 @@ import type { CaptureRequest, CaptureService, ObservedFile } from '../detect/cap
 import { observedFromFetch } from '../detect/capture.js';
 import { buildFetchScript, buildListingScript, type ListingEntry, parseFetch, parseListing, type ScriptFlavour } from '../detect/poll-script.js';
 import { confirmsMove, pairScanMoves } from '../detect/scan-moves.js';
-import { linkHash, resolveLinkTarget } from '../detect/symlink.js';
+import { linkHash, resolveLinkTarget, rootOf } from '../detect/symlink.js';
 import type { Logger } from '../logging.js';
 import type { DeviceRecord, TrackedFileRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
@@ -134,7 +134,7 @@ export class Scanner {
       stored += (await this.#deps.capture.capture(batch, source, { initial: allTracked.length === 0 })).length;
     };
     const fetchBatch = async (batch: readonly ListingEntry[]): Promise<CaptureRequest[]> => {
-      const fetchRequests = batch.map(({ path }) => ({ path, maxBytes: watchSet.maxFileBytes(path) }));
+      const fetchRequests = batch.map(({ path }) => ({ path, maxBytes: watchSet.maxFileBytes(path), root: rootOf(path, watchSet.roots()) ?? '/' }));
       const fetchScript = buildFetchScript(fetchRequests);
       const fetched = await transport.run(fetchScript, { sudo: device.sudo });
       traffic.bytes += fetchScript.bytes.length + fetched.stdout.length + fetched.stderr.length;

@@ -10,7 +10,7 @@ import { transportPool } from './transport-pool.js';
 import type { DeviceRecord } from '../store/records.js';
 import type { Transport } from '../transport/transport.js';
 import { type BatchJournal, Journal } from './journal.js';
-import { liveHash, observeFiles } from './live-state.js';
+import { liveHash, observeFiles, readLive, scopeFor } from './live-state.js';
 import { recordOutcome } from './outcome.js';
 import { removeAllTemps } from './batch.js';
 import { undoEntries } from './undo.js';
@@ -52,9 +52,14 @@ async function recoverOne(deps: WritebackDeps, journal: Journal): Promise<Recove
   const pool = transportPool((device) => deps.transportFor(device));
   const { transportOf } = pool;
   try {
-    if (state.phase === 'committing' && (await allRenamed(state, devices, transportOf))) {
+    if (state.phase === 'committing' && (await allRenamed(deps, state, devices, transportOf))) {
       await recordOutcome(deps, state, {
-        contentOf: async (e) => (await transportOf(devices.get(e.device)!)).readFile(e.path, { maxBytes: deps.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES, sudo: devices.get(e.device)!.sudo }),
+        // what was renamed into place, read as it was written: never through a link at the watched name
+        contentOf: async (e) => {
+          const device = devices.get(e.device)!;
+          const options = { sudo: device.sudo, scope: await scopeFor(deps.store, e.device), writer: e.writer };
+          return readLive(await transportOf(device), e.writePath, deps.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES, options).catch(() => null);
+        },
         transportOf,
         devices,
       });
@@ -74,6 +79,7 @@ async function recoverOne(deps: WritebackDeps, journal: Journal): Promise<Recove
 }
 
 async function allRenamed(
+  deps: WritebackDeps,
   state: BatchJournal,
   devices: ReadonlyMap<string, DeviceRecord>,
   transportOf: (device: DeviceRecord) => Promise<Transport>,
@@ -81,7 +87,11 @@ async function allRenamed(
   if (devices.size !== new Set(state.entries.map((e) => e.device)).size) return false;
   for (const [name, device] of devices) {
     const entries = state.entries.filter((e) => e.device === name);
-    const lives = await observeFiles(await transportOf(device), entries.map((e) => e.path), { sudo: device.sudo });
+    const lives = await observeFiles(await transportOf(device), entries.map((e) => e.path), {
+      sudo: device.sudo,
+      scope: await scopeFor(deps.store, name),
+      writers: entries.map((e) => e.writer),
+    });
     if (entries.some((e, i) => liveHash(lives[i]!) !== e.newHash)) return false;
   }
   return true;

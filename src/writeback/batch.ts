@@ -26,7 +26,7 @@ import { mappingsFor } from '../transport/path-mapping.js';
 import type { Transport } from '../transport/transport.js';
 import type { WatchSet } from '../devices/watch-set.js';
 import { type JournalEntry, Journal } from './journal.js';
-import { type LiveFile, liveHash, observeFiles } from './live-state.js';
+import { type LiveFile, liveHash, observeFiles, scopeFor, scopeOf } from './live-state.js';
 import { recordOutcome } from './outcome.js';
 import { commitDevice, randomTempToken, readAsWriter, removeTemps, tempDirFor, uploadTemp } from './remote-scripts.js';
 import { type Ancestor, decideWriter, gatherFacts, type Session, type TargetFacts, type Writer } from './target-plan.js';
@@ -138,7 +138,7 @@ export async function runBatch(deps: WritebackDeps, changes: readonly BatchChang
     if (options.dryRun) return { batchId, status: 'dry-run', files: (await inspect(deps, changes, options, transportOf)).map((p) => p.result) };
     // The lock covers the checks too: what was checked is what gets replaced.
     const keys = changes.map((c) => ({ device: c.device, path: c.path }));
-    return await withWriteLock(deps, keys, batchId, async () => {
+    return await withWriteLock(deps, keys, batchId, async (assertHeld) => {
       const prepared = await inspect(deps, changes, options, transportOf);
       const files = prepared.map((p) => p.result);
       const refused = files.filter((f) => f.refused);
@@ -172,7 +172,8 @@ export async function runBatch(deps: WritebackDeps, changes: readonly BatchChang
         await markFailed(deps, options, prepared, error, true);
         throw error;
       }
-      const snapshotIds = await apply(deps, batchId, prepared.filter((p) => p.result.action !== 'unchanged'), options, transportOf);
+      assertHeld();
+      const snapshotIds = await apply(deps, batchId, prepared.filter((p) => p.result.action !== 'unchanged'), options, transportOf, assertHeld);
       await clearErrors(deps, prepared.filter((p) => p.result.action === 'unchanged'));
       return {
         batchId,
@@ -263,8 +264,13 @@ async function inspect(
     }
     const transport = await transportOf(device);
     const { session, targets } = await resolveTargets(transport, device, list, watchSet);
-    // Modes and owners are those of what gets written: a link's target, not the link.
-    const lives = await observeFiles(transport, targets.map((t) => t.writePath), { sudo: device.sudo });
+    // Modes and owners are those of what gets written: a link's target, not the link. Read as
+    // whoever controls the directory (decided without the owner, checked again with it below).
+    const readers = targets.map((t) => {
+      const decision = decideWriter(t.facts.ancestors, session);
+      return decision.ok ? decision.writer : null;
+    });
+    const lives = await observeFiles(transport, targets.map((t) => t.writePath), { sudo: device.sudo, scope: scopeOf(watchSet), writers: readers });
     for (const [i, c] of list.entries()) {
       const live = lives[i]!;
       const target = targets[i]!;
@@ -358,6 +364,7 @@ async function apply(
   files: readonly Prepared[],
   options: BatchOptions,
   transportOf: (device: DeviceRecord) => Promise<Transport>,
+  assertHeld: () => void,
 ): Promise<Map<string, string>> {
   if (files.length === 0) return new Map();
   // A forced write over a version confwatch has not stored keeps that version first: it is the backup.
@@ -407,8 +414,9 @@ async function apply(
       }
       await journal.phase('committing');
       await options.faults?.beforeCommit?.(entries);
+      assertHeld();
       await commitAll(journal, devices, transportOf, options.faults);
-      await verify(journal, devices, transportOf);
+      await verify(deps, journal, devices, transportOf);
     } catch (error) {
       const failure = toConfwatchError(error, 'CW_ERR_WRITEBACK_FAILED');
       const undone = await undoEntries(deps, entries, devices, transportOf);
@@ -477,10 +485,14 @@ async function commitAll(
   }
 }
 
-async function verify(journal: Journal, devices: ReadonlyMap<string, DeviceRecord>, transportOf: (device: DeviceRecord) => Promise<Transport>): Promise<void> {
+async function verify(deps: WritebackDeps, journal: Journal, devices: ReadonlyMap<string, DeviceRecord>, transportOf: (device: DeviceRecord) => Promise<Transport>): Promise<void> {
   for (const [name, device] of devices) {
     const entries = journal.state.entries.filter((e) => e.device === name);
-    const lives = await observeFiles(await transportOf(device), entries.map((e) => e.path), { sudo: device.sudo });
+    const lives = await observeFiles(await transportOf(device), entries.map((e) => e.path), {
+      sudo: device.sudo,
+      scope: await scopeFor(deps.store, name),
+      writers: entries.map((e) => e.writer),
+    });
     for (const [i, e] of entries.entries()) {
       if (liveHash(lives[i]!) !== e.newHash) {
         throw new ConfwatchError('CW_ERR_WRITEBACK_FAILED', `${name}:${displayPath(e.path)} does not have the written content after the commit`);

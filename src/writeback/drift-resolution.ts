@@ -6,7 +6,7 @@
  */
 import { ConfwatchError } from '../errors.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
-import { liveHash, observeFiles } from './live-state.js';
+import { liveHash, observeFiles, readLive, scopeFor } from './live-state.js';
 import { restoreSnapshot } from './restore.js';
 import { DEFAULT_MAX_BACKUP_BYTES, type WritebackDeps } from './writeback-deps.js';
 
@@ -41,7 +41,8 @@ async function acceptLive(deps: WritebackDeps, request: { device: string; path: 
   const tracked = (await deps.store.getTrackedFile(request.device, request.path))!;
   const transport = await deps.transportFor(device);
   try {
-    const [live] = await observeFiles(transport, [request.path], { sudo: device.sudo });
+    const scope = await scopeFor(deps.store, request.device);
+    const [live] = await observeFiles(transport, [request.path], { sudo: device.sudo, scope });
     if (live!.kind === 'unreadable') throw new ConfwatchError('CW_ERR_FILE_PERMISSION', `${displayPath(request.path)} cannot be read on ${request.device}`);
     const latest = await deps.store.latestSnapshot(request.device, request.path);
     const latestHash = latest && latest.changeType !== 'deleted' ? latest.contentHash : null;
@@ -51,20 +52,25 @@ async function acceptLive(deps: WritebackDeps, request: { device: string; path: 
     }
     const detectedAt = new Date().toISOString();
     const base = { device: request.device, path: request.path, configType: tracked.configType, profile: tracked.profile, source: 'rescan' as const, actor: request.actor, detectedAt, setBaseline: true };
-    const [stored] = await deps.store.recordSnapshots([
+    // a link is accepted as the link it is (as capture records it), never read through to an unwatched target
+    const recorded =
       live!.kind === 'missing'
-        ? { ...base, changeType: 'deleted' }
+        ? { ...base, changeType: 'deleted' as const }
         : {
             ...base,
-            changeType: tracked.deleted ? 'created' : 'modified',
-            content: await transport.readFile(request.path, { sudo: device.sudo, maxBytes: deps.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES }),
             mode: live!.stat.mode,
             uid: live!.stat.uid,
             gid: live!.stat.gid,
             mtimeMs: live!.stat.mtimeMs,
             ino: live!.stat.ino,
-          },
-    ]);
+            ...(live!.link !== undefined
+              ? { changeType: tracked.deleted ? ('created' as const) : ('metadata' as const), contentHash: live!.hash }
+              : {
+                  changeType: tracked.deleted ? ('created' as const) : ('modified' as const),
+                  content: await readLive(transport, request.path, deps.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES, { sudo: device.sudo, scope }),
+                }),
+          };
+    const [stored] = await deps.store.recordSnapshots([recorded]);
     return stored!.id;
   } finally {
     await transport.close();

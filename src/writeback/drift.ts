@@ -1,13 +1,14 @@
 /**
  * Drift: the live file differs from its baseline (the last accepted
  * version: first capture, restore, applied batch or explicit accept)
- * through a change confwatch did not make. One round trip per host hashes
- * and stats every tracked file; findings are data, not errors.
+ * through a change confwatch did not make. One script per chunk of files
+ * (live-state.ts) hashes and stats every tracked file, links recorded as
+ * links as capture records them; findings are data, not errors.
  */
 import { toConfwatchError } from '../errors.js';
 import type { DeviceRecord, SnapshotRecord, SyncStatus, TrackedFileRecord } from '../store/records.js';
 import type { RemotePath } from '../transport/remote-path.js';
-import { type LiveFile, liveHash, observeFiles } from './live-state.js';
+import { type LiveFile, liveHash, observeFiles, scopeFor } from './live-state.js';
 import type { WritebackDeps } from './writeback-deps.js';
 
 export type DriftStatus = 'drifted' | 'missing' | 'unreachable' | 'unreadable';
@@ -57,7 +58,7 @@ async function checkDevice(deps: WritebackDeps, device: DeviceRecord, tracked: r
   try {
     const transport = await deps.transportFor(device);
     try {
-      lives = await observeFiles(transport, tracked.map((t) => t.path), { sudo: device.sudo });
+      lives = await observeFiles(transport, tracked.map((t) => t.path), { sudo: device.sudo, scope: await scopeFor(deps.store, device.name) });
     } finally {
       await transport.close();
     }

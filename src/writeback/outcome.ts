@@ -7,7 +7,7 @@ import type { DeviceRecord, ValidationResult } from '../store/records.js';
 import type { NewSnapshot } from '../store/snapshot-store.js';
 import type { Transport } from '../transport/transport.js';
 import type { BatchJournal, JournalEntry } from './journal.js';
-import { observeFiles } from './live-state.js';
+import { observeFiles, scopeFor } from './live-state.js';
 import type { WritebackDeps } from './writeback-deps.js';
 
 export interface OutcomeSources {
@@ -26,7 +26,11 @@ export async function recordOutcome(deps: WritebackDeps, journal: BatchJournal, 
   for (const [name, device] of sources.devices) {
     const entries = journal.entries.filter((e) => e.device === name);
     // the stat of what was written: a link's target, not the link
-    const lives = await observeFiles(await sources.transportOf(device), entries.map((e) => e.writePath), { sudo: device.sudo });
+    const lives = await observeFiles(await sources.transportOf(device), entries.map((e) => e.writePath), {
+      sudo: device.sudo,
+      scope: await scopeFor(deps.store, name),
+      writers: entries.map((e) => e.writer),
+    });
     for (const [i, entry] of entries.entries()) {
       const live = lives[i]!;
       const stat = live.kind === 'present' ? live.stat : null;

@@ -35,9 +35,13 @@ export const tempDirFor = (writePath: RemotePath, token: string): RemotePath => 
 /** The file holding the new content inside a temp directory. */
 export const tempFileIn = (tempDir: RemotePath): RemotePath => remoteJoin(tempDir, 'new');
 
-/** Prints the sha256 of the file at `path` (links followed), or `-` when it does not exist. */
-const hashOf = (path: RemotePath): ShellScript =>
-  sh`$( if [ -e ${path} ] || [ -L ${path} ]; then sha256sum < ${path} | cut -d' ' -f1; else echo -; fi )`;
+/**
+ * Prints the sha256 of the file at `path` (links followed, as the commit
+ * re-checks a watched link's target), or `-` when it does not exist; read
+ * as the writer, so a link swapped in makes root read nothing for them.
+ */
+const hashOf = (path: RemotePath, writer: Writer | null): ShellScript =>
+  sh`$( ${asWriter(writer, sh`if [ -e ${path} ] || [ -L ${path} ]; then sha256sum < ${path} | cut -d' ' -f1; else echo -; fi`)} )`;
 
 export interface UploadRequest {
   readonly tempDir: RemotePath;
@@ -108,7 +112,7 @@ export async function commitDevice(transport: Pick<Transport, 'run'>, ops: reado
   const checks = ops.map((op) =>
     op.expectedLiveHash === undefined
       ? sh``
-      : sh`[ "${hashOf(op.path)}" = ${op.expectedLiveHash ?? '-'} ] || { printf '%s' ${op.path}; exit ${EXIT_CONFLICT}; }
+      : sh`[ "${hashOf(op.path, op.writer)}" = ${op.expectedLiveHash ?? '-'} ] || { printf '%s' ${op.path}; exit ${EXIT_CONFLICT}; }
 `,
   );
   const guards = ops.map((op) => {

@@ -11,7 +11,7 @@ import { displayPath } from '../transport/remote-path.js';
 import type { DeviceRecord } from '../store/records.js';
 import type { Transport } from '../transport/transport.js';
 import type { JournalEntry } from './journal.js';
-import { liveHash, observeFiles } from './live-state.js';
+import { liveHash, observeFiles, scopeFor } from './live-state.js';
 import { commitDevice, randomTempToken, removeTemps, tempDirFor, uploadTemp } from './remote-scripts.js';
 import { asWriter, decideWriter, gatherFacts } from './target-plan.js';
 import type { WritebackDeps } from './writeback-deps.js';
@@ -33,7 +33,11 @@ export async function undoEntries(
     const mine = entries.filter((e) => e.device === name);
     try {
       const transport = await transportOf(device);
-      const lives = await observeFiles(transport, mine.map((e) => e.path), { sudo: device.sudo });
+      const lives = await observeFiles(transport, mine.map((e) => e.path), {
+        sudo: device.sudo,
+        scope: await scopeFor(deps.store, name),
+        writers: mine.map((e) => e.writer),
+      });
       for (const [i, entry] of mine.entries()) {
         const live = liveHash(lives[i]!);
         if (live === entry.backupHash || live !== entry.newHash) continue;
