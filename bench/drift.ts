@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryEventBus } from '../src/events/memory.bus.js';
+import { compileWatchSet } from '../src/devices/watch-set.js';
 import { WritebackRepository } from '../src/store/writeback.repository.js';
 import { SshTransport } from '../src/transport/ssh/ssh.transport.js';
 import type { Transport } from '../src/transport/transport.js';
@@ -57,11 +58,11 @@ export async function run(args: string[]): Promise<object> {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const deps = { store, repo: new WritebackRepository(store), bus: new MemoryEventBus(), transportFor: async () => counting, validate: async () => {
+    const deps = { store, repo: new WritebackRepository(store), watchSetOf: async (name: string) => compileWatchSet(await store.listProfiles(name)), bus: new MemoryEventBus(), transportFor: async () => counting, validate: async () => {
         throw new Error('a drift check validates nothing');
       },
     };
-    const scope = await scopeFor(store, 'drift');
+    const scope = await scopeFor(deps, 'drift');
     // one round to warm the connection and sudo
     await observeFiles(counting, paths, { sudo: true, scope });
     const host: number[] = [];

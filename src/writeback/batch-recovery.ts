@@ -57,7 +57,7 @@ async function recoverOne(deps: WritebackDeps, journal: Journal): Promise<Recove
         // what was renamed into place, read as it was written: never through a link at the watched name
         contentOf: async (e) => {
           const device = devices.get(e.device)!;
-          const options = { sudo: device.sudo, scope: await scopeFor(deps.store, e.device), writer: e.writer };
+          const options = { sudo: device.sudo, scope: await scopeFor(deps, e.device), writer: e.writer };
           return readLive(await transportOf(device), e.writePath, deps.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES, options).catch(() => null);
         },
         transportOf,
@@ -89,7 +89,7 @@ async function allRenamed(
     const entries = state.entries.filter((e) => e.device === name);
     const lives = await observeFiles(await transportOf(device), entries.map((e) => e.path), {
       sudo: device.sudo,
-      scope: await scopeFor(deps.store, name),
+      scope: await scopeFor(deps, name),
       writers: entries.map((e) => e.writer),
     });
     if (entries.some((e, i) => liveHash(lives[i]!) !== e.newHash)) return false;

@@ -490,7 +490,7 @@ async function verify(deps: WritebackDeps, journal: Journal, devices: ReadonlyMa
     const entries = journal.state.entries.filter((e) => e.device === name);
     const lives = await observeFiles(await transportOf(device), entries.map((e) => e.path), {
       sudo: device.sudo,
-      scope: await scopeFor(deps.store, name),
+      scope: await scopeFor(deps, name),
       writers: entries.map((e) => e.writer),
     });
     for (const [i, e] of entries.entries()) {

@@ -41,7 +41,7 @@ async function acceptLive(deps: WritebackDeps, request: { device: string; path: 
   const tracked = (await deps.store.getTrackedFile(request.device, request.path))!;
   const transport = await deps.transportFor(device);
   try {
-    const scope = await scopeFor(deps.store, request.device);
+    const scope = await scopeFor(deps, request.device);
     const [live] = await observeFiles(transport, [request.path], { sudo: device.sudo, scope });
     if (live!.kind === 'unreadable') throw new ConfwatchError('CW_ERR_FILE_PERMISSION', `${displayPath(request.path)} cannot be read on ${request.device}`);
     const latest = await deps.store.latestSnapshot(request.device, request.path);

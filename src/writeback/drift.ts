@@ -58,7 +58,7 @@ async function checkDevice(deps: WritebackDeps, device: DeviceRecord, tracked: r
   try {
     const transport = await deps.transportFor(device);
     try {
-      lives = await observeFiles(transport, tracked.map((t) => t.path), { sudo: device.sudo, scope: await scopeFor(deps.store, device.name) });
+      lives = await observeFiles(transport, tracked.map((t) => t.path), { sudo: device.sudo, scope: await scopeFor(deps, device.name) });
     } finally {
       await transport.close();
     }

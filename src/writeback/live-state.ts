@@ -17,8 +17,7 @@ import { MAX_ARGUMENT_BYTES } from '../transport/command-size.js';
 import { quote } from '../transport/quote.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import type { FileStat, Transport } from '../transport/transport.js';
-import type { SnapshotStore } from '../store/snapshot-store.js';
-import { compileWatchSet, type WatchSet } from '../watch/watch-set.js';
+import type { WatchSet } from '../devices/watch-set.js';
 import { asWriter, type Writer } from './target-plan.js';
 
 export type LiveFile =
@@ -156,9 +155,9 @@ function* chunks(requests: readonly FetchRequest[], limit: number): Generator<Fe
 /** The content hash of a live file, null when it does not exist (unreadable is not a hash). */
 export const liveHash = (file: LiveFile): string | null => (file.kind === 'present' ? file.hash : null);
 
-/** The scope of a device's watched files, from its profiles. */
-export const scopeFor = async (store: Pick<SnapshotStore, 'listProfiles'>, device: string): Promise<ObserveScope> =>
-  scopeOf(compileWatchSet(await store.listProfiles(device)));
+/** The scope of a device's watched files, from its watch set. */
+export const scopeFor = async (deps: { watchSetOf(device: string): Promise<WatchSet> }, device: string): Promise<ObserveScope> =>
+  scopeOf(await deps.watchSetOf(device));
 
 /**
  * The bytes of a live file read as capture reads them (see the module

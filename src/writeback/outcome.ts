@@ -28,7 +28,7 @@ export async function recordOutcome(deps: WritebackDeps, journal: BatchJournal, 
     // the stat of what was written: a link's target, not the link
     const lives = await observeFiles(await sources.transportOf(device), entries.map((e) => e.writePath), {
       sudo: device.sudo,
-      scope: await scopeFor(deps.store, name),
+      scope: await scopeFor(deps, name),
       writers: entries.map((e) => e.writer),
     });
     for (const [i, entry] of entries.entries()) {

@@ -23,7 +23,7 @@ const log = createLogger('writeback.undo');
 
 /** Restores every entry's backup; true when every file is back (unreachable hosts make it false). */
 export async function undoEntries(
-  deps: Pick<WritebackDeps, 'store'>,
+  deps: Pick<WritebackDeps, 'store' | 'watchSetOf'>,
   entries: readonly JournalEntry[],
   devices: ReadonlyMap<string, DeviceRecord>,
   transportOf: (device: DeviceRecord) => Promise<Transport>,
@@ -35,7 +35,7 @@ export async function undoEntries(
       const transport = await transportOf(device);
       const lives = await observeFiles(transport, mine.map((e) => e.path), {
         sudo: device.sudo,
-        scope: await scopeFor(deps.store, name),
+        scope: await scopeFor(deps, name),
         writers: mine.map((e) => e.writer),
       });
       for (const [i, entry] of mine.entries()) {
@@ -51,7 +51,7 @@ export async function undoEntries(
   return complete;
 }
 
-async function restoreBackup(deps: Pick<WritebackDeps, 'store'>, transport: Transport, device: DeviceRecord, entry: JournalEntry): Promise<void> {
+async function restoreBackup(deps: Pick<WritebackDeps, 'store' | 'watchSetOf'>, transport: Transport, device: DeviceRecord, entry: JournalEntry): Promise<void> {
   const { session, facts } = await gatherFacts(transport, [entry.writePath], device.sudo);
   const decision = decideWriter(facts[0]!.ancestors, session, { uid: entry.backupUid, gid: entry.backupGid });
   if (!decision.ok) throw new Error(`putting back ${displayPath(entry.writePath)} was refused: ${decision.reason}`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { linkHash } from '../../src/detect/symlink.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
+import { compileWatchSet } from '../../src/devices/watch-set.js';
 import type { NewSnapshot } from '../../src/store/snapshot-store.js';
 import { WritebackRepository } from '../../src/store/writeback.repository.js';
 import type { Transport } from '../../src/transport/transport.js';
@@ -86,7 +87,7 @@ describeUnless(sudoProblem(), 'drift check of 5,000 files on a sudo device', () 
       });
     const store = temp.store;
     const report = await checkDrift(
-      { store, repo: new WritebackRepository(store), bus: new MemoryEventBus(), transportFor: async () => counting(host.transportFor(user)), validate: remoteOnlyValidate },
+      { store, repo: new WritebackRepository(store), watchSetOf: async (name) => compileWatchSet(await store.listProfiles(name)), bus: new MemoryEventBus(), transportFor: async () => counting(host.transportFor(user)), validate: remoteOnlyValidate },
       'many',
     );
     expect(report.checked).toBe(FILES);

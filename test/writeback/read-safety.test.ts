@@ -16,7 +16,7 @@ import { CaptureService } from '../../src/detect/capture.js';
 import { Correlator } from '../../src/detect/correlator.js';
 import { linkHash } from '../../src/detect/symlink.js';
 import { sha256Hex } from '../../src/hash.js';
-import { compileWatchSet } from '../../src/watch/watch-set.js';
+import { compileWatchSet } from '../../src/devices/watch-set.js';
 import { runBatch } from '../../src/writeback/batch.js';
 import { checkDrift } from '../../src/writeback/drift.js';
 import { resolveDrift } from '../../src/writeback/drift-resolution.js';
