@@ -18,7 +18,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
  * import. Lowest first; a folder never appears in the list of anything
  * below it, so the table is acyclic (checked).
  */
-const BELOW_SERVICES = ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compute', 'auth', 'detect', 'validate', 'devices', 'watch', 'writeback'];
+const BELOW_SERVICES = ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compliance', 'compute', 'auth', 'detect', 'validate', 'devices', 'watch', 'writeback'];
 
 const ALLOWED: Record<string, readonly string[]> = {
   errors: [],
@@ -31,8 +31,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   events: ['errors', 'hash', 'logging', 'transport'],
   store: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events'],
   analysis: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store'],
-  // the worker pool that runs analysis (pure) off the event loop, under a budget
-  compute: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store', 'analysis'],
+  // rules as data and their evaluation over parsed files (pure, like analysis, and beside it)
+  compliance: ['errors', 'hash', 'logging', 'transport', 'parsers'],
+  // the worker pool that runs analysis and compliance (pure) off the event loop, under a budget
+  compute: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store', 'analysis', 'compliance'],
   auth: ['errors', 'hash', 'logging', 'config', 'events', 'store'],
   detect: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'devices'],
   validate: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store'],
@@ -45,7 +47,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   api: [...BELOW_SERVICES, 'services'],
   cli: [...BELOW_SERVICES, 'services', 'api'],
   // the browser bundle: server code only as types (see WEB_VALUE_IMPORTS)
-  web: ['transport', 'parsers', 'events', 'store', 'services', 'api'],
+  web: ['transport', 'parsers', 'events', 'store', 'compliance', 'services', 'api'],
 };
 
 /**

@@ -71,6 +71,28 @@ export interface ComposeService {
   readonly profiles: string[];
   /** False when the service has profiles and none of them is active (`COMPOSE_PROFILES`). */
   readonly enabled: boolean;
+  /** Isolation and limits, as the compliance packs read them. */
+  readonly hardening: ComposeHardening;
+}
+
+/** A service's isolation settings and resource limits. */
+export interface ComposeHardening {
+  /** `security_opt` entries, e.g. `no-new-privileges:true`, `seccomp:unconfined`. */
+  readonly securityOpt: string[];
+  readonly capDrop: string[];
+  /** `pid`, `ipc`, `userns_mode`, `cgroup`; null when unset. */
+  readonly pid: string | null;
+  readonly ipc: string | null;
+  readonly usernsMode: string | null;
+  /** Host devices mapped in (`devices`), as written. */
+  readonly devices: string[];
+  /** `none` when no healthcheck is defined, `disabled` for `disable: true` or `test: ["NONE"]`. */
+  readonly healthcheck: 'none' | 'set' | 'disabled';
+  /** `mem_limit`, else `deploy.resources.limits.memory`; null when unlimited. */
+  readonly memLimit: string | null;
+  /** `pids_limit`, else `deploy.resources.limits.pids`; null when unlimited. */
+  readonly pidsLimit: string | null;
+  readonly readOnly: boolean;
 }
 
 /** A parsed compose project (one file plus what it includes and extends). */

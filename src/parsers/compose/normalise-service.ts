@@ -1,4 +1,4 @@
-import type { ComposeDependency, ComposePort, ComposeService, ComposeVolume, ImageRef } from './compose-types.js';
+import type { ComposeDependency, ComposeHardening, ComposePort, ComposeService, ComposeVolume, ImageRef } from './compose-types.js';
 
 type Raw = Record<string, unknown>;
 
@@ -120,5 +120,28 @@ export function normaliseService(name: string, raw: Raw, line: number, activePro
     containerName: asString(raw.container_name),
     profiles,
     enabled: profiles.length === 0 || profiles.some((p) => activeProfiles.has(p)),
+    hardening: hardening(raw),
+  };
+}
+
+function healthcheck(value: unknown): ComposeHardening['healthcheck'] {
+  if (!isRecord(value)) return 'none';
+  const test = asArray(value.test).map(text);
+  return value.disable === true || test[0] === 'NONE' ? 'disabled' : 'set';
+}
+
+function hardening(raw: Raw): ComposeHardening {
+  const limits = isRecord(raw.deploy) && isRecord(raw.deploy.resources) && isRecord(raw.deploy.resources.limits) ? raw.deploy.resources.limits : {};
+  return {
+    securityOpt: asArray(raw.security_opt).map(text),
+    capDrop: asArray(raw.cap_drop).map(text),
+    pid: asString(raw.pid),
+    ipc: asString(raw.ipc),
+    usernsMode: asString(raw.userns_mode),
+    devices: asArray(raw.devices).map((d) => (isRecord(d) ? text(d.source ?? '') : text(d))),
+    healthcheck: healthcheck(raw.healthcheck),
+    memLimit: asString(raw.mem_limit ?? limits.memory),
+    pidsLimit: asString(raw.pids_limit ?? limits.pids),
+    readOnly: raw.read_only === true,
   };
 }
