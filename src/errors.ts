@@ -73,6 +73,10 @@ export const ERROR_CODES = {
   // analysis
   CW_ERR_ANALYSIS_WORKER: spec(500, 1, 'An analysis worker failed to start or stopped for a reason other than its budget.'),
 
+  // compliance
+  CW_ERR_COMPLIANCE_RULE_INVALID: spec(400, 1, 'A custom compliance rule file cannot be used; the message names the file and line.'),
+  CW_ERR_COMPLIANCE_RULE_BUILTIN: spec(409, 1, 'A built-in compliance rule cannot be replaced or removed; waive it instead.'),
+
   CW_ERR_INTERNAL: spec(500, 1, 'An unexpected internal error.'),
 } as const satisfies Record<string, ErrorSpec>;
 

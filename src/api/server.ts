@@ -6,10 +6,12 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { buildApp } from './app.js';
+import { complianceRoutes } from './routes/compliance.routes.js';
 import { depsRoutes } from './routes/deps.routes.js';
 import { validationRoutes } from './routes/validation.routes.js';
 import { writebackRoutes } from './routes/writeback.routes.js';
 import type { Logger } from '../logging.js';
+import { DEFAULT_COMPLIANCE_INTERVAL_MS } from '../services/compliance.service.js';
 import type { Services } from '../services/services.js';
 
 export interface ServerOptions {
@@ -31,6 +33,8 @@ export interface ServerOptions {
   readonly publicUrl?: string;
   /** How often the store is asked whether devices were added, changed or removed (by this server or the CLI). Default 2 s. */
   readonly deviceRefreshMs?: number;
+  /** How often the whole fleet is judged against the compliance rules. Default 1 h; 0 turns it off. */
+  readonly complianceIntervalMs?: number;
 }
 
 /** The Fastify trustProxy setting for `ServerOptions.trustProxy`. */
@@ -46,9 +50,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The routes of the features built on the services: write-back, validation and the dependency graph. */
-export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store'>): FastifyPluginAsync[] {
-  return [writebackRoutes(services.writeback, services.store), validationRoutes(services.validation), depsRoutes(services.dependencies, services.store)];
+/** The routes of the features built on the services: write-back, validation, the dependency graph and compliance. */
+export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store' | 'compliance'>): FastifyPluginAsync[] {
+  return [
+    writebackRoutes(services.writeback, services.store),
+    validationRoutes(services.validation),
+    depsRoutes(services.dependencies, services.store),
+    complianceRoutes(services.compliance),
+  ];
 }
 
 export async function startServer(services: Services, options: ServerOptions): Promise<RunningServer> {
@@ -88,12 +97,15 @@ export async function startServer(services: Services, options: ServerOptions): P
         }, driftIntervalMs)
       : undefined;
   driftTimer?.unref();
+  const complianceIntervalMs = options.complianceIntervalMs ?? DEFAULT_COMPLIANCE_INTERVAL_MS;
+  const complianceSchedule = complianceIntervalMs > 0 ? services.compliance.schedule(complianceIntervalMs) : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     async close() {
       clearInterval(driftTimer);
+      complianceSchedule?.stop();
       await app.close();
       await monitor.stop();
     },

@@ -9,11 +9,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { SnapshotAnalysis } from '../analysis/analyze-snapshot.js';
 import type { ContentDiff } from '../analysis/content-diff.js';
+import type { ComplianceRule, RuleOutcome } from '../compliance/rule.js';
 import { ConfwatchError } from '../errors.js';
 import type { Logger } from '../logging.js';
-import type { AnalysisTask, AnalyzeTask, ContentDiffTask } from './analysis-tasks.js';
+import type { AnalysisTask, AnalyzedSnapshot, AnalyzeTask, ComplianceTask, ContentDiffTask } from './analysis-tasks.js';
 import type { TaskMessage, WorkerMessage } from './analysis-worker.js';
 
 export interface AnalysisBudget {
@@ -89,9 +89,14 @@ export class AnalysisPool {
     this.#entry = workerEntry();
   }
 
-  /** Parses, diffs and assesses one snapshot in a worker. */
-  analyze(task: Omit<AnalyzeTask, 'kind'>): Promise<Budgeted<SnapshotAnalysis>> {
-    return this.#run({ kind: 'analyze', ...task }) as Promise<Budgeted<SnapshotAnalysis>>;
+  /** Parses, diffs and assesses one snapshot in a worker (and evaluates the compliance rules given). */
+  analyze(task: Omit<AnalyzeTask, 'kind'>): Promise<Budgeted<AnalyzedSnapshot>> {
+    return this.#run({ kind: 'analyze', ...task }) as Promise<Budgeted<AnalyzedSnapshot>>;
+  }
+
+  /** Evaluates compliance rules on parsed files in a worker: one list of outcomes per file, in order. */
+  compliance(rules: readonly ComplianceRule[], files: ComplianceTask['files']): Promise<Budgeted<RuleOutcome[][]>> {
+    return this.#run({ kind: 'compliance', rules, files }) as Promise<Budgeted<RuleOutcome[][]>>;
   }
 
   /** Line-diffs two versions in a worker. */

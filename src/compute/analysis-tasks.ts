@@ -8,6 +8,8 @@ import picomatch from 'picomatch';
 import { type AnalyzeSnapshotInputs, analyzeSnapshot, type SnapshotAnalysis } from '../analysis/analyze-snapshot.js';
 import { type ContentDiff, diffContents } from '../analysis/content-diff.js';
 import { mappedContext } from '../analysis/mapped-context.js';
+import { evaluateFile } from '../compliance/evaluator.js';
+import type { ComplianceRule, RuleOutcome } from '../compliance/rule.js';
 import type { ParseContext } from '../parsers/parser.js';
 import type { GraphData } from '../store/graph-model.js';
 import { DependencyGraph } from '../store/graph-queries.js';
@@ -32,6 +34,18 @@ export interface AnalyzeTask {
   readonly inputs: Omit<AnalyzeSnapshotInputs, 'context' | 'graph'>;
   readonly files?: SharedFiles;
   readonly graph?: GraphData;
+  /** Compliance rules to evaluate on the new version's parse, in the same worker. */
+  readonly rules?: readonly ComplianceRule[];
+}
+
+/** What an analysis returns: the snapshot's analysis and, with rules, their outcomes on it. */
+export type AnalyzedSnapshot = SnapshotAnalysis & { readonly compliance?: readonly RuleOutcome[] };
+
+/** Compliance rules evaluated on files already parsed (the fleet-wide run). */
+export interface ComplianceTask {
+  readonly kind: 'compliance';
+  readonly rules: readonly ComplianceRule[];
+  readonly files: readonly { readonly path: string; readonly type: string; readonly parsed: unknown }[];
 }
 
 /** A line diff between two versions. */
@@ -42,10 +56,10 @@ export interface ContentDiffTask {
   readonly names: { readonly from: string; readonly to: string };
 }
 
-export type AnalysisTask = AnalyzeTask | ContentDiffTask;
+export type AnalysisTask = AnalyzeTask | ContentDiffTask | ComplianceTask;
 
 /** What each kind of task returns. */
-export type TaskResult<T extends AnalysisTask> = T extends AnalyzeTask ? SnapshotAnalysis : ContentDiff;
+export type TaskResult<T extends AnalysisTask> = T extends AnalyzeTask ? AnalyzedSnapshot : T extends ComplianceTask ? RuleOutcome[][] : ContentDiff;
 
 /** Packs files into one SharedArrayBuffer. */
 export function shareFiles(files: ReadonlyMap<string, Buffer>): SharedFiles {
@@ -83,14 +97,17 @@ export function sharedContext(files: SharedFiles): Pick<ParseContext, 'readFile'
 /** Bytes as a Buffer: structured cloning turns Buffers into plain Uint8Arrays. */
 const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
-export function runAnalysisTask(task: AnalysisTask): SnapshotAnalysis | ContentDiff {
+export function runAnalysisTask(task: AnalysisTask): AnalyzedSnapshot | ContentDiff | RuleOutcome[][] {
   if (task.kind === 'content-diff') return diffContents(asBuffer(task.before), asBuffer(task.after), task.names);
+  if (task.kind === 'compliance') return task.files.map((f) => evaluateFile(task.rules, f.type, f.path, f.parsed));
   const { inputs } = task;
-  return analyzeSnapshot({
+  const analysis = analyzeSnapshot({
     ...inputs,
     ...(inputs.content ? { content: asBuffer(inputs.content) } : {}),
     ...(inputs.previousContent ? { previousContent: asBuffer(inputs.previousContent) } : {}),
     ...(task.files ? { context: mappedContext(sharedContext(task.files), task.files.mappings ?? []) } : {}),
     ...(task.graph ? { graph: new DependencyGraph(task.graph) } : {}),
   });
+  if (!task.rules || analysis.parsed === null) return analysis;
+  return { ...analysis, compliance: evaluateFile(task.rules, inputs.type, inputs.snapshot.path, analysis.parsed) };
 }

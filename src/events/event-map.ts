@@ -56,6 +56,23 @@ export interface EventMap {
    * maxFileBytes are) until history is pruned or the quota raised.
    */
   'storage.quota': { usedBytes: number; quotaBytes: number };
+  /**
+   * A compliance rule newly fails on a file: it passed, was not evaluated
+   * there before, or its waiver expired (`waiverExpired`). `snapshotId` is
+   * the version judged when the run followed a capture.
+   */
+  'compliance.failed': {
+    path: RemotePath;
+    rule: string;
+    severity: 'low' | 'medium' | 'high' | 'critical';
+    title: string;
+    message: string;
+    line: number | null;
+    snapshotId: string | null;
+    waiverExpired: boolean;
+  };
+  /** A rule that failed on a file passes again (or the file no longer has what it judged). */
+  'compliance.passed': { path: RemotePath; rule: string; severity: 'low' | 'medium' | 'high' | 'critical'; title: string; snapshotId: string | null };
 }
 
 /** What a background failure tells: never file contents, only the code and its one-line message. */
@@ -85,6 +102,8 @@ export const EVENT_TYPES: readonly EventType[] = [
   'reconcile.failed',
   'capture.failed',
   'storage.quota',
+  'compliance.failed',
+  'compliance.passed',
 ];
 
 /** An event as delivered: its payload plus the common envelope. */

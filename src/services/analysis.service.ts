@@ -20,6 +20,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { reportFailure } from '../events/failure.js';
 import { createLogger, type Logger } from '../logging.js';
 import type { ConfigType } from '../parsers/parser.js';
+import type { ComplianceService } from './compliance.service.js';
 import type { DependencyEdgeStore } from '../store/dependency-edges.js';
 import type { DependencyGraph } from '../store/graph-queries.js';
 import type { SnapshotRecord } from '../store/records.js';
@@ -52,6 +53,8 @@ export interface AnalysisServiceOptions {
   /** Where `analysis.skipped` is published; without it nothing is. */
   readonly bus?: Pick<EventBus, 'publish'>;
   readonly log?: Logger;
+  /** Evaluates the file's compliance rules in the same worker task and records them; without it none are. */
+  readonly compliance?: Pick<ComplianceService, 'judges' | 'rules' | 'record' | 'forget'>;
 }
 
 export class AnalysisService {
@@ -60,6 +63,7 @@ export class AnalysisService {
   readonly #log: Logger;
   readonly #pool: Pick<AnalysisPool, 'analyze'>;
   readonly #bus: Pick<EventBus, 'publish'> | undefined;
+  readonly #compliance: AnalysisServiceOptions['compliance'];
   #queue: Promise<void> = Promise.resolve();
   /** Stored batches waiting for the burst to pause. */
   #pending: SnapshotRecord[][] = [];
@@ -73,6 +77,7 @@ export class AnalysisService {
     this.#edges = edges;
     this.#pool = options.pool;
     this.#bus = options.bus;
+    this.#compliance = options.compliance;
     // failures must never pass unnoticed: a logger even when none is given
     this.#log = options.log ?? createLogger('analysis');
   }
@@ -129,6 +134,8 @@ export class AnalysisService {
     const previous = record.previousId ? await this.#store.getSnapshot(record.previousId) : undefined;
     const previousContent = previous?.hasContent && previous.contentHash ? await this.#store.readContent(previous) : undefined;
     const graph = deviceGraph ?? (await this.#edges.load(record.device));
+    const compliance = this.#compliance?.judges(record.configType, record.path) ? this.#compliance : undefined;
+    const rules = compliance && record.changeType !== 'deleted' ? await compliance.rules() : undefined;
     const outcome = await this.#pool.analyze({
       inputs: {
         snapshot: { path: record.path, device: record.device, changeType: record.changeType },
@@ -140,6 +147,7 @@ export class AnalysisService {
       },
       ...(files ? { files } : {}),
       graph: { nodes: graph.nodes, edges: graph.edges },
+      ...(rules ? { rules } : {}),
     });
     if (!outcome.ok) {
       await this.#skipped(record, outcome.budget, outcome.limit);
@@ -151,6 +159,8 @@ export class AnalysisService {
       parseErrors: result.parseErrors.map((e) => ({ message: e.message, ...(e.line ? { line: e.line } : {}), ...(e.column ? { column: e.column } : {}) })),
       impact: { ...result.impact, changes: result.changes },
     });
+    if (compliance && record.changeType === 'deleted') await compliance.forget(record.device, record.path);
+    else if (compliance) await compliance.record(record.device, record.path, record.id, result.compliance ?? []);
   }
 
   /**

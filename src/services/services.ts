@@ -14,6 +14,8 @@ import { type AnalysisBudget, AnalysisPool } from '../compute/analysis-pool.js';
 import { createLogger } from '../logging.js';
 import { DeviceRegistry } from '../devices/device-registry.js';
 import { AnalysisService } from './analysis.service.js';
+import { ComplianceService } from './compliance.service.js';
+import { ComplianceRepository } from '../store/compliance.repository.js';
 import { DiffService } from './diff.service.js';
 import { type AuthService, createAuthService } from './auth.service.js';
 import { followCaptures } from './capture-followers.js';
@@ -39,6 +41,7 @@ export interface Services {
   readonly audit: AuditRecorder;
   readonly validation: ValidationService;
   readonly writeback: WritebackService;
+  readonly compliance: ComplianceService;
   close(): Promise<void>;
 }
 
@@ -55,7 +58,8 @@ export async function openServices(environment: Environment, options: ServicesOp
   const dependencies = new DependencyEdgeStore(store);
   // workers start on the first task, so commands that analyse nothing never start one
   const pool = new AnalysisPool(options.analysisBudget ? { budget: options.analysisBudget } : {});
-  const analysis = new AnalysisService(store, dependencies, { pool, bus, log: createLogger('analysis') });
+  const compliance = new ComplianceService({ store, repo: new ComplianceRepository(store), pool, bus, log: createLogger('compliance') });
+  const analysis = new AnalysisService(store, dependencies, { pool, bus, log: createLogger('analysis'), compliance });
   const audit = new AuditRecorder(store);
   const writeback = new WritebackService({
     store,
@@ -80,6 +84,7 @@ export async function openServices(environment: Environment, options: ServicesOp
     audit,
     validation,
     writeback,
+    compliance,
     close: async () => {
       await analysis.idle();
       await validation.idle();

@@ -17,6 +17,9 @@ import { type AuthService, createAuthService } from '../../src/services/auth.ser
 import { DeviceService } from '../../src/services/device.service.js';
 import { featureRoutes } from '../../src/api/server.js';
 import { secretHidingValidator, ValidationService } from '../../src/services/validation.service.js';
+import { ComplianceService } from '../../src/services/compliance.service.js';
+import { AnalysisPool } from '../../src/compute/analysis-pool.js';
+import { ComplianceRepository } from '../../src/store/compliance.repository.js';
 import { WritebackService } from '../../src/services/writeback.service.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
@@ -43,13 +46,14 @@ export interface FixtureParts {
   readonly registry: DeviceRegistry;
 }
 
-/** The product's feature routes (write-back, validation, dependency graph) over the fixture's parts, as `serve` wires them. */
+/** The product's feature routes (write-back, validation, dependency graph, compliance) over the fixture's parts, as `serve` wires them; the pool starts a worker only when a compliance run asks. */
 export const productFeatures = ({ store, bus, registry }: FixtureParts): FastifyPluginAsync[] =>
   featureRoutes({
     store,
     writeback: new WritebackService({ store, bus, devices: registry, validate: secretHidingValidator(store) }),
     validation: new ValidationService(store, registry, bus),
     dependencies: new DependencyEdgeStore(store),
+    compliance: new ComplianceService({ store, repo: new ComplianceRepository(store), pool: new AnalysisPool({ size: 1 }), bus }),
   });
 
 export async function openApiFixture(

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CommandEnv, SetExit } from '../options.js';
 import { registerAnalysisCommands } from './analysis.command.js';
 import { registerAuthCommands } from './auth.command.js';
+import { registerComplianceCommands } from './compliance.command.js';
 import { registerDeviceCommands } from './device.command.js';
 import { registerHistoryCommands } from './history.command.js';
 import { registerInitCommand } from './init.command.js';
@@ -23,4 +24,5 @@ export function registerCommands(program: Command, env: CommandEnv, setExit: Set
   registerAuthCommands(program, env);
   registerValidateCommand(program, env, setExit);
   registerWritebackCommands(program, env);
+  registerComplianceCommands(program, env);
 }

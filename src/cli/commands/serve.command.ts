@@ -14,6 +14,7 @@ export function registerServeCommand(program: Command, { ctx, output }: CommandE
     .option('--host <address>', 'listen address', '127.0.0.1')
     .option('--port <n>', 'listen port', intOption('--port'), 7474)
     .option('--drift-interval <seconds>', 'check every device for drift this often (0: never)', intOption('--drift-interval'), 1800)
+    .option('--compliance-interval <seconds>', 'judge every device against the compliance rules this often (0: never)', intOption('--compliance-interval'), 3600)
     .option('--embedded', 'first run on this machine: init if needed and watch this host as the `local` device')
     .option('--trust-proxy [addresses]', 'behind a reverse proxy: take the client address from X-Forwarded-For (the proxy that connects, or only these comma-separated addresses/CIDRs)')
     .option('--public-url <url>', 'the URL users open; https://… marks the session cookie Secure')
@@ -47,6 +48,7 @@ export function registerServeCommand(program: Command, { ctx, output }: CommandE
         host: opts.host,
         port: opts.port,
         driftIntervalMs: opts.driftInterval * 1000,
+        complianceIntervalMs: opts.complianceInterval * 1000,
         ...(trustProxy !== undefined ? { trustProxy } : {}),
         ...(publicUrl !== undefined ? { publicUrl } : {}),
       });
@@ -61,6 +63,7 @@ interface ServeOptions {
   host: string;
   port: number;
   driftInterval: number;
+  complianceInterval: number;
   embedded?: boolean;
   trustProxy?: string | true;
   publicUrl?: string;

@@ -1,0 +1,62 @@
+/**
+ * Compliance over the API: stored results, a run, the rules, waivers and
+ * the report. Reading needs `config:view`; running `config:edit`; a waiver
+ * accepts a failure on someone's behalf, so it needs `config:approve`.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ComplianceService } from '../../services/compliance.service.js';
+import { noteAuditTarget } from '../plugins/guard.js';
+import { guardedErrors } from './common.schema.js';
+import {
+  complianceQuery,
+  complianceResultsSchema,
+  complianceRulesSchema,
+  complianceRunBody,
+  complianceRunSchema,
+  waiveBody,
+  waiverSchema,
+  waiversSchema,
+} from './compliance.schema.js';
+
+export const complianceRoutes =
+  (compliance: ComplianceService): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get('/api/compliance', {
+      config: { scope: 'config:view' },
+      schema: { tags: ['compliance'], summary: 'Stored compliance results, per device, file and rule', querystring: complianceQuery, response: { 200: complianceResultsSchema, ...guardedErrors } },
+      handler: async (request) => ({ results: await compliance.results(request.query.device) }),
+    });
+
+    app.post('/api/compliance/run', {
+      config: { scope: 'config:edit', action: 'compliance.run' },
+      schema: { tags: ['compliance'], summary: 'Evaluate every rule on the latest version of each tracked file', body: complianceRunBody, response: { 200: complianceRunSchema, ...guardedErrors } },
+      handler: async (request) => {
+        if (request.body.device) noteAuditTarget(request, ['device', request.body.device]);
+        return compliance.run(request.body.device ? { device: request.body.device } : {});
+      },
+    });
+
+    app.get('/api/compliance/rules', {
+      config: { scope: 'config:view' },
+      schema: { tags: ['compliance'], summary: 'Built-in packs and custom rules', response: { 200: complianceRulesSchema, ...guardedErrors } },
+      handler: async () => ({
+        rules: (await compliance.rules()).map((r) => ({ id: r.id, title: r.title, severity: r.severity, configType: r.configType, source: r.source, remediation: r.remediation, custom: r.custom === true })),
+      }),
+    });
+
+    app.get('/api/compliance/waivers', {
+      config: { scope: 'config:view' },
+      schema: { tags: ['compliance'], summary: 'Waivers, newest first', querystring: complianceQuery, response: { 200: waiversSchema, ...guardedErrors } },
+      handler: async (request) => ({ waivers: await compliance.waivers(request.query.device) }),
+    });
+
+    app.post('/api/compliance/waivers', {
+      config: { scope: 'config:approve', action: 'compliance.waive' },
+      schema: { tags: ['compliance'], summary: 'Waive a rule on a device (or one file) until an expiry', body: waiveBody, response: { 200: waiverSchema, ...guardedErrors } },
+      handler: async (request) => {
+        const { rule, device, path, reason, expires } = request.body;
+        noteAuditTarget(request, ['rule', rule], ['device', device], ...(path ? ([['path', path]] as [string, string][]) : []));
+        return compliance.waive({ rule, device, reason, by: request.principal?.user ?? 'anonymous', ...(path ? { path } : {}), ...(expires ? { expires } : {}) });
+      },
+    });
+  };

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { nameSchema, remotePathSchema } from './common.schema.js';
+
+const severity = z.enum(['low', 'medium', 'high', 'critical']);
+
+export const complianceQuery = z.object({ device: nameSchema.optional() }).strict();
+
+export const complianceResultSchema = z.object({
+  device: z.string(),
+  path: z.string(),
+  rule: z.string(),
+  status: z.enum(['pass', 'fail', 'waived', 'error']),
+  message: z.string().nullable(),
+  line: z.number().nullable(),
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+});
+
+export const complianceResultsSchema = z.object({ results: z.array(complianceResultSchema) });
+
+export const complianceRunBody = z.object({ device: nameSchema.optional() }).strict();
+
+export const complianceRunSchema = z.object({
+  summary: z.object({ pass: z.number(), fail: z.number(), waived: z.number(), error: z.number() }),
+  findings: z.array(
+    z.object({
+      rule: z.string(),
+      severity,
+      device: z.string(),
+      path: z.string(),
+      status: z.enum(['fail', 'waived', 'error']),
+      message: z.string().nullable(),
+      line: z.number().nullable(),
+    }),
+  ),
+});
+
+export const complianceRulesSchema = z.object({
+  rules: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      severity,
+      configType: z.string(),
+      source: z.object({ ref: z.string(), url: z.string().optional() }),
+      remediation: z.string(),
+      custom: z.boolean(),
+    }),
+  ),
+});
+
+export const waiverSchema = z.object({
+  id: z.string(),
+  rule: z.string(),
+  device: z.string(),
+  path: z.string().nullable(),
+  reason: z.string(),
+  expiresAt: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+
+export const waiversSchema = z.object({ waivers: z.array(waiverSchema) });
+
+export const waiveBody = z
+  .object({
+    rule: z.string().min(1).max(200),
+    device: nameSchema,
+    path: remotePathSchema.optional(),
+    reason: z.string().min(1).max(2000),
+    expires: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
