@@ -44,7 +44,7 @@ describe('route scopes', () => {
     for (const route of seen) expect([...SCOPES, 'public']).toContain(route.scope);
   });
 
-  it('includes the feature routes (write-back, validation, dependency graph) with their scopes', () => {
+  it('includes the feature routes (write-back, validation, dependency graph, compliance) with their scopes', () => {
     const scopes = Object.fromEntries(seen.map((r) => [`${r.method} ${r.url}`, r.scope]));
     expect(scopes).toMatchObject({
       'POST /api/snapshots/:id/restore': 'config:restore',
@@ -56,6 +56,11 @@ describe('route scopes', () => {
       'POST /api/batches': 'config:edit',
       'POST /api/validate': 'config:edit',
       'GET /api/devices/:device/deps': 'config:view',
+      'GET /api/compliance': 'config:view',
+      'POST /api/compliance/run': 'config:edit',
+      'GET /api/compliance/rules': 'config:view',
+      'GET /api/compliance/waivers': 'config:view',
+      'POST /api/compliance/waivers': 'config:approve',
     });
   });
 
