@@ -13,7 +13,7 @@ import type { ContentDiff } from '../analysis/content-diff.js';
 import type { ComplianceRule, RuleOutcome } from '../compliance/rule.js';
 import { ConfwatchError } from '../errors.js';
 import type { Logger } from '../logging.js';
-import type { AnalysisTask, AnalyzedSnapshot, AnalyzeTask, ComplianceTask, ContentDiffTask } from './analysis-tasks.js';
+import type { AnalysisTask, AnalyzedSnapshot, AnalyzeTask, ComplianceTask, ContentDiffTask, SharedFiles } from './analysis-tasks.js';
 import type { TaskMessage, WorkerMessage } from './analysis-worker.js';
 
 export interface AnalysisBudget {
@@ -94,9 +94,9 @@ export class AnalysisPool {
     return this.#run({ kind: 'analyze', ...task }) as Promise<Budgeted<AnalyzedSnapshot>>;
   }
 
-  /** Evaluates compliance rules on parsed files in a worker: one list of outcomes per file, in order. */
-  compliance(rules: readonly ComplianceRule[], files: ComplianceTask['files']): Promise<Budgeted<RuleOutcome[][]>> {
-    return this.#run({ kind: 'compliance', rules, files }) as Promise<Budgeted<RuleOutcome[][]>>;
+  /** Evaluates compliance rules on files in a worker (parsing those given as bytes, against `context`): one list of outcomes per file, in order. */
+  compliance(rules: readonly ComplianceRule[], files: ComplianceTask['files'], context?: SharedFiles): Promise<Budgeted<RuleOutcome[][]>> {
+    return this.#run({ kind: 'compliance', rules, files, ...(context ? { context } : {}) }) as Promise<Budgeted<RuleOutcome[][]>>;
   }
 
   /** Line-diffs two versions in a worker. */

@@ -10,7 +10,8 @@ import { type ContentDiff, diffContents } from '../analysis/content-diff.js';
 import { mappedContext } from '../analysis/mapped-context.js';
 import { evaluateFile } from '../compliance/evaluator.js';
 import type { ComplianceRule, RuleOutcome } from '../compliance/rule.js';
-import type { ParseContext } from '../parsers/parser.js';
+import type { ConfigType, ParseContext } from '../parsers/parser.js';
+import { parserFor } from '../analysis/config-parsers.js';
 import type { GraphData } from '../store/graph-model.js';
 import { DependencyGraph } from '../store/graph-queries.js';
 import type { PathMapping } from '../transport/path-mapping.js';
@@ -41,11 +42,24 @@ export interface AnalyzeTask {
 /** What an analysis returns: the snapshot's analysis and, with rules, their outcomes on it. */
 export type AnalyzedSnapshot = SnapshotAnalysis & { readonly compliance?: readonly RuleOutcome[] };
 
-/** Compliance rules evaluated on files already parsed (the fleet-wide run). */
+/**
+ * Compliance rules evaluated on files: already parsed (the fleet-wide run),
+ * or given as bytes and parsed here against the device's other files (an
+ * sshd_config judged again after one of its drop-ins changed).
+ */
 export interface ComplianceTask {
   readonly kind: 'compliance';
   readonly rules: readonly ComplianceRule[];
-  readonly files: readonly { readonly path: string; readonly type: string; readonly parsed: unknown }[];
+  readonly files: readonly ComplianceFile[];
+  readonly context?: SharedFiles;
+}
+
+export interface ComplianceFile {
+  readonly path: string;
+  readonly type: ConfigType;
+  /** The stored parse; ignored when `content` is given. */
+  readonly parsed?: unknown;
+  readonly content?: Uint8Array;
 }
 
 /** A line diff between two versions. */
@@ -99,7 +113,13 @@ const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes 
 
 export function runAnalysisTask(task: AnalysisTask): AnalyzedSnapshot | ContentDiff | RuleOutcome[][] {
   if (task.kind === 'content-diff') return diffContents(asBuffer(task.before), asBuffer(task.after), task.names);
-  if (task.kind === 'compliance') return task.files.map((f) => evaluateFile(task.rules, f.type, f.path, f.parsed));
+  if (task.kind === 'compliance') {
+    const context = task.context ? mappedContext(sharedContext(task.context), task.context.mappings ?? []) : {};
+    return task.files.map((f) => {
+      const parsed = f.content ? parserFor(f.type).parse(asBuffer(f.content), { ...context, path: f.path }).data : f.parsed;
+      return evaluateFile(task.rules, f.type, f.path, parsed);
+    });
+  }
   const { inputs } = task;
   const analysis = analyzeSnapshot({
     ...inputs,

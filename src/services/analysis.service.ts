@@ -48,8 +48,8 @@ const REBUILD_CHUNK = 100;
 export const ANALYSIS_SKIPPED = 'analysis skipped: over budget';
 
 export interface AnalysisServiceOptions {
-  /** Runs the analysis off the event loop, under its budget. */
-  readonly pool: Pick<AnalysisPool, 'analyze'>;
+  /** Runs the analysis (and compliance re-judging) off the event loop, under its budget. */
+  readonly pool: Pick<AnalysisPool, 'analyze' | 'compliance'>;
   /** Where `analysis.skipped` is published; without it nothing is. */
   readonly bus?: Pick<EventBus, 'publish'>;
   readonly log?: Logger;
@@ -61,7 +61,7 @@ export class AnalysisService {
   readonly #store: SnapshotStore;
   readonly #edges: DependencyEdgeStore;
   readonly #log: Logger;
-  readonly #pool: Pick<AnalysisPool, 'analyze'>;
+  readonly #pool: Pick<AnalysisPool, 'analyze' | 'compliance'>;
   readonly #bus: Pick<EventBus, 'publish'> | undefined;
   readonly #compliance: AnalysisServiceOptions['compliance'];
   #queue: Promise<void> = Promise.resolve();
@@ -111,7 +111,14 @@ export class AnalysisService {
             this.#reportFailure(record.device, { path: record.path, snapshotId: record.id, stage: 'analyze' }, error),
           );
         }
-        for (const device of new Set(batch.map((r) => r.device))) this.#scheduleRebuild(device);
+        for (const device of new Set(batch.map((r) => r.device))) {
+          this.#scheduleRebuild(device);
+          if (this.#compliance && batch.some((r) => r.device === device && r.configType === 'sshd' && !this.#compliance?.judges(r.configType, r.path))) {
+            await this.#rejudgeSshd(device, await contexts.get(device)).catch((error: unknown) =>
+              this.#reportFailure(device, { path: null, snapshotId: null, stage: 'analyze' }, error),
+            );
+          }
+        }
       });
     }
   }
@@ -161,6 +168,26 @@ export class AnalysisService {
     });
     if (compliance && record.changeType === 'deleted') await compliance.forget(record.device, record.path);
     else if (compliance) await compliance.record(record.device, record.path, record.id, result.compliance ?? []);
+  }
+
+  /**
+   * An sshd drop-in changed: the device's main sshd_config files are judged
+   * again, parsed in a worker against the device's files as they are now,
+   * since a drop-in read at the `Include` can decide their effective values.
+   */
+  async #rejudgeSshd(device: string, files: SharedFiles | undefined): Promise<void> {
+    const compliance = this.#compliance;
+    if (!compliance) return;
+    const mains = (await this.#store.listTrackedFiles(device)).filter(
+      (t) => t.configType === 'sshd' && !t.deleted && t.contentHash && t.latestSnapshotId && compliance.judges(t.configType, t.path),
+    );
+    if (mains.length === 0) return;
+    const rules = await compliance.rules();
+    for (const main of mains) {
+      const content = await this.#store.readContent({ contentHash: main.contentHash });
+      const outcome = await this.#pool.compliance(rules, [{ path: main.path, type: 'sshd', content }], files);
+      if (outcome.ok) await compliance.record(device, main.path, main.latestSnapshotId, outcome.value[0] ?? []);
+    }
   }
 
   /**

@@ -32,7 +32,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       root = join(target.home, 'host');
       mkdirSync(join(root, 'ssh'), { recursive: true });
       mkdirSync(join(root, 'app'), { recursive: true });
-      writeFileSync(join(root, 'ssh', 'sshd_config'), 'PasswordAuthentication no\nPermitRootLogin yes\n');
+      mkdirSync(join(root, 'ssh', 'sshd_config.d'));
+      writeFileSync(join(root, 'ssh', 'sshd_config'), `Include ${join(root, 'ssh', 'sshd_config.d')}/*.conf\nPasswordAuthentication no\nPermitRootLogin yes\n`);
       writeFileSync(join(root, 'app', 'compose.yaml'), `services:\n  ${MARKER.toLowerCase()}:\n    image: nginx:1.27\n    privileged: true\n`);
       const env = { CONFWATCH_HOME: target.home, ...(target.databaseUrl ? { CONFWATCH_DATABASE_URL: target.databaseUrl } : {}) };
       const environment = { home: target.home, databaseUrl: target.databaseUrl, env };
@@ -57,7 +58,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     it('evaluates each stored snapshot in the analysis worker, stores the results sealed and publishes what moved', async () => {
       const root1 = await result('sshd.permit-root-login');
-      expect(root1).toMatchObject({ status: 'fail', message: 'PermitRootLogin is yes', line: 2 });
+      expect(root1).toMatchObject({ status: 'fail', message: 'PermitRootLogin is yes', line: 3 });
       expect(await result('sshd.password-authentication')).toMatchObject({ status: 'pass' });
       const compose = await result('compose.privileged', join(root, 'app', 'compose.yaml'));
       expect(compose).toMatchObject({ status: 'fail', message: `service ${MARKER.toLowerCase()} runs privileged`, line: 3 });
@@ -78,7 +79,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(waiver).toMatchObject({ rule: 'sshd.permit-root-login', device: 'web', path: null, expiresAt: '2999-01-01T00:00:00.000Z', createdBy: 'tester' });
       expect(await result('sshd.permit-root-login')).toMatchObject({ status: 'waived', message: expect.stringContaining('break-glass host') });
       const run = await services.compliance.run({ device: 'web' });
-      expect(run.findings).toContainEqual(expect.objectContaining({ rule: 'sshd.permit-root-login', status: 'waived', severity: 'high', device: 'web', path: sshdPath(), line: 2 }));
+      expect(run.findings).toContainEqual(expect.objectContaining({ rule: 'sshd.permit-root-login', status: 'waived', severity: 'high', device: 'web', path: sshdPath(), line: 3 }));
       expect(run.summary.waived).toBe(1);
 
       // a waiver for another file of the device does not cover this one
@@ -107,6 +108,19 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await services.compliance.removeRule('sshd.banner-set');
       expect(await result('sshd.banner-set')).toBeUndefined();
       await expect(services.compliance.removeRule('sshd.permit-root-login')).rejects.toMatchObject({ code: 'CW_ERR_COMPLIANCE_RULE_BUILTIN' });
+    });
+
+    it('judges the main sshd_config again when a drop-in it includes changes', async () => {
+      expect(await result('sshd.password-authentication')).toMatchObject({ status: 'pass' });
+      events.length = 0;
+      // read at the Include, before the main file's own "no": this value wins
+      writeFileSync(join(root, 'ssh', 'sshd_config.d', '50-cloud-init.conf'), 'PasswordAuthentication yes\n');
+      await services.monitoring.scan('web');
+      await services.analysis.idle();
+      expect(await result('sshd.password-authentication')).toMatchObject({ status: 'fail', message: 'PasswordAuthentication is yes', line: null });
+      expect(events).toContainEqual(expect.objectContaining({ type: 'compliance.failed', rule: 'sshd.password-authentication', path: sshdPath() }));
+      // the drop-in itself is never judged alone
+      expect((await services.compliance.results('web')).filter((r) => r.path.endsWith('50-cloud-init.conf'))).toEqual([]);
     });
 
     it('clears a fixed failure with compliance.passed; first-seen moves with the status, last-seen with every evaluation', async () => {
