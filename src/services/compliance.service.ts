@@ -10,6 +10,7 @@
 import type { AnalysisPool } from '../compute/analysis-pool.js';
 import { parseCustomRules } from '../compliance/custom-rules.js';
 import { evaluatedAlone } from '../compliance/evaluator.js';
+import { applyFix } from '../compliance/fixes.js';
 import { BUILTIN_RULES } from '../compliance/packs/index.js';
 import { buildReport, type ComplianceReport } from '../compliance/report.js';
 import { type ComplianceRule, RULE_CONFIG_TYPES, type RuleConfigType, type RuleOutcome, type Severity } from '../compliance/rule.js';
@@ -20,6 +21,7 @@ import { createLogger, type Logger } from '../logging.js';
 import type { ComplianceRepository, ResultChange, StoredResult, StoredWaiver } from '../store/compliance.repository.js';
 import { newId } from '../store/ids.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
+import { unifiedDiff } from '../writeback/unified-diff.js';
 
 /** Files sent to a worker in one task during a run. */
 const RUN_CHUNK = 200;
@@ -56,7 +58,7 @@ export interface WaiveInput {
 }
 
 export interface ComplianceServiceOptions {
-  readonly store: Pick<SnapshotStore, 'listDevices' | 'getDevice' | 'listTrackedFiles' | 'getSnapshot'>;
+  readonly store: Pick<SnapshotStore, 'listDevices' | 'getDevice' | 'listTrackedFiles' | 'getSnapshot' | 'getTrackedFile' | 'readContent'>;
   readonly repo: ComplianceRepository;
   /** Runs the evaluations of a fleet run off the event loop. */
   readonly pool: Pick<AnalysisPool, 'compliance'>;
@@ -217,6 +219,23 @@ export class ComplianceService {
     if (BUILTIN_RULES.some((r) => r.id === id)) throw new ConfwatchError('CW_ERR_COMPLIANCE_RULE_BUILTIN', `${id} is a built-in rule and cannot be removed; waive it per device instead`);
     if (!(await this.#options.repo.removeRule(id))) throw new ConfwatchError('CW_ERR_NOT_FOUND', `no custom rule ${id}; see confwatch compliance rules`);
     this.#rules = undefined;
+  }
+
+  /**
+   * A rule's mechanical fix for a file, as a dry-run diff from its latest
+   * stored version: nothing is written.
+   */
+  async fix(ruleId: string, device: string, path: string): Promise<{ rule: string; device: string; path: string; diff: string }> {
+    const rule = (await this.rules()).find((r) => r.id === ruleId);
+    if (!rule) throw new ConfwatchError('CW_ERR_NOT_FOUND', `no compliance rule ${ruleId}; see confwatch compliance rules`);
+    if (!rule.fix) throw new ConfwatchError('CW_ERR_USAGE', `${ruleId} has no mechanical fix; follow its remediation: ${rule.remediation}`);
+    const tracked = await this.#options.store.getTrackedFile(device, path);
+    if (!tracked || tracked.deleted || !tracked.contentHash) throw new ConfwatchError('CW_ERR_NOT_FOUND', `no stored version of ${path} on ${device}; see confwatch files --device ${device}`);
+    if (tracked.configType !== rule.configType) throw new ConfwatchError('CW_ERR_USAGE', `${ruleId} applies to ${rule.configType} files and ${path} is ${tracked.configType}`);
+    const before = await this.#options.store.readContent({ contentHash: tracked.contentHash });
+    const after = applyFix(rule.fix, before.toString('utf8'));
+    if (after === null) throw new ConfwatchError('CW_ERR_USAGE', `${path} has no place for the fix of ${ruleId}; follow its remediation: ${rule.remediation}`);
+    return { rule: ruleId, device, path, diff: unifiedDiff(path, before, Buffer.from(after, 'utf8')) };
   }
 
   /** The report over stored results (of one device, or all). */

@@ -7,7 +7,7 @@
  * One device per database, its tests in order (starting a store and an
  * analysis worker is most of the cost).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -72,6 +72,14 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         expect(row.finding).not.toContain(MARKER.toLowerCase());
       }
 
+    });
+
+    it('offers a mechanical fix as a dry-run diff, writing nothing', async () => {
+      const fix = await services.compliance.fix('sshd.permit-root-login', 'web', sshdPath());
+      expect(fix.diff).toContain('-PermitRootLogin yes');
+      expect(fix.diff).toContain('+PermitRootLogin no');
+      expect(readFileSync(sshdPath(), 'utf8')).toContain('PermitRootLogin yes');
+      await expect(services.compliance.fix('sshd.weak-ciphers', 'web', sshdPath())).rejects.toMatchObject({ code: 'CW_ERR_USAGE' });
     });
 
     it('waives a failure until its expiry, and an expired waiver fails again and says so', async () => {

@@ -101,6 +101,18 @@ export function registerComplianceCommands(program: Command, { ctx, output }: Co
     });
 
   compliance
+    .command('fix')
+    .argument('<rule>', 'rule id')
+    .requiredOption('--device <name>', 'device')
+    .requiredOption('--path <path>', 'file on the device')
+    .option('--json', 'machine-readable output')
+    .description("a rule's mechanical fix as a dry-run diff of the latest stored version (nothing is written)")
+    .action(async (ruleId: string, opts: { device: string; path: string; json?: boolean }) => {
+      const fix = await (await services()).compliance.fix(ruleId, opts.device, opts.path);
+      output(opts).result(fix, (f) => f.diff);
+    });
+
+  compliance
     .command('report')
     .option('--format <format>', `${FORMATS.join(' | ')}`, 'json')
     .option('--device <name>', 'only this device')
