@@ -2,6 +2,7 @@
 import { LiveEventsProvider } from './lib/event-stream.js';
 import { Link, matchRoute, paths, useLocation } from './lib/router.js';
 import { SessionProvider, useSession } from './lib/session.js';
+import { CompliancePage } from './pages/compliance.page.js';
 import { DashboardPage } from './pages/dashboard.page.js';
 import { DevicePage } from './pages/device.page.js';
 import { DriftPage } from './pages/drift.page.js';
@@ -23,6 +24,8 @@ function CurrentPage() {
       return <DriftPage device={route.device} />;
     case 'graph':
       return <GraphPage device={route.device} />;
+    case 'compliance':
+      return <CompliancePage device={route.device} />;
     case 'not-found':
       return (
         <p className="notice">

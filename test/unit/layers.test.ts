@@ -47,7 +47,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   api: [...BELOW_SERVICES, 'services'],
   cli: [...BELOW_SERVICES, 'services', 'api'],
   // the browser bundle: server code only as types (see WEB_VALUE_IMPORTS)
-  web: ['transport', 'parsers', 'events', 'store', 'compliance', 'services', 'api'],
+  web: ['transport', 'parsers', 'events', 'store', 'services', 'api'],
 };
 
 /**

@@ -147,6 +147,20 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       await operator.getByTestId('diff').waitFor();
     });
 
+    it('shows the device compliance: score per pack and findings with their line, remediation and source', async () => {
+      const page = await loggedIn('operator');
+      await page.goto(`${server.url}/devices/web1/compliance`);
+      await page.getByRole('heading', { name: 'Compliance on web1' }).waitFor();
+      const finding = page.getByTestId('compliance-finding').filter({ hasText: 'nginx.swag-auth' });
+      await finding.waitFor();
+      await expect.poll(() => finding.textContent()).toMatch(new RegExp(`${file}:\\d+`));
+      await expect.poll(() => finding.textContent()).toContain('Include an auth snippet');
+      await expect.poll(() => page.getByTestId('compliance-scores').textContent()).toMatch(/nginx \d+%/);
+      // waiving needs config:approve, which an operator lacks
+      expect(await page.getByRole('button', { name: 'Waive' }).count()).toBe(0);
+      await page.screenshot({ path: join(ARTIFACTS, 'compliance.png'), fullPage: true });
+    });
+
     it('fits a 390 px wide screen', async () => {
       const phone = await loggedIn('operator', { width: 390, height: 844 });
       await phone.getByTestId('device-card').first().waitFor();

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { whoAmI, loginResponse } from '../../api/routes/auth.schema.js';
 import type { deviceSchema } from '../../api/routes/devices.schema.js';
 import type { trackedFileSchema } from '../../api/routes/files.schema.js';
+import type { complianceResultSchema, complianceRulesSchema } from '../../api/routes/compliance.schema.js';
 import type { parsedSchema, impactSchema, snapshotSchema } from '../../api/routes/snapshots.schema.js';
 import type { ConfwatchEvent, EventType, WatchMode } from '../../events/event-map.js';
 
@@ -14,6 +15,8 @@ export type WhoAmI = z.infer<typeof whoAmI>;
 export type LoginResponse = z.infer<typeof loginResponse>;
 export type Device = z.infer<typeof deviceSchema>;
 export type TrackedFile = z.infer<typeof trackedFileSchema>;
+export type ComplianceResult = z.infer<typeof complianceResultSchema>;
+export type ComplianceRuleInfo = z.infer<typeof complianceRulesSchema>['rules'][number];
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type ParsedView = z.infer<typeof parsedSchema>;
 export type ImpactView = z.infer<typeof impactSchema>;

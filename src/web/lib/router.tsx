@@ -52,6 +52,7 @@ export const paths = {
   file: (device: string, path: string) => `/devices/${encodeURIComponent(device)}/file?path=${encodeURIComponent(path)}`,
   drift: (device: string) => `/devices/${encodeURIComponent(device)}/drift`,
   graph: (device: string) => `/devices/${encodeURIComponent(device)}/graph`,
+  compliance: (device: string) => `/devices/${encodeURIComponent(device)}/compliance`,
 };
 
 export type Route =
@@ -60,12 +61,13 @@ export type Route =
   | { readonly page: 'file'; readonly device: string; readonly path: string }
   | { readonly page: 'drift'; readonly device: string }
   | { readonly page: 'graph'; readonly device: string }
+  | { readonly page: 'compliance'; readonly device: string }
   | { readonly page: 'not-found' };
 
 /** Maps a location to the page it shows. */
 export function matchRoute(pathname: string, query: URLSearchParams): Route {
   if (pathname === '/' || pathname === '') return { page: 'dashboard' };
-  const match = /^\/devices\/([^/]+)(?:\/(file|drift|graph))?\/?$/.exec(pathname);
+  const match = /^\/devices\/([^/]+)(?:\/(file|drift|graph|compliance))?\/?$/.exec(pathname);
   if (!match) return { page: 'not-found' };
   const device = decodeURIComponent(match[1] as string);
   switch (match[2]) {
@@ -77,6 +79,8 @@ export function matchRoute(pathname: string, query: URLSearchParams): Route {
     }
     case 'drift':
       return { page: 'drift', device };
+    case 'compliance':
+      return { page: 'compliance', device };
     default:
       return { page: 'graph', device };
   }

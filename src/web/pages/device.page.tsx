@@ -46,6 +46,9 @@ export function DevicePage({ device }: { device: string }) {
           <Link href={paths.graph(device)} className="button">
             Dependency graph
           </Link>
+          <Link href={paths.compliance(device)} className="button">
+            Compliance
+          </Link>
         </p>
       </section>
       <section className="panel" aria-labelledby="files-title">
