@@ -73,6 +73,10 @@ export const ERROR_CODES = {
   // analysis
   CW_ERR_ANALYSIS_WORKER: spec(500, 1, 'An analysis worker failed to start or stopped for a reason other than its budget.'),
 
+  // alerts
+  CW_ERR_ALERT_CHANNEL_URL: spec(400, 2, 'An alert channel URL has an unknown scheme or lacks a part its scheme needs (README, "Alerts").'),
+  CW_ERR_ALERT_RULE: spec(400, 2, 'An alert rule names an unknown event type or risk level, or a malformed quiet-hours window.'),
+
   CW_ERR_INTERNAL: spec(500, 1, 'An unexpected internal error.'),
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -11,6 +11,8 @@ import { validationRoutes } from './routes/validation.routes.js';
 import { writebackRoutes } from './routes/writeback.routes.js';
 import type { Logger } from '../logging.js';
 import type { Services } from '../services/services.js';
+import type { AlertsRunOptions } from '../services/alert.service.js';
+import { alertRoutes } from './routes/alerts.routes.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -31,6 +33,8 @@ export interface ServerOptions {
   readonly publicUrl?: string;
   /** How often the store is asked whether devices were added, changed or removed (by this server or the CLI). Default 2 s. */
   readonly deviceRefreshMs?: number;
+  /** Alert noise control, retry and clock settings (defaults in alerts/noise.ts and alerts/dispatcher.ts); `publicUrl` is added for links. */
+  readonly alerts?: AlertsRunOptions;
 }
 
 /** The Fastify trustProxy setting for `ServerOptions.trustProxy`. */
@@ -46,9 +50,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The routes of the features built on the services: write-back, validation and the dependency graph. */
-export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store'>): FastifyPluginAsync[] {
-  return [writebackRoutes(services.writeback, services.store), validationRoutes(services.validation), depsRoutes(services.dependencies, services.store)];
+/** The routes of the features built on the services: write-back, validation, the dependency graph and alerts. */
+export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store' | 'alerts'>): FastifyPluginAsync[] {
+  return [
+    writebackRoutes(services.writeback, services.store),
+    validationRoutes(services.validation),
+    depsRoutes(services.dependencies, services.store),
+    alertRoutes(services.alerts),
+  ];
 }
 
 export async function startServer(services: Services, options: ServerOptions): Promise<RunningServer> {
@@ -69,6 +78,8 @@ export async function startServer(services: Services, options: ServerOptions): P
     },
   );
   await services.writeback.recoverBatches();
+  // before monitoring starts, so the first change set is followed; queued deliveries of an earlier run resume
+  const alerts = services.alerts.start({ ...options.alerts, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
   // devices change in other processes too (the CLI): the store's revision is the notification
   const monitor = services.monitoring.monitor(undefined, { refreshIntervalMs: options.deviceRefreshMs ?? DEFAULT_DEVICE_REFRESH_MS });
   await monitor.start();
@@ -76,6 +87,7 @@ export async function startServer(services: Services, options: ServerOptions): P
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
     await monitor.stop();
+    await alerts.stop();
     await app.close();
     throw error;
   }
@@ -96,6 +108,7 @@ export async function startServer(services: Services, options: ServerOptions): P
       clearInterval(driftTimer);
       await app.close();
       await monitor.stop();
+      await alerts.stop();
     },
   };
 }

@@ -56,6 +56,10 @@ export interface EventMap {
    * maxFileBytes are) until history is pruned or the quota raised.
    */
   'storage.quota': { usedBytes: number; quotaBytes: number };
+  /** An alert reached its channel (`event` is what raised it). */
+  'alert.delivered': { deliveryId: string; channel: string; event: string; riskLevel: string; attempts: number };
+  /** An alert could not be delivered and will not be retried: `error` is the receiver's answer or the network error. */
+  'alert.failed': { deliveryId: string; channel: string; event: string; riskLevel: string; attempts: number; error: string };
 }
 
 /** What a background failure tells: never file contents, only the code and its one-line message. */
@@ -85,6 +89,8 @@ export const EVENT_TYPES: readonly EventType[] = [
   'reconcile.failed',
   'capture.failed',
   'storage.quota',
+  'alert.delivered',
+  'alert.failed',
 ];
 
 /** An event as delivered: its payload plus the common envelope. */

@@ -10,7 +10,7 @@ import { type SealedJson, sealedWithPattern } from './sealed-json.js';
 
 /** One table's sealed columns and the key that names a row. */
 export interface SealedColumns {
-  readonly table: 'snapshots' | 'tracked_files' | 'rollback_plans' | 'batches' | 'dependency_graphs';
+  readonly table: 'snapshots' | 'tracked_files' | 'rollback_plans' | 'batches' | 'dependency_graphs' | 'alert_channels' | 'alert_deliveries';
   readonly key: readonly string[];
   readonly columns: readonly string[];
 }
@@ -29,8 +29,14 @@ export const SEALED_COLUMNS: readonly SealedColumns[] = [
 /** The dependency graph's nodes and edges (names of services, hosts, paths), sealed since migration 0011. */
 export const SEALED_GRAPH_COLUMNS: SealedColumns = { table: 'dependency_graphs', key: ['device', 'source'], columns: ['graph'] };
 
+/** Alert channel URLs (they hold tokens) and alert payloads (they carry diff excerpts), sealed since migration 0013. */
+export const SEALED_ALERT_COLUMNS: readonly SealedColumns[] = [
+  { table: 'alert_channels', key: ['name'], columns: ['url'] },
+  { table: 'alert_deliveries', key: ['id'], columns: ['payload'] },
+];
+
 /** Every sealed column of the current schema: what `keys rotate` re-seals. */
-export const ALL_SEALED_COLUMNS: readonly SealedColumns[] = [...SEALED_COLUMNS, SEALED_GRAPH_COLUMNS];
+export const ALL_SEALED_COLUMNS: readonly SealedColumns[] = [...SEALED_COLUMNS, SEALED_GRAPH_COLUMNS, ...SEALED_ALERT_COLUMNS];
 
 /** `<table>.<column>`, the name a sealed value is bound to. */
 export const sealedColumnName = (table: string, column: string): string => `${table}.${column}`;

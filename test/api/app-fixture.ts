@@ -18,6 +18,10 @@ import { DeviceService } from '../../src/services/device.service.js';
 import { featureRoutes } from '../../src/api/server.js';
 import { secretHidingValidator, ValidationService } from '../../src/services/validation.service.js';
 import { WritebackService } from '../../src/services/writeback.service.js';
+import { AlertService } from '../../src/services/alert.service.js';
+import { DiffService } from '../../src/services/diff.service.js';
+import { AlertRepository } from '../../src/store/alerts.repository.js';
+import { createLogger } from '../../src/logging.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
 import { createMasterKeyFile } from '../../src/store/keyring.js';
@@ -43,13 +47,21 @@ export interface FixtureParts {
   readonly registry: DeviceRegistry;
 }
 
-/** The product's feature routes (write-back, validation, dependency graph) over the fixture's parts, as `serve` wires them. */
+/** The product's feature routes (write-back, validation, dependency graph, alerts) over the fixture's parts, as `serve` wires them. */
 export const productFeatures = ({ store, bus, registry }: FixtureParts): FastifyPluginAsync[] =>
   featureRoutes({
     store,
     writeback: new WritebackService({ store, bus, devices: registry, validate: secretHidingValidator(store) }),
     validation: new ValidationService(store, registry, bus),
     dependencies: new DependencyEdgeStore(store),
+    alerts: new AlertService({
+      repository: new AlertRepository(store),
+      store,
+      diffs: new DiffService(store),
+      analysis: { idle: async () => undefined },
+      bus,
+      log: createLogger('alerts'),
+    }),
   });
 
 export async function openApiFixture(

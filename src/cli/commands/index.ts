@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandEnv, SetExit } from '../options.js';
+import { registerAlertCommands } from './alert.command.js';
 import { registerAnalysisCommands } from './analysis.command.js';
 import { registerAuthCommands } from './auth.command.js';
 import { registerDeviceCommands } from './device.command.js';
@@ -23,4 +24,5 @@ export function registerCommands(program: Command, env: CommandEnv, setExit: Set
   registerAuthCommands(program, env);
   registerValidateCommand(program, env, setExit);
   registerWritebackCommands(program, env);
+  registerAlertCommands(program, env, setExit);
 }
