@@ -203,7 +203,12 @@ export class AlertEngine {
     const ids = this.#openSets.get(event.changeSetId) ?? [];
     this.#openSets.delete(event.changeSetId);
     await this.#deps.analysis.idle();
-    const snapshots = (await Promise.all(ids.map((id) => this.#deps.store.getSnapshot(id)))).filter((s): s is SnapshotRecord => s !== undefined);
+    const found = (await Promise.all(ids.map((id) => this.#deps.store.getSnapshot(id)))).filter((s): s is SnapshotRecord => s !== undefined);
+    // the first versions of files already there are the baseline, not a change anyone made
+    const changed = found.filter((s) => s.changeType !== 'initial');
+    if (found.length > 0 && changed.length === 0) return;
+    // a file written twice within the set: its last version stands for it
+    const snapshots = [...new Map(changed.map((s) => [s.path, s])).values()];
     let risk: RiskLevel = 'LOW';
     const reasons: string[] = [];
     const affected = new Set<string>();
