@@ -6,50 +6,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ALERT_EVENTS } from '../../alerts/alert.js';
-import { CHANNEL_KINDS } from '../../alerts/channel-url.js';
-import { RISK_LEVELS } from '../../analysis/risk-level.js';
 import type { AlertService } from '../../services/alert.service.js';
 import { noteAuditTarget } from '../plugins/guard.js';
+import { channelSchema, deliverySchema, riskSchema, ruleSchema, testSchema } from './alerts.schema.js';
 import { errorSchema, guardedErrors, limitSchema, nameSchema } from './common.schema.js';
-
-const riskSchema = z.enum(RISK_LEVELS);
-
-const channelSchema = z.object({
-  name: z.string(),
-  kind: z.enum(CHANNEL_KINDS),
-  url: z.string().describe('the channel URL with its secrets masked'),
-  minRisk: riskSchema.nullable(),
-  createdAt: z.string(),
-});
-
-const ruleSchema = z.object({
-  name: z.string(),
-  channels: z.array(z.string()).readonly(),
-  minRisk: riskSchema,
-  devices: z.array(z.string()).readonly(),
-  tags: z.array(z.string()).readonly(),
-  paths: z.array(z.string()).readonly(),
-  events: z.array(z.enum(ALERT_EVENTS)).readonly(),
-  quiet: z.object({ start: z.string(), end: z.string() }).nullable(),
-  digestSec: z.number().nullable(),
-});
-
-const deliverySchema = z.object({
-  id: z.string(),
-  channel: z.string(),
-  event: z.string(),
-  riskLevel: z.string(),
-  status: z.enum(['queued', 'held', 'sent', 'failed', 'suppressed']),
-  attempts: z.number(),
-  at: z.string(),
-  device: z.string(),
-  title: z.string(),
-  receiverStatus: z.string().nullable(),
-  error: z.string().nullable(),
-  updatedAt: z.string(),
-});
-
-const testSchema = z.object({ delivered: z.boolean(), status: z.union([z.number(), z.string()]).nullable(), error: z.string().optional() });
 
 const nameParams = z.object({ name: nameSchema });
 const list = (max: number) => z.array(z.string().min(1).max(max)).max(100).optional();

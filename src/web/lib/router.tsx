@@ -52,6 +52,7 @@ export const paths = {
   file: (device: string, path: string) => `/devices/${encodeURIComponent(device)}/file?path=${encodeURIComponent(path)}`,
   drift: (device: string) => `/devices/${encodeURIComponent(device)}/drift`,
   graph: (device: string) => `/devices/${encodeURIComponent(device)}/graph`,
+  alerts: () => '/alerts',
 };
 
 export type Route =
@@ -60,11 +61,13 @@ export type Route =
   | { readonly page: 'file'; readonly device: string; readonly path: string }
   | { readonly page: 'drift'; readonly device: string }
   | { readonly page: 'graph'; readonly device: string }
+  | { readonly page: 'alerts' }
   | { readonly page: 'not-found' };
 
 /** Maps a location to the page it shows. */
 export function matchRoute(pathname: string, query: URLSearchParams): Route {
   if (pathname === '/' || pathname === '') return { page: 'dashboard' };
+  if (pathname === '/alerts' || pathname === '/alerts/') return { page: 'alerts' };
   const match = /^\/devices\/([^/]+)(?:\/(file|drift|graph))?\/?$/.exec(pathname);
   if (!match) return { page: 'not-found' };
   const device = decodeURIComponent(match[1] as string);
