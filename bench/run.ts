@@ -19,6 +19,7 @@ const SCENARIOS: Record<string, string> = {
   'impact-accuracy': './impact-accuracy.ts',
   hostile: './hostile.ts',
   drift: './drift.ts',
+  alerts: './alerts.ts',
 };
 
 async function main(): Promise<void> {
