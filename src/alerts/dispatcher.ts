@@ -9,7 +9,7 @@
  */
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logging.js';
-import type { AlertRepository, StoredDelivery } from '../store/alerts.repository.js';
+import type { AlertRepository, StoredChannel, StoredDelivery } from '../store/alerts.repository.js';
 import type { Alert } from './alert.js';
 import { parseChannelUrl } from './channel-url.js';
 import { type SendResult, sendAlert } from './senders.js';
@@ -23,12 +23,12 @@ export interface DispatcherOptions {
   readonly maxAttempts?: number;
   /** One attempt's time limit. Default 10 s. */
   readonly timeoutMs?: number;
-  /** Deliveries sent at the same time. Default 8. */
+  /** Deliveries sent at the same time. Default 16. */
   readonly concurrency?: number;
 }
 
 export interface DispatcherDeps {
-  readonly repository: Pick<AlertRepository, 'due' | 'nextDue' | 'update' | 'getChannel'>;
+  readonly repository: Pick<AlertRepository, 'due' | 'nextDue' | 'update' | 'listChannels'>;
   readonly bus: Pick<EventBus, 'publish'>;
   readonly log: Logger;
   /** Default: the system clock. */
@@ -49,7 +49,7 @@ export class AlertDispatcher {
   constructor(deps: DispatcherDeps, options: DispatcherOptions = {}) {
     this.#deps = deps;
     this.#clock = deps.clock ?? (() => new Date());
-    this.#options = Object.freeze({ retryBaseMs: 5_000, retryCapMs: 10 * 60_000, maxAttempts: 8, timeoutMs: 10_000, concurrency: 8, ...options });
+    this.#options = Object.freeze({ retryBaseMs: 5_000, retryCapMs: 10 * 60_000, maxAttempts: 8, timeoutMs: 10_000, concurrency: 16, ...options });
   }
 
   /** Starts sending: what is due now at once, later deliveries when they are due. */
@@ -84,9 +84,11 @@ export class AlertDispatcher {
       const due = await this.#deps.repository.due(this.#clock(), BATCH);
       if (due.length === 0) return attempted;
       attempted += due.length;
+      // one read of the channels per batch, not one per delivery
+      const channels = new Map((await this.#deps.repository.listChannels()).map((c) => [c.name, c]));
       let next = 0;
       const worker = async () => {
-        while (next < due.length) await this.#attempt(due[next++] as StoredDelivery);
+        while (next < due.length) await this.#attempt(due[next++] as StoredDelivery, channels);
       };
       await Promise.all(Array.from({ length: Math.min(this.#options.concurrency, due.length) }, worker));
     }
@@ -113,10 +115,12 @@ export class AlertDispatcher {
     this.#timer.unref();
   }
 
-  async #attempt(delivery: StoredDelivery): Promise<void> {
+  async #attempt(delivery: StoredDelivery, channels: ReadonlyMap<string, StoredChannel>): Promise<void> {
     const attempts = delivery.attempts + 1;
-    const alert = delivery.payload as Alert;
-    const result = await this.#send(delivery, alert);
+    const channel = channels.get(delivery.channel);
+    const result: SendResult = channel
+      ? await sendAlert(parseChannelUrl(channel.url), delivery.payload as Alert, { timeoutMs: this.#options.timeoutMs })
+      : { delivered: false, status: null, error: 'channel removed', retryable: false };
     const now = this.#clock();
     const receiverStatus = result.status === null ? null : String(result.status);
     if (result.delivered) {
@@ -134,11 +138,5 @@ export class AlertDispatcher {
     }
     await this.#deps.repository.update(delivery.id, { status: 'failed', attempts, lastError: error, receiverStatus }, now);
     this.#deps.bus.publish('alert.failed', delivery.device, { deliveryId: delivery.id, channel: delivery.channel, event: delivery.event, riskLevel: delivery.riskLevel, attempts, error });
-  }
-
-  async #send(delivery: StoredDelivery, alert: Alert): Promise<SendResult> {
-    const channel = await this.#deps.repository.getChannel(delivery.channel);
-    if (!channel) return { delivered: false, status: null, error: 'channel removed', retryable: false };
-    return sendAlert(parseChannelUrl(channel.url), alert, { timeoutMs: this.#options.timeoutMs });
   }
 }
