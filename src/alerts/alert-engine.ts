@@ -113,6 +113,8 @@ export class AlertEngine {
     const work = async () => {
       const now = this.#clock();
       for (const due of this.#noise.dueDisconnects(now.getTime())) {
+        // a device removed on purpose is disconnected too: not worth waking anyone
+        if (!(await this.#deps.store.getDevice(due.device))) continue;
         const minutes = Math.round((now.getTime() - due.since) / 60_000);
         await this.#raise(this.#alert('device.disconnected', due.device, 'HIGH', `${due.device} unreachable for ${minutes} min`, {
           summary: due.reason,
@@ -177,7 +179,8 @@ export class AlertEngine {
       case 'writeback.failed': {
         const alert = this.#alert('writeback.failed', event.device, 'HIGH', `Write-back failed on ${event.device} (${event.operation})`, {
           paths: event.paths,
-          summary: event.error,
+          // the first line only, redacted: a refusal can quote a validation tool's output
+          summary: redactLine(event.error.split('\n')[0] ?? '').slice(0, 300),
           incidentKey: `${event.device}:${event.paths[0] ?? ''}:writeback`,
         });
         return this.#raise(alert, `writeback:${event.device}:${event.at}:${event.id}`);

@@ -162,6 +162,7 @@ describe('alert noise control (controlled clock)', () => {
   it('inhibition: a disconnected device suppresses its per-file alerts and is alerted itself after the grace period', async () => {
     await alerts.addChannel('pd', `pagerduty://Key1?base=${receiver.url}`, 'HIGH');
     await publish('device.disconnected', { reason: 'connection reset' });
+    await publish('device.disconnected', { reason: 'the device was removed' }, 'gone');
     await publish('config.drift.detected', drift('/etc/a.conf', 'unreachable'));
     await publish('config.drift.detected', drift('/etc/b.conf'));
     advance(59_000);
@@ -173,6 +174,8 @@ describe('alert noise control (controlled clock)', () => {
     advance(1_000);
     await tick();
     const down = bodies().filter((b) => b.event === 'device.disconnected');
+    // a removed device is no longer in the store: its disconnect is not an outage
+    expect(down.map((b) => b.device)).toEqual(['box']);
     expect(down.find((b) => b.title)?.title).toBe('box unreachable for 1 min — HIGH');
     const pd = receiver.requests.filter((r) => r.path === '/v2/enqueue').map((r) => JSON.parse(r.body));
     expect(pd).toEqual([expect.objectContaining({ event_action: 'trigger', dedup_key: 'box::disconnected' })]);
