@@ -197,11 +197,11 @@ export class AlertRepository {
    * outbox is skipped. Returns the rows written.
    */
   async enqueue(deliveries: readonly NewDelivery[], now = new Date()): Promise<StoredDelivery[]> {
+    if (deliveries.length === 0) return [];
     const at = now.toISOString();
-    const written: StoredDelivery[] = [];
-    for (const delivery of deliveries) {
+    const rows = deliveries.map((delivery): AlertDeliveriesTable => {
       const id = newId();
-      const row: AlertDeliveriesTable = {
+      return {
         id,
         channel: delivery.channel,
         event: delivery.event,
@@ -218,14 +218,16 @@ export class AlertRepository {
         created_at: at,
         updated_at: at,
       };
-      const result = await this.#db
-        .insertInto('alert_deliveries')
-        .values(row)
-        .onConflict((oc) => oc.columns(['channel', 'dedup_key']).doNothing())
-        .executeTakeFirst();
-      if (Number(result.numInsertedOrUpdatedRows ?? 0) > 0) written.push(this.#delivery(row));
-    }
-    return written;
+    });
+    // one statement for an alert's channels; `returning` tells which rows were new
+    const inserted = await this.#db
+      .insertInto('alert_deliveries')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['channel', 'dedup_key']).doNothing())
+      .returning('id')
+      .execute();
+    const written = new Set(inserted.map((row) => row.id));
+    return rows.filter((row) => written.has(row.id)).map((row) => this.#delivery(row));
   }
 
   /** Queued deliveries due at `now`, oldest first. */
