@@ -34,8 +34,8 @@ export interface DiffSource {
 
 /** Analysis that runs after capture; alerts on a change set wait for it. */
 export interface AnalysisProgress {
-  /** Resolves when everything queued so far is analysed. */
-  idle(): Promise<void>;
+  /** Resolves when every version queued so far is analysed (not waiting for graph rebuilds). */
+  analysed(): Promise<void>;
 }
 
 export interface AlertEngineDeps {
@@ -205,7 +205,7 @@ export class AlertEngine {
   async #changeSet(event: ConfwatchEvent<'config.changeset'>): Promise<void> {
     const ids = this.#openSets.get(event.changeSetId) ?? [];
     this.#openSets.delete(event.changeSetId);
-    await this.#deps.analysis.idle();
+    await this.#deps.analysis.analysed();
     const found = (await Promise.all(ids.map((id) => this.#deps.store.getSnapshot(id)))).filter((s): s is SnapshotRecord => s !== undefined);
     // the first versions of files already there are the baseline, not a change anyone made
     const changed = found.filter((s) => s.changeType !== 'initial');

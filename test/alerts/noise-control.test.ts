@@ -85,7 +85,7 @@ describe('alert noise control (controlled clock)', () => {
     bus = new MemoryEventBus();
     repository = new AlertRepository(temp.store);
     const clock = () => now;
-    const analysis = { idle: async () => undefined };
+    const analysis = { analysed: async () => undefined };
     alerts = new AlertService({ repository, store: temp.store, diffs: new DiffService(temp.store), analysis, bus, log });
     dispatcher = new AlertDispatcher({ repository, bus, log, clock }, { retryBaseMs: 10 });
     engine = new AlertEngine({ repository, store: temp.store, diffs: new DiffService(temp.store), analysis, dispatcher, log, clock }, { disconnectGraceMs: 60_000 });

@@ -58,7 +58,7 @@ export const productFeatures = ({ store, bus, registry }: FixtureParts): Fastify
       repository: new AlertRepository(store),
       store,
       diffs: new DiffService(store),
-      analysis: { idle: async () => undefined },
+      analysis: { analysed: async () => undefined },
       bus,
       log: createLogger('alerts'),
     }),
