@@ -12,7 +12,7 @@
  * disconnects past their grace, and runs every second inside `serve`.
  */
 import type { Impact } from '../analysis/impact.js';
-import { maxLevel, type RiskLevel } from '../analysis/risk-level.js';
+import { isRiskLevel, maxLevel, type RiskLevel } from '../analysis/risk-level.js';
 import { redactLine } from '../auth/redact.js';
 import type { EventBus, Unsubscribe } from '../events/event-bus.js';
 import type { ConfwatchEvent } from '../events/event-map.js';
@@ -25,7 +25,6 @@ import { parseChannelUrl } from './channel-url.js';
 import type { AlertDispatcher } from './dispatcher.js';
 import { NoiseControl, type NoiseOptions } from './noise.js';
 import { type AlertRule, quietUntil, type RoutableChannel, routeAlert } from './policy.js';
-import { isRiskLevel } from '../analysis/risk-level.js';
 
 /** A redacted diff between two versions (services/diff.service.ts gives it). */
 export interface DiffSource {

@@ -40,10 +40,6 @@ export class NoiseControl {
     this.#options = Object.freeze({ dedupWindowMs: 5 * 60_000, flapCount: 4, flapWindowMs: 10 * 60_000, disconnectGraceMs: 5 * 60_000, ...options });
   }
 
-  get options(): Required<NoiseOptions> {
-    return this.#options;
-  }
-
   /** True when the same signature was seen within the dedup window (and records it either way). */
   duplicate(signature: string, now: number): boolean {
     for (const [key, at] of this.#seen) {

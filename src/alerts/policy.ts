@@ -38,7 +38,7 @@ export interface RoutableChannel {
 }
 
 /** The lowest risk each kind receives under the default policy. */
-export const DEFAULT_MIN_RISK: Readonly<Record<ChannelKind, RiskLevel>> = {
+const DEFAULT_MIN_RISK: Readonly<Record<ChannelKind, RiskLevel>> = {
   email: 'MEDIUM',
   json: 'MEDIUM',
   ntfy: 'MEDIUM',

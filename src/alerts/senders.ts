@@ -26,10 +26,10 @@ export interface SendOptions {
   readonly timeoutMs?: number;
 }
 
-export const SIGNATURE_HEADER = 'x-confwatch-signature';
+const SIGNATURE_HEADER = 'x-confwatch-signature';
 
 /** `sha256=<hex HMAC-SHA256 of the body>`, the json:// signature. */
-export const signBody = (secret: string, body: string): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const signBody = (secret: string, body: string): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 export function sendAlert(target: ChannelTarget, alert: Alert, options: SendOptions = {}): Promise<SendResult> {
   const timeoutMs = options.timeoutMs ?? 10_000;
