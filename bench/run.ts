@@ -20,6 +20,7 @@ const SCENARIOS: Record<string, string> = {
   hostile: './hostile.ts',
   drift: './drift.ts',
   compliance: './compliance.ts',
+  alerts: './alerts.ts',
 };
 
 async function main(): Promise<void> {

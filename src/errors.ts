@@ -76,6 +76,9 @@ export const ERROR_CODES = {
   // compliance
   CW_ERR_COMPLIANCE_RULE_INVALID: spec(400, 1, 'A custom compliance rule file cannot be used; the message names the file and line.'),
   CW_ERR_COMPLIANCE_RULE_BUILTIN: spec(409, 1, 'A built-in compliance rule cannot be replaced or removed; waive it instead.'),
+  // alerts
+  CW_ERR_ALERT_CHANNEL_URL: spec(400, 2, 'An alert channel URL has an unknown scheme or lacks a part its scheme needs (README, "Alerts").'),
+  CW_ERR_ALERT_RULE: spec(400, 2, 'An alert rule names an unknown event type or risk level, or a malformed quiet-hours window.'),
 
   CW_ERR_INTERNAL: spec(500, 1, 'An unexpected internal error.'),
 } as const satisfies Record<string, ErrorSpec>;

@@ -13,6 +13,8 @@ import { writebackRoutes } from './routes/writeback.routes.js';
 import type { Logger } from '../logging.js';
 import { DEFAULT_COMPLIANCE_INTERVAL_MS } from '../services/compliance.service.js';
 import type { Services } from '../services/services.js';
+import type { AlertsRunOptions } from '../services/alert.service.js';
+import { alertRoutes } from './routes/alerts.routes.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -35,6 +37,8 @@ export interface ServerOptions {
   readonly deviceRefreshMs?: number;
   /** How often the whole fleet is judged against the compliance rules. Default 1 h; 0 turns it off. */
   readonly complianceIntervalMs?: number;
+  /** Alert noise control, retry and clock settings (defaults in alerts/noise.ts and alerts/dispatcher.ts); `publicUrl` is added for links. */
+  readonly alerts?: AlertsRunOptions;
 }
 
 /** The Fastify trustProxy setting for `ServerOptions.trustProxy`. */
@@ -50,13 +54,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The routes of the features built on the services: write-back, validation, the dependency graph and compliance. */
-export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store' | 'compliance'>): FastifyPluginAsync[] {
+/** The routes of the features built on the services: write-back, validation, the dependency graph, compliance and alerts. */
+export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store' | 'compliance' | 'alerts'>): FastifyPluginAsync[] {
   return [
     writebackRoutes(services.writeback, services.store),
     validationRoutes(services.validation),
     depsRoutes(services.dependencies, services.store),
     complianceRoutes(services.compliance),
+    alertRoutes(services.alerts),
   ];
 }
 
@@ -78,6 +83,8 @@ export async function startServer(services: Services, options: ServerOptions): P
     },
   );
   await services.writeback.recoverBatches();
+  // before monitoring starts, so the first change set is followed; queued deliveries of an earlier run resume
+  const alerts = services.alerts.start({ ...options.alerts, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
   // devices change in other processes too (the CLI): the store's revision is the notification
   const monitor = services.monitoring.monitor(undefined, { refreshIntervalMs: options.deviceRefreshMs ?? DEFAULT_DEVICE_REFRESH_MS });
   await monitor.start();
@@ -85,6 +92,7 @@ export async function startServer(services: Services, options: ServerOptions): P
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
     await monitor.stop();
+    await alerts.stop();
     await app.close();
     throw error;
   }
@@ -108,6 +116,7 @@ export async function startServer(services: Services, options: ServerOptions): P
       complianceSchedule?.stop();
       await app.close();
       await monitor.stop();
+      await alerts.stop();
     },
   };
 }

@@ -10,7 +10,7 @@ describe('roles', () => {
   });
 
   it('keep management and secrets to admins', () => {
-    for (const scope of ['devices:manage', 'users:manage', 'secrets:view'] as const) {
+    for (const scope of ['devices:manage', 'users:manage', 'secrets:view', 'alerts:manage'] as const) {
       expect(roleHasScope('approver', scope)).toBe(false);
       expect(roleHasScope('admin', scope)).toBe(true);
     }

@@ -12,6 +12,7 @@ export const SCOPES = [
   'devices:manage',
   'users:manage',
   'secrets:view',
+  'alerts:manage',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

@@ -73,6 +73,10 @@ export interface EventMap {
   };
   /** A rule that failed on a file passes again (or the file no longer has what it judged). */
   'compliance.passed': { path: RemotePath; rule: string; severity: 'low' | 'medium' | 'high' | 'critical'; title: string; snapshotId: string | null };
+  /** An alert reached its channel (`event` is what raised it). */
+  'alert.delivered': { deliveryId: string; channel: string; event: string; riskLevel: string; attempts: number };
+  /** An alert could not be delivered and will not be retried: `error` is the receiver's answer or the network error. */
+  'alert.failed': { deliveryId: string; channel: string; event: string; riskLevel: string; attempts: number; error: string };
 }
 
 /** What a background failure tells: never file contents, only the code and its one-line message. */
@@ -104,6 +108,8 @@ export const EVENT_TYPES: readonly EventType[] = [
   'storage.quota',
   'compliance.failed',
   'compliance.passed',
+  'alert.delivered',
+  'alert.failed',
 ];
 
 /** An event as delivered: its payload plus the common envelope. */

@@ -123,10 +123,15 @@ export class AnalysisService {
     }
   }
 
-  /** Resolves when everything queued so far has been analysed and graphs rebuilt. */
-  async idle(): Promise<void> {
+  /** Resolves when every version queued so far has been analysed; graph rebuilds keep their own schedule. */
+  async analysed(): Promise<void> {
     this.#drain();
     await this.#queue;
+  }
+
+  /** Resolves when everything queued so far has been analysed and graphs rebuilt. */
+  async idle(): Promise<void> {
+    await this.analysed();
     for (const [device, timer] of this.#rebuilds) {
       clearTimeout(timer);
       this.#rebuilds.delete(device);

@@ -23,6 +23,8 @@ import { DeviceService } from './device.service.js';
 import { MonitoringService } from './monitoring.service.js';
 import { secretHidingValidator, ValidationService } from './validation.service.js';
 import { WritebackService } from './writeback.service.js';
+import { AlertService } from './alert.service.js';
+import { AlertRepository } from '../store/alerts.repository.js';
 
 export interface Services {
   readonly environment: Environment;
@@ -42,6 +44,8 @@ export interface Services {
   readonly validation: ValidationService;
   readonly writeback: WritebackService;
   readonly compliance: ComplianceService;
+  /** Channels, rules, test messages and the delivery log; `serve` starts its engine. */
+  readonly alerts: AlertService;
   close(): Promise<void>;
 }
 
@@ -69,6 +73,8 @@ export async function openServices(environment: Environment, options: ServicesOp
     audit,
   });
   const validation = new ValidationService(store, registry, bus, createLogger('validation'));
+  const diffs = new DiffService(store, pool);
+  const alerts = new AlertService({ repository: new AlertRepository(store), store, diffs, analysis, bus, log: createLogger('alerts') });
   const afterStore = followCaptures({ store, analysis, validation, reconciler: writeback.reconciler, audit, bus, log: createLogger('capture.followers') });
   return {
     environment,
@@ -78,13 +84,14 @@ export async function openServices(environment: Environment, options: ServicesOp
     devices,
     monitoring: new MonitoringService(store, bus, registry, { afterStore }),
     analysis,
-    diffs: new DiffService(store, pool),
+    diffs,
     dependencies,
     auth: createAuthService(store.db, store),
     audit,
     validation,
     writeback,
     compliance,
+    alerts,
     close: async () => {
       await analysis.idle();
       await validation.idle();

@@ -10,7 +10,7 @@ import { type SealedJson, sealedWithPattern } from './sealed-json.js';
 
 /** One table's sealed columns and the key that names a row. */
 export interface SealedColumns {
-  readonly table: 'snapshots' | 'tracked_files' | 'rollback_plans' | 'batches' | 'dependency_graphs' | 'compliance_results';
+  readonly table: 'snapshots' | 'tracked_files' | 'rollback_plans' | 'batches' | 'dependency_graphs' | 'compliance_results' | 'alert_channels' | 'alert_deliveries';
   readonly key: readonly string[];
   readonly columns: readonly string[];
 }
@@ -32,8 +32,14 @@ export const SEALED_GRAPH_COLUMNS: SealedColumns = { table: 'dependency_graphs',
 /** Compliance findings (a rule's message and line quote the file), sealed since migration 0014 created them. */
 export const SEALED_COMPLIANCE_COLUMNS: SealedColumns = { table: 'compliance_results', key: ['device', 'path', 'rule'], columns: ['finding'] };
 
+/** Alert channel URLs (they hold tokens) and alert payloads (they carry diff excerpts), sealed since migration 0013. */
+export const SEALED_ALERT_COLUMNS: readonly SealedColumns[] = [
+  { table: 'alert_channels', key: ['name'], columns: ['url'] },
+  { table: 'alert_deliveries', key: ['id'], columns: ['payload'] },
+];
+
 /** Every sealed column of the current schema: what `keys rotate` re-seals. */
-export const ALL_SEALED_COLUMNS: readonly SealedColumns[] = [...SEALED_COLUMNS, SEALED_GRAPH_COLUMNS, SEALED_COMPLIANCE_COLUMNS];
+export const ALL_SEALED_COLUMNS: readonly SealedColumns[] = [...SEALED_COLUMNS, SEALED_GRAPH_COLUMNS, SEALED_COMPLIANCE_COLUMNS, ...SEALED_ALERT_COLUMNS];
 
 /** `<table>.<column>`, the name a sealed value is bound to. */
 export const sealedColumnName = (table: string, column: string): string => `${table}.${column}`;

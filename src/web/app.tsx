@@ -3,6 +3,7 @@ import { LiveEventsProvider } from './lib/event-stream.js';
 import { Link, matchRoute, paths, useLocation } from './lib/router.js';
 import { SessionProvider, useSession } from './lib/session.js';
 import { CompliancePage } from './pages/compliance.page.js';
+import { AlertsPage } from './pages/alerts.page.js';
 import { DashboardPage } from './pages/dashboard.page.js';
 import { DevicePage } from './pages/device.page.js';
 import { DriftPage } from './pages/drift.page.js';
@@ -26,6 +27,8 @@ function CurrentPage() {
       return <GraphPage device={route.device} />;
     case 'compliance':
       return <CompliancePage device={route.device} />;
+    case 'alerts':
+      return <AlertsPage />;
     case 'not-found':
       return (
         <p className="notice">
@@ -46,6 +49,7 @@ function Shell() {
         <Link href={paths.dashboard()} className="brand">
           confwatch
         </Link>
+        <Link href={paths.alerts()}>Alerts</Link>
         <span className="whoami">
           {session.me?.user} <span className="muted">({session.me?.role})</span>
         </span>

@@ -21,6 +21,10 @@ import { ComplianceService } from '../../src/services/compliance.service.js';
 import { AnalysisPool } from '../../src/compute/analysis-pool.js';
 import { ComplianceRepository } from '../../src/store/compliance.repository.js';
 import { WritebackService } from '../../src/services/writeback.service.js';
+import { AlertService } from '../../src/services/alert.service.js';
+import { DiffService } from '../../src/services/diff.service.js';
+import { AlertRepository } from '../../src/store/alerts.repository.js';
+import { createLogger } from '../../src/logging.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
 import { createMasterKeyFile } from '../../src/store/keyring.js';
@@ -46,7 +50,7 @@ export interface FixtureParts {
   readonly registry: DeviceRegistry;
 }
 
-/** The product's feature routes (write-back, validation, dependency graph, compliance) over the fixture's parts, as `serve` wires them; the pool starts a worker only when a compliance run asks. */
+/** The product's feature routes (write-back, validation, dependency graph, compliance, alerts) over the fixture's parts, as `serve` wires them; the pool starts a worker only when a compliance run asks. */
 export const productFeatures = ({ store, bus, registry }: FixtureParts): FastifyPluginAsync[] =>
   featureRoutes({
     store,
@@ -54,6 +58,14 @@ export const productFeatures = ({ store, bus, registry }: FixtureParts): Fastify
     validation: new ValidationService(store, registry, bus),
     dependencies: new DependencyEdgeStore(store),
     compliance: new ComplianceService({ store, repo: new ComplianceRepository(store), pool: new AnalysisPool({ size: 1 }), bus }),
+    alerts: new AlertService({
+      repository: new AlertRepository(store),
+      store,
+      diffs: new DiffService(store),
+      analysis: { analysed: async () => undefined },
+      bus,
+      log: createLogger('alerts'),
+    }),
   });
 
 export async function openApiFixture(

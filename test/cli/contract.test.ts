@@ -81,6 +81,13 @@ describe('command tree (SPEC §6 names and flags)', () => {
     'user add': ['--role', '--password-stdin'],
     'token create': ['--user', '--label'],
     audit: [],
+    // SPEC §11.1
+    'alert channel add': ['--min-risk'],
+    'alert channel list': [],
+    'alert channel remove': [],
+    'alert rule add': ['--channel', '--min-risk', '--device', '--tag', '--path', '--event', '--quiet', '--digest'],
+    'alert test': [],
+    'alert log': ['--limit'],
   };
 
   it.each(Object.entries(contract))('%s takes its flags and --json', (path, expected) => {

@@ -18,7 +18,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
  * import. Lowest first; a folder never appears in the list of anything
  * below it, so the table is acyclic (checked).
  */
-const BELOW_SERVICES = ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compliance', 'compute', 'auth', 'detect', 'validate', 'devices', 'watch', 'writeback'];
+const BELOW_SERVICES = ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compliance', 'compute', 'auth', 'detect', 'validate', 'devices', 'watch', 'writeback', 'alerts'];
 
 const ALLOWED: Record<string, readonly string[]> = {
   errors: [],
@@ -43,6 +43,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   // the supervisor and monitor drive detection, so watch sits above detect
   watch: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'detect', 'devices'],
   writeback: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'detect', 'validate', 'devices'],
+  // alerts follow the bus, read snapshots and their impact, and redact what they quote
+  alerts: ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'auth'],
   services: BELOW_SERVICES,
   api: [...BELOW_SERVICES, 'services'],
   cli: [...BELOW_SERVICES, 'services', 'api'],

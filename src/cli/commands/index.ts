@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandEnv, SetExit } from '../options.js';
+import { registerAlertCommands } from './alert.command.js';
 import { registerAnalysisCommands } from './analysis.command.js';
 import { registerAuthCommands } from './auth.command.js';
 import { registerComplianceCommands } from './compliance.command.js';
@@ -25,4 +26,5 @@ export function registerCommands(program: Command, env: CommandEnv, setExit: Set
   registerValidateCommand(program, env, setExit);
   registerWritebackCommands(program, env);
   registerComplianceCommands(program, env);
+  registerAlertCommands(program, env, setExit);
 }

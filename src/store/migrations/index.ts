@@ -14,6 +14,7 @@ import { sealedDerivedMigration } from './0007-sealed-derived.js';
 import { pathMappingsMigration } from './0008-path-mappings.js';
 import { deviceRevisionMigration } from './0009-device-revision.js';
 import { sealedGraphMigration } from './0011-sealed-graph.js';
+import { alertsMigration } from './0013-alerts.js';
 import { complianceMigration } from './0014-compliance.js';
 
 /** `keys`: the master key ring, for migrations that seal stored values (0007, 0011). */
@@ -27,5 +28,6 @@ export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<stri
   '0008-path-mappings': pathMappingsMigration(),
   '0009-device-revision': deviceRevisionMigration(),
   '0011-sealed-graph': sealedGraphMigration(dialect, keys),
+  '0013-alerts': alertsMigration(),
   '0014-compliance': complianceMigration(),
 });

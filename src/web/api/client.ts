@@ -64,6 +64,9 @@ export const apiGet = <T>(path: string): Promise<T> => request<T>('GET', path);
 /** POST with a JSON body (and the CSRF header). */
 export const apiPost = <T>(path: string, body: unknown = {}): Promise<T> => request<T>('POST', path, body);
 
+/** DELETE (with the CSRF header); resolves on 204. */
+export const apiDelete = (path: string): Promise<void> => request<void>('DELETE', path);
+
 /** Builds `path?key=value…`, skipping undefined values. */
 export function withQuery(path: string, query: Record<string, string | number | undefined>): string {
   const params = new URLSearchParams();

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { whoAmI, loginResponse } from '../../api/routes/auth.schema.js';
+import type { channelSchema, deliverySchema, ruleSchema, testSchema } from '../../api/routes/alerts.schema.js';
 import type { deviceSchema } from '../../api/routes/devices.schema.js';
 import type { trackedFileSchema } from '../../api/routes/files.schema.js';
 import type { complianceResultSchema, complianceRulesSchema } from '../../api/routes/compliance.schema.js';
@@ -20,6 +21,10 @@ export type ComplianceRuleInfo = z.infer<typeof complianceRulesSchema>['rules'][
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type ParsedView = z.infer<typeof parsedSchema>;
 export type ImpactView = z.infer<typeof impactSchema>;
+export type AlertChannel = z.infer<typeof channelSchema>;
+export type AlertRuleView = z.infer<typeof ruleSchema>;
+export type AlertDelivery = z.infer<typeof deliverySchema>;
+export type AlertTestResult = z.infer<typeof testSchema>;
 export type { ConfwatchEvent, EventType, WatchMode };
 
 /** One version in `GET /api/devices/:device/files/history`. */

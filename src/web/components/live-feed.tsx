@@ -64,6 +64,10 @@ function describe(event: ConfwatchEvent) {
       return <>disconnected: {event.reason}</>;
     case 'storage.quota':
       return <>{`storage quota reached (${event.usedBytes} of ${event.quotaBytes} bytes): new versions keep their hash only`}</>;
+    case 'alert.delivered':
+      return <>{`${event.riskLevel} alert (${event.event}) sent to ${event.channel}`}</>;
+    case 'alert.failed':
+      return <>{`${event.riskLevel} alert (${event.event}) to ${event.channel} failed after ${event.attempts} attempts: ${event.error}`}</>;
   }
 }
 

@@ -53,6 +53,7 @@ export const paths = {
   drift: (device: string) => `/devices/${encodeURIComponent(device)}/drift`,
   graph: (device: string) => `/devices/${encodeURIComponent(device)}/graph`,
   compliance: (device: string) => `/devices/${encodeURIComponent(device)}/compliance`,
+  alerts: () => '/alerts',
 };
 
 export type Route =
@@ -62,11 +63,13 @@ export type Route =
   | { readonly page: 'drift'; readonly device: string }
   | { readonly page: 'graph'; readonly device: string }
   | { readonly page: 'compliance'; readonly device: string }
+  | { readonly page: 'alerts' }
   | { readonly page: 'not-found' };
 
 /** Maps a location to the page it shows. */
 export function matchRoute(pathname: string, query: URLSearchParams): Route {
   if (pathname === '/' || pathname === '') return { page: 'dashboard' };
+  if (pathname === '/alerts' || pathname === '/alerts/') return { page: 'alerts' };
   const match = /^\/devices\/([^/]+)(?:\/(file|drift|graph|compliance))?\/?$/.exec(pathname);
   if (!match) return { page: 'not-found' };
   const device = decodeURIComponent(match[1] as string);
