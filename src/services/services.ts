@@ -16,7 +16,7 @@ import { DeviceRegistry } from '../devices/device-registry.js';
 import { AnalysisService } from './analysis.service.js';
 import { DiffService } from './diff.service.js';
 import { type AuthService, createAuthService } from './auth.service.js';
-import { followCaptures } from './capture-followers.js';
+import { followVersions } from './version-followers.js';
 import { DeviceService } from './device.service.js';
 import { MonitoringService } from './monitoring.service.js';
 import { secretHidingValidator, ValidationService } from './validation.service.js';
@@ -65,14 +65,14 @@ export async function openServices(environment: Environment, options: ServicesOp
     audit,
   });
   const validation = new ValidationService(store, registry, bus, createLogger('validation'));
-  const afterStore = followCaptures({ store, analysis, validation, reconciler: writeback.reconciler, audit, bus, log: createLogger('capture.followers') });
+  const followers = followVersions({ store, analysis, validation, reconciler: writeback.reconciler, audit, bus, log: createLogger('version.followers') });
   return {
     environment,
     store,
     bus,
     registry,
     devices,
-    monitoring: new MonitoringService(store, bus, registry, { afterStore }),
+    monitoring: new MonitoringService(store, bus, registry),
     analysis,
     diffs: new DiffService(store, pool),
     dependencies,
@@ -81,6 +81,8 @@ export async function openServices(environment: Environment, options: ServicesOp
     validation,
     writeback,
     close: async () => {
+      await followers.idle();
+      followers.stop();
       await analysis.idle();
       await validation.idle();
       await pool.close();

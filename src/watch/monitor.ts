@@ -12,6 +12,7 @@ import { Correlator } from '../detect/correlator.js';
 import type { InotifyEvent } from '../detect/inotify-record.js';
 import { inotifyFormatFor } from '../detect/inotify-record.js';
 import { DeviceRegistry, type RegisteredDevice } from '../devices/device-registry.js';
+import type { OwnWrites } from '../devices/own-writes.js';
 import type { EventBus } from '../events/event-bus.js';
 import { failureFields, reportFailure } from '../events/failure.js';
 import { createLogger, type Logger } from '../logging.js';
@@ -34,6 +35,8 @@ export interface SessionContext {
   readonly correlator: Correlator;
   readonly store: SnapshotStore;
   readonly bus: EventBus;
+  /** What confwatch is writing on its devices itself (capture leaves it to the write-back). */
+  readonly ownWrites: OwnWrites;
 }
 
 /** The capture service, as the monitor uses it. */
@@ -241,7 +244,7 @@ export class Monitor {
     const transport = await this.#registry.acquire(device.name);
     try {
       let version = await parts.inotifywaitVersion(transport, device);
-      const context: SessionContext = { ...base, transport, store, bus };
+      const context: SessionContext = { ...base, transport, store, bus, ownWrites: this.#registry.ownWrites };
       const capture = parts.createCapture(context);
       const scanner = parts.createScanner(context, capture);
       const readAhead = new ReadAhead(transport, watchSet);
@@ -304,8 +307,8 @@ export function defaultMonitorParts(options: DefaultPartsOptions = {}): MonitorP
       // Present with an unreadable version: use the newline format rather than give up on realtime.
       return inotifywait.present ? (inotifywait.version ?? '') : null;
     },
-    createCapture: ({ device, watchSet, transport, store, bus, correlator }) =>
-      new CaptureService({ device, watchSet, transport, store, bus, correlator, ...(log ? { log } : {}) }),
+    createCapture: ({ device, watchSet, transport, store, bus, correlator, ownWrites }) =>
+      new CaptureService({ device, watchSet, transport, store, bus, correlator, ownWrites, ...(log ? { log } : {}) }),
     createScanner: ({ device, watchSet, transport, store }, capture) =>
       new Scanner({ device, watchSet, transport, store, capture, ...(log ? { log } : {}) }),
   };
