@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parserFor } from '../src/analysis/config-parsers.js';
+import { getParser } from '../src/parsers/registry.js';
 import { evaluateFile } from '../src/compliance/evaluator.js';
 import { BUILTIN_RULES } from '../src/compliance/packs/index.js';
 import type { RuleConfigType } from '../src/compliance/rule.js';
@@ -37,7 +37,7 @@ export async function run(args: string[]): Promise<object> {
   const parsed = listFiles(CORPUS).flatMap((path) => {
     const type = typeOf(path);
     if (!type) return [];
-    const data = parserFor(type).parse(readFileSync(path), { path }).data;
+    const data = getParser(type).parse(readFileSync(path), { path }).data;
     return data === null ? [] : [{ path, type, parsed: data }];
   });
   const fleet = Array.from({ length: count }, (_, i) => parsed[i % parsed.length]!);

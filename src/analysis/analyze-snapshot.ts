@@ -10,7 +10,7 @@ import type { DependencyGraph } from '../store/graph-queries.js';
 import type { SnapshotRecord } from '../store/records.js';
 import { withAuthGuards } from './auth-guards.js';
 import type { Change } from './change.js';
-import { parserFor } from './config-parsers.js';
+import { getParser } from '../parsers/registry.js';
 import { envUsage } from './facts/env-usage.js';
 import { assessImpact, type Impact } from './impact.js';
 import { semanticDiff } from './semantic-diff.js';
@@ -50,7 +50,7 @@ export interface ChangeAnalysis {
  */
 export function analyzeChange(inputs: ChangeInputs): ChangeAnalysis {
   const { type, path } = inputs;
-  const parser = parserFor(type);
+  const parser = getParser(type);
   const context = { ...inputs.context, path };
   const current = inputs.content === undefined ? undefined : parser.parse(inputs.content, context);
   const previous = inputs.previousContent === undefined ? undefined : parser.parse(inputs.previousContent, context);

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { evaluateFile } from './evaluator.js';
 import { applyFix } from './fixes.js';
 import { BUILTIN_RULES } from './packs/index.js';
-import { parserFor } from '../analysis/config-parsers.js';
+import { getParser } from '../parsers/registry.js';
 import type { RuleConfigType } from './rule.js';
 
 const outcome = (type: RuleConfigType, text: string, rule: string) =>
-  evaluateFile(BUILTIN_RULES, type, '/etc/x', parserFor(type).parse(Buffer.from(text), { path: '/etc/x' }).data).find((o) => o.rule === rule);
+  evaluateFile(BUILTIN_RULES, type, '/etc/x', getParser(type).parse(Buffer.from(text), { path: '/etc/x' }).data).find((o) => o.rule === rule);
 const fixOf = (id: string) => BUILTIN_RULES.find((r) => r.id === id)!.fix!;
 
 describe('mechanical fixes', () => {

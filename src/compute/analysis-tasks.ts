@@ -11,7 +11,7 @@ import { mappedContext } from '../analysis/mapped-context.js';
 import { evaluateFile } from '../compliance/evaluator.js';
 import type { ComplianceRule, RuleOutcome } from '../compliance/rule.js';
 import type { ConfigType, ParseContext } from '../parsers/parser.js';
-import { parserFor } from '../analysis/config-parsers.js';
+import { getParser } from '../parsers/registry.js';
 import type { GraphData } from '../store/graph-model.js';
 import { DependencyGraph } from '../store/graph-queries.js';
 import type { PathMapping } from '../transport/path-mapping.js';
@@ -116,7 +116,7 @@ export function runAnalysisTask(task: AnalysisTask): AnalyzedSnapshot | ContentD
   if (task.kind === 'compliance') {
     const context = task.context ? mappedContext(sharedContext(task.context), task.context.mappings ?? []) : {};
     return task.files.map((f) => {
-      const parsed = f.content ? parserFor(f.type).parse(asBuffer(f.content), { ...context, path: f.path }).data : f.parsed;
+      const parsed = f.content ? getParser(f.type).parse(asBuffer(f.content), { ...context, path: f.path }).data : f.parsed;
       return evaluateFile(task.rules, f.type, f.path, parsed);
     });
   }

@@ -1,3 +1,4 @@
+import { OwnWrites } from '../devices/own-writes.js';
 import { describe, expect, it } from 'vitest';
 import type { ConfwatchEvent } from '../events/event-map.js';
 import { MemoryEventBus } from '../events/memory.bus.js';
@@ -144,14 +145,13 @@ function fakeTransport(outputs: Buffer[] = []) {
   return { transport, scripts };
 }
 
-function setup(rows: TrackedFileRecord[] = [], outputs: Buffer[] = []) {
+function setup(rows: TrackedFileRecord[] = [], outputs: Buffer[] = [], ownWrites?: OwnWrites) {
   const { store, recorded, patches, lookups } = fakeStore(rows);
   const { transport, scripts } = fakeTransport(outputs);
   const bus = new MemoryEventBus();
   const events: ConfwatchEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const correlator = new Correlator({ device: 'web1', store, bus });
-  const afterStore: SnapshotRecord[][] = [];
   const service = new CaptureService({
     device: DEVICE,
     watchSet: compileWatchSet([profile]),
@@ -159,9 +159,9 @@ function setup(rows: TrackedFileRecord[] = [], outputs: Buffer[] = []) {
     store,
     bus,
     correlator,
-    afterStore: (records) => afterStore.push(records),
+    ...(ownWrites ? { ownWrites } : {}),
   });
-  return { service, recorded, patches, lookups, scripts, events, afterStore, correlator };
+  return { service, recorded, patches, lookups, scripts, events, correlator };
 }
 
 const changed = (path: string, observed?: ObservedFile): CaptureRequest => ({ path, kind: 'changed', detectedAt: AT, ...(observed && { observed }) });
@@ -172,8 +172,8 @@ const content = (path: string, text: string, extra: Partial<FileStat> = {}): Obs
 });
 
 describe('CaptureService decisions', () => {
-  it('stores a new file as created with its bytes, emits config.changed at once and calls afterStore', async () => {
-    const { service, recorded, events, afterStore, correlator } = setup();
+  it('stores a new file as created with its bytes, emits config.changed at once', async () => {
+    const { service, recorded, events, correlator } = setup();
     const stored = await service.capture([changed('/srv/a.conf', content('/srv/a.conf', 'hello'))], 'realtime');
     expect(stored).toHaveLength(1);
     expect(recorded[0]?.[0]).toMatchObject({ path: '/srv/a.conf', changeType: 'created', content: Buffer.from('hello'), setBaseline: true, changeSetId: 'cs1', mode: 0o644 });
@@ -191,7 +191,24 @@ describe('CaptureService decisions', () => {
         storedAt: AT,
       }),
     ]);
-    expect(afterStore).toEqual([stored]);
+    await correlator.flush();
+  });
+
+  it('skips the versions confwatch is writing itself, and a delete it makes, but not other versions of those files', async () => {
+    const own = new OwnWrites();
+    const { service, recorded, events, correlator } = setup([tracked('/srv/a.conf', 'old'), tracked('/srv/b.conf', 'old')], [], own);
+    const done = own.expect([
+      { device: DEVICE.name, path: '/srv/a.conf', hash: sha256Hex('restored') },
+      { device: DEVICE.name, path: '/srv/b.conf', hash: null },
+    ]);
+    expect(await service.capture([changed('/srv/a.conf', content('/srv/a.conf', 'restored')), { path: '/srv/b.conf', kind: 'deleted', detectedAt: AT, observed: { kind: 'missing' } }], 'realtime')).toEqual([]);
+    expect(events).toEqual([]);
+    done();
+    // within the grace period the write-back's own version is still recognised; a user's edit is not
+    expect(await service.capture([changed('/srv/a.conf', content('/srv/a.conf', 'restored'))], 'realtime')).toEqual([]);
+    const stored = await service.capture([changed('/srv/a.conf', content('/srv/a.conf', 'edited by hand'))], 'realtime');
+    expect(stored).toHaveLength(1);
+    expect(recorded.flat().map((r) => r.path)).toEqual(['/srv/a.conf']);
     await correlator.flush();
   });
 

@@ -4,6 +4,7 @@
  * file, stores only real changes (one transaction per batch), emits
  * `config.changed` per snapshot at once and assigns change sets.
  */
+import type { OwnWrites } from '../devices/own-writes.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ChangeType, SnapshotSource } from '../events/event-map.js';
 import type { Logger } from '../logging.js';
@@ -66,8 +67,8 @@ export interface CaptureServiceDeps {
   readonly bus: EventBus;
   readonly correlator: Correlator;
   readonly log?: Logger;
-  /** Called with every stored batch, after its events (analysis plugs in here). */
-  readonly afterStore?: (records: SnapshotRecord[]) => void;
+  /** Versions confwatch is writing itself: the write-back records them, capture does not. Default: none. */
+  readonly ownWrites?: Pick<OwnWrites, 'isOwn'>;
   /** Files read per remote round trip and snapshots per transaction. Default 500. */
   readonly batchSize?: number;
   /**
@@ -173,7 +174,6 @@ export class CaptureService {
     const records = await store.recordSnapshots(await this.#withinQuota(inputs));
     for (const d of decisions) if (d.snapshot && d.patch) await this.#patch(d);
     for (const record of records) this.#publish(record);
-    if (records.length > 0) this.#deps.afterStore?.(records);
     this.#deps.log?.debug({ device: device.name, requests: batch.length, stored: records.length }, 'captured batch');
     return records;
   }
@@ -312,6 +312,7 @@ export class CaptureService {
     }
 
     const hash = state.kind === 'content' ? sha256Hex(state.content) : state.kind === 'link' ? linkHash(state.target) : state.hash;
+    if (this.#isOwn(request.path, hash)) return;
     const { stat } = state;
     const statFields = { size: stat.size, mode: stat.mode, uid: stat.uid, gid: stat.gid, mtimeMs: stat.mtimeMs, ino: stat.ino };
     const recovered = previous?.syncStatus === 'unreadable' ? { syncStatus: 'synced' as const, lastError: null } : undefined;
@@ -357,9 +358,13 @@ export class CaptureService {
     base: { device: string; source: SnapshotSource; detectedAt: string },
   ): Decision | undefined {
     const previous = known.get(path);
-    if (!previous || previous.deleted) return undefined;
+    if (!previous || previous.deleted || this.#isOwn(path, null)) return undefined;
     known.set(path, { ...previous, deleted: true, contentHash: null });
     return { path, snapshot: { ...base, path, configType: previous.configType, profile: previous.profile, changeType: 'deleted', contentHash: null } };
+  }
+
+  #isOwn(path: RemotePath, hash: string | null): boolean {
+    return this.#deps.ownWrites?.isOwn(this.#deps.device.name, path, hash) === true;
   }
 
   #publish(record: SnapshotRecord): void {

@@ -20,6 +20,7 @@ import type { SnapshotStore } from '../store/snapshot-store.js';
 import { createTransport } from '../transport/factory.js';
 import { SshTransport } from '../transport/ssh/ssh.transport.js';
 import type { Transport } from '../transport/transport.js';
+import { OwnWrites } from './own-writes.js';
 import { compileWatchSet, type WatchSet } from './watch-set.js';
 
 /** A device with what everyone derives from it. */
@@ -82,6 +83,8 @@ interface Live {
 const fingerprintOf = (device: DeviceRecord): string => JSON.stringify(device);
 
 export class DeviceRegistry {
+  /** The writes confwatch is making on its devices: write-back announces them, capture skips them. */
+  readonly ownWrites = new OwnWrites();
   readonly #options: DeviceRegistryOptions;
   /** The devices revision the cache was read at. */
   #revision: number | undefined;

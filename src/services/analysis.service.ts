@@ -58,6 +58,8 @@ export interface AnalysisServiceOptions {
 }
 
 export class AnalysisService {
+  /** Batches whose records are still being looked up. */
+  readonly #loading = new Set<Promise<void>>();
   readonly #store: SnapshotStore;
   readonly #edges: DependencyEdgeStore;
   readonly #log: Logger;
@@ -82,8 +84,17 @@ export class AnalysisService {
     this.#log = options.log ?? createLogger('analysis');
   }
 
-  /** Queues stored snapshots for analysis (returns at once). */
-  enqueue(records: readonly SnapshotRecord[]): void {
+  /**
+   * Queues stored snapshots for analysis (returns at once). Given a promise
+   * (records still being looked up), queues them once it resolves, and
+   * idle() waits for it.
+   */
+  enqueue(records: readonly SnapshotRecord[] | Promise<readonly SnapshotRecord[]>): void {
+    if (!Array.isArray(records)) {
+      const queued = (records as Promise<readonly SnapshotRecord[]>).then((found) => this.enqueue(found)).finally(() => this.#loading.delete(queued));
+      this.#loading.add(queued);
+      return;
+    }
     if (records.length === 0) return;
     if (this.#pending.length === 0) this.#pendingSince = Date.now();
     this.#pending.push([...records]);
@@ -125,6 +136,7 @@ export class AnalysisService {
 
   /** Resolves when every version queued so far has been analysed; graph rebuilds keep their own schedule. */
   async analysed(): Promise<void> {
+    while (this.#loading.size > 0) await Promise.allSettled([...this.#loading]);
     this.#drain();
     await this.#queue;
   }

@@ -8,14 +8,11 @@ import { Correlator } from '../detect/correlator.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logging.js';
-import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { defaultMonitorParts, Monitor, type MonitorParts } from '../watch/monitor.js';
 import type { ScanResult } from '../watch/scanner.js';
 
 export interface MonitoringOptions {
-  /** Called with every stored batch of snapshots (analysis hooks in here). */
-  readonly afterStore?: (records: SnapshotRecord[]) => void;
   /** Realtime verification scan interval. Default 30 min. */
   readonly verifyIntervalMs?: number;
   /** First wait before retrying realtime after a fallback to polling. Default 10 min, doubling per failure up to 1 h. */
@@ -35,23 +32,7 @@ export class MonitoringService {
     this.#bus = bus;
     this.#devices = devices;
     this.#options = options;
-    const base = defaultMonitorParts(options.log ? { log: options.log } : {});
-    const afterStore = options.afterStore;
-    this.#parts = afterStore
-      ? {
-          ...base,
-          createCapture: (context) => {
-            const capture = base.createCapture(context);
-            return {
-              capture: async (requests, source, captureOptions) => {
-                const records = await capture.capture(requests, source, captureOptions);
-                if (records.length > 0) afterStore(records);
-                return records;
-              },
-            };
-          },
-        }
-      : base;
+    this.#parts = defaultMonitorParts(options.log ? { log: options.log } : {});
   }
 
   /** One full reconcile scan of a device now; waits for its change set to close. */
@@ -60,7 +41,7 @@ export class MonitoringService {
     const transport = await this.#devices.acquire(device.name);
     const correlator = new Correlator({ device: device.name, store: this.#store, bus: this.#bus, quietGapMs: 0 });
     try {
-      const context = { device, transport, watchSet, correlator, store: this.#store, bus: this.#bus };
+      const context = { device, transport, watchSet, correlator, store: this.#store, bus: this.#bus, ownWrites: this.#devices.ownWrites };
       const capture = this.#parts.createCapture(context);
       const result = await this.#parts.createScanner(context, capture).scan('rescan');
       return { device: device.name, ...result };

@@ -18,7 +18,7 @@ import { ComplianceService } from './compliance.service.js';
 import { ComplianceRepository } from '../store/compliance.repository.js';
 import { DiffService } from './diff.service.js';
 import { type AuthService, createAuthService } from './auth.service.js';
-import { followCaptures } from './capture-followers.js';
+import { followVersions } from './version-followers.js';
 import { DeviceService } from './device.service.js';
 import { MonitoringService } from './monitoring.service.js';
 import { secretHidingValidator, ValidationService } from './validation.service.js';
@@ -75,14 +75,14 @@ export async function openServices(environment: Environment, options: ServicesOp
   const validation = new ValidationService(store, registry, bus, createLogger('validation'));
   const diffs = new DiffService(store, pool);
   const alerts = new AlertService({ repository: new AlertRepository(store), store, diffs, analysis, bus, log: createLogger('alerts') });
-  const afterStore = followCaptures({ store, analysis, validation, reconciler: writeback.reconciler, audit, bus, log: createLogger('capture.followers') });
+  const followers = followVersions({ store, analysis, validation, reconciler: writeback.reconciler, audit, bus, log: createLogger('version.followers') });
   return {
     environment,
     store,
     bus,
     registry,
     devices,
-    monitoring: new MonitoringService(store, bus, registry, { afterStore }),
+    monitoring: new MonitoringService(store, bus, registry),
     analysis,
     diffs,
     dependencies,
@@ -93,6 +93,8 @@ export async function openServices(environment: Environment, options: ServicesOp
     compliance,
     alerts,
     close: async () => {
+      await followers.idle();
+      followers.stop();
       await analysis.idle();
       await validation.idle();
       await pool.close();

@@ -24,7 +24,7 @@ export interface WritebackServiceDeps {
   readonly store: KyselyStore;
   readonly bus: EventBus;
   /** Shared transports and watch sets. */
-  readonly devices: Pick<DeviceRegistry, 'acquire' | 'watchSet'>;
+  readonly devices: Pick<DeviceRegistry, 'acquire' | 'watchSet' | 'ownWrites'>;
   readonly validate: Validate;
   /** Audits what the service does on its own (batch recovery at start). */
   readonly audit?: AuditRecorder;
@@ -48,6 +48,7 @@ export class WritebackService {
       bus: deps.bus,
       transportFor: (device) => deps.devices.acquire(device.name),
       watchSetOf: (device) => deps.devices.watchSet(device),
+      ownWrites: deps.devices.ownWrites,
       validate: deps.validate,
     };
     this.reconciler = new Reconciler(this.#deps);

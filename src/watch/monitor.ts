@@ -7,18 +7,18 @@
  * (`MonitorParts`), so the monitor composes them without knowing how each
  * is made; `stop()` ends every stream, so no inotifywait is left on a host.
  */
-import { type CaptureRequest, CaptureService, type ObservedFile } from '../detect/capture.js';
+import { CaptureService } from '../detect/capture.js';
 import { Correlator } from '../detect/correlator.js';
-import type { InotifyEvent } from '../detect/inotify-record.js';
 import { inotifyFormatFor } from '../detect/inotify-record.js';
+import { ReadAhead } from '../detect/read-ahead.js';
 import { DeviceRegistry, type RegisteredDevice } from '../devices/device-registry.js';
+import type { OwnWrites } from '../devices/own-writes.js';
 import type { EventBus } from '../events/event-bus.js';
 import { failureFields, reportFailure } from '../events/failure.js';
 import { createLogger, type Logger } from '../logging.js';
 import type { DeviceRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { probeCapabilities } from '../transport/probe.js';
-import type { RemotePath } from '../transport/remote-path.js';
 import type { Transport } from '../transport/transport.js';
 import type { Backoff } from './backoff.js';
 import { InotifyWatcher } from './inotify.watcher.js';
@@ -34,6 +34,8 @@ export interface SessionContext {
   readonly correlator: Correlator;
   readonly store: SnapshotStore;
   readonly bus: EventBus;
+  /** What confwatch is writing on its devices itself (capture leaves it to the write-back). */
+  readonly ownWrites: OwnWrites;
 }
 
 /** The capture service, as the monitor uses it. */
@@ -241,7 +243,7 @@ export class Monitor {
     const transport = await this.#registry.acquire(device.name);
     try {
       let version = await parts.inotifywaitVersion(transport, device);
-      const context: SessionContext = { ...base, transport, store, bus };
+      const context: SessionContext = { ...base, transport, store, bus, ownWrites: this.#registry.ownWrites };
       const capture = parts.createCapture(context);
       const scanner = parts.createScanner(context, capture);
       const readAhead = new ReadAhead(transport, watchSet);
@@ -304,84 +306,9 @@ export function defaultMonitorParts(options: DefaultPartsOptions = {}): MonitorP
       // Present with an unreadable version: use the newline format rather than give up on realtime.
       return inotifywait.present ? (inotifywait.version ?? '') : null;
     },
-    createCapture: ({ device, watchSet, transport, store, bus, correlator }) =>
-      new CaptureService({ device, watchSet, transport, store, bus, correlator, ...(log ? { log } : {}) }),
+    createCapture: ({ device, watchSet, transport, store, bus, correlator, ownWrites }) =>
+      new CaptureService({ device, watchSet, transport, store, bus, correlator, ownWrites, ...(log ? { log } : {}) }),
     createScanner: ({ device, watchSet, transport, store }, capture) =>
       new Scanner({ device, watchSet, transport, store, capture, ...(log ? { log } : {}) }),
   };
-}
-
-/** Batches up to this size are read by the monitor (over SFTP) instead of the capture's fetch script. */
-const READ_AHEAD_MAX_BATCH = 8;
-
-/**
- * The realtime common case is one or two files. Reading a file over the
- * persistent SFTP channel, with its stat in parallel, costs a few
- * milliseconds where the batch fetch script costs tens, and starting that
- * read as soon as the writer closes the file hides it inside the debounce
- * window. A read is used only when no event for its path arrived after it
- * started, so it saw the final content. Anything unusual (missing,
- * unreadable, too large) is left to the capture service's own fetch, which
- * knows how to record it.
- */
-class ReadAhead {
-  readonly #transport: Pick<Transport, 'readFile' | 'stat'>;
-  readonly #watchSet: Pick<WatchSet, 'maxFileBytes'>;
-  readonly #reads = new Map<RemotePath, Promise<ObservedFile | undefined>>();
-  /** Bursts in progress: no read ahead while one runs. */
-  #suspended = 0;
-
-  constructor(transport: Pick<Transport, 'readFile' | 'stat'>, watchSet: Pick<WatchSet, 'maxFileBytes'>) {
-    this.#transport = transport;
-    this.#watchSet = watchSet;
-  }
-
-  /** Sees every event of a watched path: a finishing event starts a read, any other one voids it. */
-  note(event: InotifyEvent): void {
-    if (event.isDir || this.#suspended > 0) return;
-    if (event.events.some((e) => e === 'close_write' || e === 'moved_to')) {
-      const read = this.#read(event.path);
-      read.catch(() => {});
-      this.#reads.set(event.path, read);
-    } else {
-      this.#reads.delete(event.path);
-    }
-  }
-
-  /** The requests with what was read attached (read now for small batches without a read ahead). */
-  async attach(requests: readonly CaptureRequest[]): Promise<readonly CaptureRequest[]> {
-    const small = requests.length <= READ_AHEAD_MAX_BATCH;
-    return await Promise.all(
-      requests.map(async (request) => {
-        const ahead = this.#reads.get(request.path);
-        this.#reads.delete(request.path);
-        if (request.kind === 'deleted' || request.observed) return request;
-        const observed = await (ahead ?? (small ? this.#read(request.path) : undefined));
-        return observed ? { ...request, observed } : request;
-      }),
-    );
-  }
-
-  clear(): void {
-    this.#reads.clear();
-  }
-
-  /** Drops the reads started so far and starts none until `settled` resolves. */
-  suspendUntil(settled: Promise<void>): void {
-    this.clear();
-    this.#suspended++;
-    void settled.finally(() => this.#suspended--);
-  }
-
-  async #read(path: RemotePath): Promise<ObservedFile | undefined> {
-    try {
-      const [stat, content] = await Promise.all([
-        this.#transport.stat(path),
-        this.#transport.readFile(path, { maxBytes: this.#watchSet.maxFileBytes(path) }),
-      ]);
-      return stat?.type === 'file' ? { kind: 'content', stat, content } : undefined;
-    } catch {
-      return undefined;
-    }
-  }
 }

@@ -398,6 +398,10 @@ async function apply(
     { ...(deps.instanceId ? { instance: deps.instanceId } : {}), ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}) },
   );
   const cleanUp = () => removeAllTemps(entries, devices, transportOf);
+  // what the watcher will see of this batch is recorded below, once, with its actor and batch
+  const written = deps.ownWrites?.expect(
+    entries.flatMap((e) => [e.path, ...(e.writePath === e.path ? [] : [e.writePath])].map((path) => ({ device: e.device, path, hash: e.newHash }))),
+  );
   try {
     try {
       for (const [i, entry] of entries.entries()) {
@@ -441,6 +445,7 @@ async function apply(
     await journal.phase('committed');
     return stored;
   } finally {
+    written?.();
     await journal.release();
   }
 }

@@ -4,6 +4,7 @@
  * (capturing it first when confwatch has not stored it yet). Both emit
  * `config.drift.resolved`.
  */
+import { announceVersion } from './outcome.js';
 import { ConfwatchError } from '../errors.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import { liveHash, observeFiles, readLive, scopeFor } from './live-state.js';
@@ -71,6 +72,7 @@ async function acceptLive(deps: WritebackDeps, request: { device: string; path: 
                 }),
           };
     const [stored] = await deps.store.recordSnapshots([recorded]);
+    announceVersion(deps.bus, stored!);
     return stored!.id;
   } finally {
     await transport.close();

@@ -11,7 +11,8 @@ import { baselineHashOf } from './drift.js';
 import { type RestoreResult, restoreSnapshot } from './restore.js';
 import type { WritebackDeps } from './writeback-deps.js';
 
-const WRITEBACK_SOURCES = new Set(['restore', 'rollback', 'batch']);
+/** The sources of the versions a write-back records itself. */
+export const WRITEBACK_SOURCES: ReadonlySet<string> = new Set(['restore', 'rollback', 'batch']);
 export const RECONCILE_ACTOR = 'auto-reconcile';
 
 export class Reconciler {

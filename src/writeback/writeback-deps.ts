@@ -3,6 +3,7 @@
  * it: the store, the write-back repository, the event bus, a transport per
  * device and the validator.
  */
+import type { OwnWrites } from '../devices/own-writes.js';
 import type { WatchSet } from '../devices/watch-set.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { DeviceRecord, ValidationResult } from '../store/records.js';
@@ -23,6 +24,8 @@ export interface WritebackDeps {
   /** The device's compiled watch set (device registry). */
   watchSetOf(device: string): Promise<WatchSet>;
   readonly validate: Validate;
+  /** Where a batch announces the versions it is about to write, so the watcher does not store them again. Default: none. */
+  readonly ownWrites?: Pick<OwnWrites, 'expect'>;
   /** How long a write lock lives when its holder crashes. Default 10 minutes. */
   readonly lockTtlMs?: number;
   /** How long a batch's lease holds unless its owner renews it (recovery waits that long). Default 60 s. */

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parserFor } from '../../src/analysis/config-parsers.js';
+import { getParser } from '../../src/parsers/registry.js';
 import type { ParsedFile } from '../../src/analysis/dependency-graph.js';
 import type { ConfigType } from '../../src/parsers/parser.js';
 
@@ -35,6 +35,6 @@ export function parsedFixture(): ParsedFile[] {
   const readFile = (path: string) => (files.has(path) ? readFileSync(files.get(path)!) : undefined);
   return [...files.keys()].map((path) => {
     const type = typeOf(path);
-    return { path, type, parsed: parserFor(type).parse(readFile(path)!, { path, readFile }).data };
+    return { path, type, parsed: getParser(type).parse(readFile(path)!, { path, readFile }).data };
   });
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import type { RuleConfigType } from '../../src/compliance/rule.js';
-import { parserFor } from '../../src/analysis/config-parsers.js';
+import { getParser } from '../../src/parsers/registry.js';
 
 export const COMPLIANCE_FIXTURES = fileURLToPath(new URL('../fixtures/compliance/', import.meta.url));
 
@@ -35,7 +35,7 @@ export function loadFixture(name: string): ComplianceFixture {
   const path = join(COMPLIANCE_FIXTURES, name);
   const text = readFileSync(path, 'utf8').replaceAll('@DIR@', dir);
   const all = filesUnder(dir);
-  const result = parserFor(type).parse(Buffer.from(text), {
+  const result = getParser(type).parse(Buffer.from(text), {
     path,
     readFile: (p) => (all.includes(p) ? readFileSync(p) : undefined),
     glob: (pattern) => {

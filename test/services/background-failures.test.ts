@@ -8,19 +8,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { ConfwatchEvent } from '../../src/events/event-map.js';
 import { AuditRecorder } from '../../src/auth/audit-recorder.js';
 import { AnalysisPool } from '../../src/compute/analysis-pool.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
 import type { Logger } from '../../src/logging.js';
 import { AnalysisService } from '../../src/services/analysis.service.js';
-import { followCaptures } from '../../src/services/capture-followers.js';
+import { followVersions } from '../../src/services/version-followers.js';
 import { DeviceRegistry } from '../../src/devices/device-registry.js';
 import { ValidationService } from '../../src/services/validation.service.js';
 import { WritebackService } from '../../src/services/writeback.service.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
+import type { SnapshotRecord } from '../../src/store/records.js';
 import type { NewSnapshot } from '../../src/store/snapshot-store.js';
 import { validateContent } from '../../src/validate/validator.js';
 import { defaultMonitorParts, Monitor } from '../../src/watch/monitor.js';
@@ -52,6 +53,22 @@ function overriding<T extends object>(target: T, replaced: Partial<Record<keyof 
 const failing = (message: string) => async () => {
   throw new Error(message);
 };
+
+/** What capture publishes once a version is stored: the followers start from it. */
+const announceOn =
+  (bus: MemoryEventBus) =>
+  (record: SnapshotRecord): void => {
+    bus.publish('config.changed', record.device, {
+      path: record.path,
+      snapshotId: record.id,
+      contentHash: record.contentHash,
+      changeType: record.changeType,
+      source: record.source,
+      changeSetId: record.changeSetId,
+      detectedAt: record.detectedAt,
+      storedAt: record.storedAt,
+    });
+  };
 
 describe('background failures', () => {
   let temp: TempStore;
@@ -131,7 +148,7 @@ describe('background failures', () => {
     const [drifted] = await store.recordSnapshots([version(`${SECRET}\n`)]);
     const capture = capturingLogger();
     const writeback = new WritebackService({ store, bus, devices: new DeviceRegistry({ store, openTransport: failing('host is unreachable') }), validate: validateContent });
-    const follow = followCaptures({
+    const follow = followVersions({
       store,
       analysis: { enqueue: () => undefined },
       validation: { enqueueCaptured: async () => undefined },
@@ -140,7 +157,8 @@ describe('background failures', () => {
       bus,
       log: capture.log,
     });
-    follow([drifted!]);
+    onTestFinished(() => follow.stop());
+    announceOn(bus)(drifted!);
 
     const failed = await until(() => events.find((e) => e.type === 'reconcile.failed'), 'reconcile.failed', 10_000);
     expect(failed).toMatchObject({ device: 'h', path, snapshotId: drifted!.id, error: expect.stringContaining('host is unreachable') });
@@ -151,8 +169,8 @@ describe('background failures', () => {
   it('reports a reconcile whose profiles cannot be read', async () => {
     const [record] = await store.recordSnapshots([version('x\n', { changeType: 'initial', setBaseline: true })]);
     const capture = capturingLogger();
-    const follow = followCaptures({
-      store: { listProfiles: failing('database is gone') },
+    const follow = followVersions({
+      store: { getSnapshot: (id) => store.getSnapshot(id), listProfiles: failing('database is gone') },
       analysis: { enqueue: () => undefined },
       validation: { enqueueCaptured: async () => undefined },
       reconciler: { reconcileIfNeeded: async () => null },
@@ -160,7 +178,8 @@ describe('background failures', () => {
       bus,
       log: capture.log,
     });
-    follow([record!]);
+    onTestFinished(() => follow.stop());
+    announceOn(bus)(record!);
     const failed = await until(() => events.find((e) => e.type === 'reconcile.failed'), 'reconcile.failed', 10_000);
     expect(failed).toMatchObject({ device: 'h', path: null, snapshotId: null, error: 'database is gone' });
     expect(capture.lines()).toHaveLength(1);

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import picomatch from 'picomatch';
-import { parserFor } from '../../analysis/config-parsers.js';
+import { getParser } from '../../parsers/registry.js';
 import { namesOf } from '../../store/graph-queries.js';
 import { analyzeChange } from '../../analysis/analyze-snapshot.js';
 import type { Impact } from '../../analysis/impact.js';
@@ -89,7 +89,7 @@ export function registerAnalysisCommands(program: Command, { ctx, output }: Comm
       const path = resolve(file);
       const bytes = readLocal(path);
       const context = opts.include ? localContext(path) : { path };
-      const { output: result, ok } = parseOutput(type, parserFor(type).parse(bytes, context), path);
+      const { output: result, ok } = parseOutput(type, getParser(type).parse(bytes, context), path);
       output(opts).result(result, (r) => JSON.stringify(r, null, 2));
       if (!ok) setExit(1, `${file} does not parse as ${type}; the errors are in the output`);
     });
