@@ -9,11 +9,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { SnapshotAnalysis } from '../analysis/analyze-snapshot.js';
 import type { ContentDiff } from '../analysis/content-diff.js';
 import { ConfwatchError } from '../errors.js';
 import type { Logger } from '../logging.js';
-import type { AnalysisTask, AnalyzeTask, ContentDiffTask } from './analysis-tasks.js';
+import type { AnalysisTask, AnalyzeTask, ContentDiffTask, PackedAnalysis } from './analysis-tasks.js';
 import type { TaskMessage, WorkerMessage } from './analysis-worker.js';
 
 export interface AnalysisBudget {
@@ -90,8 +89,8 @@ export class AnalysisPool {
   }
 
   /** Parses, diffs and assesses one snapshot in a worker. */
-  analyze(task: Omit<AnalyzeTask, 'kind'>): Promise<Budgeted<SnapshotAnalysis>> {
-    return this.#run({ kind: 'analyze', ...task }) as Promise<Budgeted<SnapshotAnalysis>>;
+  analyze(task: Omit<AnalyzeTask, 'kind'>): Promise<Budgeted<PackedAnalysis>> {
+    return this.#run({ kind: 'analyze', ...task }) as Promise<Budgeted<PackedAnalysis>>;
   }
 
   /** Line-diffs two versions in a worker. */

@@ -11,6 +11,7 @@ import { mappedContext } from '../analysis/mapped-context.js';
 import type { ParseContext } from '../parsers/parser.js';
 import type { GraphData } from '../store/graph-model.js';
 import { DependencyGraph } from '../store/graph-queries.js';
+import { packJson } from '../store/sealed-json.js';
 import type { PathMapping } from '../transport/path-mapping.js';
 
 /**
@@ -32,6 +33,18 @@ export interface AnalyzeTask {
   readonly inputs: Omit<AnalyzeSnapshotInputs, 'context' | 'graph'>;
   readonly files?: SharedFiles;
   readonly graph?: GraphData;
+  /**
+   * Return what is only stored, packed for the store (store/sealed-json.ts
+   * `packJson`): the parse tree as `parsedPacked` (`parsed` is then null)
+   * and the impact with the changes as `impactPacked` (`changes` then empty).
+   */
+  readonly packForStore?: boolean;
+}
+
+/** An analysis whose large parts may come packed (see AnalyzeTask.packForStore). */
+export interface PackedAnalysis extends SnapshotAnalysis {
+  readonly parsedPacked?: Uint8Array;
+  readonly impactPacked?: Uint8Array;
 }
 
 /** A line diff between two versions. */
@@ -45,7 +58,7 @@ export interface ContentDiffTask {
 export type AnalysisTask = AnalyzeTask | ContentDiffTask;
 
 /** What each kind of task returns. */
-export type TaskResult<T extends AnalysisTask> = T extends AnalyzeTask ? SnapshotAnalysis : ContentDiff;
+export type TaskResult<T extends AnalysisTask> = T extends AnalyzeTask ? PackedAnalysis : ContentDiff;
 
 /** Packs files into one SharedArrayBuffer. */
 export function shareFiles(files: ReadonlyMap<string, Buffer>): SharedFiles {
@@ -83,14 +96,17 @@ export function sharedContext(files: SharedFiles): Pick<ParseContext, 'readFile'
 /** Bytes as a Buffer: structured cloning turns Buffers into plain Uint8Arrays. */
 const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
-export function runAnalysisTask(task: AnalysisTask): SnapshotAnalysis | ContentDiff {
+export function runAnalysisTask(task: AnalysisTask): PackedAnalysis | ContentDiff {
   if (task.kind === 'content-diff') return diffContents(asBuffer(task.before), asBuffer(task.after), task.names);
   const { inputs } = task;
-  return analyzeSnapshot({
+  const analysis = analyzeSnapshot({
     ...inputs,
     ...(inputs.content ? { content: asBuffer(inputs.content) } : {}),
     ...(inputs.previousContent ? { previousContent: asBuffer(inputs.previousContent) } : {}),
     ...(task.files ? { context: mappedContext(sharedContext(task.files), task.files.mappings ?? []) } : {}),
     ...(task.graph ? { graph: new DependencyGraph(task.graph) } : {}),
   });
+  if (!task.packForStore) return analysis;
+  const parsed = analysis.parsed === null || analysis.parsed === undefined ? {} : { parsed: null, parsedPacked: packJson(analysis.parsed) };
+  return { ...analysis, ...parsed, changes: [], impactPacked: packJson({ ...analysis.impact, changes: analysis.changes }) };
 }
