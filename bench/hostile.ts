@@ -2,7 +2,8 @@
  * `hostile`: what one host's hostile files cost everyone else. The server
  * as `serve` runs it (API, UI and monitoring in one process, SQLite) with
  * two local devices watched in real time (real inotifywait). Device `a`
- * is fed hostile files over and over: an nginx `if "(x<80k spaces>x)"`,
+ * is fed hostile files over and over, written from a worker thread (the
+ * harness's own megabytes must not count): an nginx `if "(x<80k spaces>x)"`,
  * the same with nearly 1 MiB of spaces, two unrelated 8k-line versions of
  * one file (whose unified diff is also asked of the API each round), a
  * compose file with a 300 KB nested interpolation value and a deeply
@@ -15,6 +16,7 @@
  * 45), `--only a,b` feeds only some of the files (names in HOSTILE_NAMES).
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,11 +26,19 @@ import { readEnvironment } from '../src/config/environment.js';
 import { initHome } from '../src/services/init.service.js';
 import { openServices } from '../src/services/services.js';
 import { sleep } from '../test/helpers/monitor.js';
+import { HOSTILE_NAMES, hostileFiles, type WriterData } from './helpers/hostile-files.js';
+
+/** The hostile writer (helpers/hostile-files.ts) in a worker thread; tsx is registered there first, as the worker does not inherit it. */
+function startWriter(data: WriterData): Worker {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./helpers/hostile-files.ts', import.meta.url).href;
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: data });
+}
 
 const HEALTH_INTERVAL_MS = 20;
 const EDIT_INTERVAL_MS = 250;
 const HOSTILE_INTERVAL_MS = 1_000;
-const HOSTILE_NAMES = ['if-80k', 'if-1mib', 'unrelated', 'compose', 'deep'] as const;
 
 function percentiles(values: readonly number[]): { count: number; p50: number; p95: number; p99: number; max: number } {
   const sorted = [...values].sort((x, y) => x - y);
@@ -39,9 +49,6 @@ function percentiles(values: readonly number[]): { count: number; p50: number; p
   };
   return { count: sorted.length, p50: at(50), p95: at(95), p99: at(99), max: at(100) };
 }
-
-const lines = (prefix: string, count: number, round: number) =>
-  `${Array.from({ length: count }, (_, i) => `${prefix}_${i} = ${((i * 2_654_435_761 + round) % 1_000_003).toString(36)}`).join('\n')}\n`;
 
 /**
  * The HTTP client, in a worker thread of its own so that parsing its
@@ -77,22 +84,6 @@ parentPort.on('message', async (message) => {
   parentPort.postMessage({ latencies, messages });
 });
 `;
-
-/** The hostile files of round `round` (each round's bytes differ, so each is a new version), by path under a's root. */
-function hostileFiles(round: number, only: readonly string[]): Record<string, string> {
-  const tag = `# round ${round}\n`;
-  const ifFile = (spaces: number) => `${tag}server {\n  location / {\n    if "(x${' '.repeat(spaces)}x)" { return 403; }\n  }\n}\n`;
-  const depth = 30_000;
-  const files: Record<(typeof HOSTILE_NAMES)[number], [string, () => string]> = {
-    'if-80k': ['nginx/if-80k.conf', () => ifFile(80_000)],
-    'if-1mib': ['nginx/if-1mib.conf', () => ifFile(1024 * 1024 - 200)],
-    // two unrelated versions, alternating
-    unrelated: ['generic/unrelated.ini', () => lines(round % 2 === 0 ? 'alpha' : 'beta', 8_000, round)],
-    compose: ['stack/compose.yaml', () => `${tag}services:\n  web:\n    image: nginx\n    environment:\n      HOSTILE: "${'${A:-'.repeat(depth)}${'x'.repeat(300_000 - 6 * depth)}${'}'.repeat(depth)}"\n`],
-    deep: ['generic/deep.yaml', () => `${tag}- ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`],
-  };
-  return Object.fromEntries(only.map((name) => { const [path, content] = files[name as (typeof HOSTILE_NAMES)[number]]; return [path, content()]; }));
-}
 
 export async function run(args: readonly string[] = []): Promise<object> {
   const secondsAt = args.indexOf('--seconds');
@@ -160,9 +151,9 @@ export async function run(args: readonly string[] = []): Promise<object> {
       }
     })();
 
+    const writer = startWriter({ root: hostA, only, intervalMs: HOSTILE_INTERVAL_MS });
     const hostile = (async () => {
-      for (let round = 0; !stopping; round++) {
-        for (const [path, content] of Object.entries(hostileFiles(round, only))) writeFileSync(join(hostA, path), content);
+      while (!stopping) {
         await sleep(HOSTILE_INTERVAL_MS);
         // the unified diff of the two unrelated versions, as the UI asks for it
         const [from, to] = unrelated.slice(-2);
@@ -173,6 +164,9 @@ export async function run(args: readonly string[] = []): Promise<object> {
     await sleep(seconds * 1_000);
     stopping = true;
     await Promise.all([edits, hostile]);
+    writer.postMessage('stop');
+    await once(writer, 'message');
+    await writer.terminate();
     client.postMessage({ stop: true });
     ({ latencies: healthLatency, messages: diffMessages } = await clientDone);
     await client.terminate();

@@ -14,6 +14,7 @@ import type { ConfigType, ParseContext } from '../parsers/parser.js';
 import { getParser } from '../parsers/registry.js';
 import type { GraphData } from '../store/graph-model.js';
 import { DependencyGraph } from '../store/graph-queries.js';
+import { packJson } from '../store/sealed-json.js';
 import type { PathMapping } from '../transport/path-mapping.js';
 
 /**
@@ -37,10 +38,22 @@ export interface AnalyzeTask {
   readonly graph?: GraphData;
   /** Compliance rules to evaluate on the new version's parse, in the same worker. */
   readonly rules?: readonly ComplianceRule[];
+  /**
+   * Return what is only stored, packed for the store (store/sealed-json.ts
+   * `packJson`): the parse tree as `parsedPacked` (`parsed` is then null)
+   * and the impact with the changes as `impactPacked` (`changes` then empty).
+   */
+  readonly packForStore?: boolean;
+}
+
+/** An analysis whose large parts may come packed (see AnalyzeTask.packForStore). */
+export interface PackedAnalysis extends SnapshotAnalysis {
+  readonly parsedPacked?: Uint8Array;
+  readonly impactPacked?: Uint8Array;
 }
 
 /** What an analysis returns: the snapshot's analysis and, with rules, their outcomes on it. */
-export type AnalyzedSnapshot = SnapshotAnalysis & { readonly compliance?: readonly RuleOutcome[] };
+export type AnalyzedSnapshot = PackedAnalysis & { readonly compliance?: readonly RuleOutcome[] };
 
 /**
  * Compliance rules evaluated on files: already parsed (the fleet-wide run),
@@ -128,6 +141,8 @@ export function runAnalysisTask(task: AnalysisTask): AnalyzedSnapshot | ContentD
     ...(task.files ? { context: mappedContext(sharedContext(task.files), task.files.mappings ?? []) } : {}),
     ...(task.graph ? { graph: new DependencyGraph(task.graph) } : {}),
   });
-  if (!task.rules || analysis.parsed === null) return analysis;
-  return { ...analysis, compliance: evaluateFile(task.rules, inputs.type, inputs.snapshot.path, analysis.parsed) };
+  const compliance = task.rules && analysis.parsed !== null ? { compliance: evaluateFile(task.rules, inputs.type, inputs.snapshot.path, analysis.parsed) } : {};
+  if (!task.packForStore) return { ...analysis, ...compliance };
+  const parsed = analysis.parsed === null || analysis.parsed === undefined ? {} : { parsed: null, parsedPacked: packJson(analysis.parsed) };
+  return { ...analysis, ...parsed, changes: [], impactPacked: packJson({ ...analysis.impact, changes: analysis.changes }), ...compliance };
 }

@@ -22,6 +22,7 @@ import { createLogger, type Logger } from '../logging.js';
 import type { ConfigType } from '../parsers/parser.js';
 import type { ComplianceService } from './compliance.service.js';
 import type { DependencyEdgeStore } from '../store/dependency-edges.js';
+import { PackedJson } from '../store/sealed-json.js';
 import type { DependencyGraph } from '../store/graph-queries.js';
 import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
@@ -172,6 +173,8 @@ export class AnalysisService {
       ...(files ? { files } : {}),
       graph: { nodes: graph.nodes, edges: graph.edges },
       ...(rules ? { rules } : {}),
+      // the tree and the changes only go to the store: packed in the worker, they are never cloned, serialised or compressed here
+      packForStore: true,
     });
     if (!outcome.ok) {
       await this.#skipped(record, outcome.budget, outcome.limit);
@@ -179,9 +182,9 @@ export class AnalysisService {
     }
     const result = outcome.value;
     await this.#store.annotateSnapshot(record.id, {
-      parsed: result.parsed,
+      parsed: result.parsedPacked ? new PackedJson(result.parsedPacked) : result.parsed,
       parseErrors: result.parseErrors.map((e) => ({ message: e.message, ...(e.line ? { line: e.line } : {}), ...(e.column ? { column: e.column } : {}) })),
-      impact: { ...result.impact, changes: result.changes },
+      impact: result.impactPacked ? new PackedJson(result.impactPacked) : { ...result.impact, changes: result.changes },
     });
     if (compliance && record.changeType === 'deleted') await compliance.forget(record.device, record.path);
     else if (compliance) await compliance.record(record.device, record.path, record.id, result.compliance ?? []);

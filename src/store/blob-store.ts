@@ -66,8 +66,8 @@ export class BlobStore {
   }
 
   /** Encodes and seals a version not stored yet (the base, when given, is already decoded). */
-  encodeRow(hash: string, content: Buffer, base: { hash: string; content: Buffer; depth: number } | undefined): BlobsTable {
-    const encoded = encodeBlob(content, base?.content);
+  async encodeRow(hash: string, content: Buffer, base: { hash: string; content: Buffer; depth: number } | undefined): Promise<BlobsTable> {
+    const encoded = await encodeBlob(content, base?.content);
     const isDelta = encoded.encoding === 'delta';
     this.#cache.set(hash, content);
     return {
@@ -100,7 +100,7 @@ export class BlobStore {
     let content: Buffer | undefined;
     for (const row of chain.reverse()) {
       const encoded = { encoding: row.encoding as BlobEncoding, bytes: open(this.#keys.get(row.key_id), row.data, row.hash) };
-      content = decodeBlob(encoded, content);
+      content = await decodeBlob(encoded, content);
       if (sha256Hex(content) !== row.hash) {
         throw new ConfwatchError('CW_ERR_CRYPTO', `Blob ${row.hash} does not match its hash; the store is damaged.`);
       }
@@ -177,7 +177,7 @@ export class BlobBatch {
       previousHash !== null && depth !== undefined && depth + 1 <= MAX_CHAIN_DEPTH
         ? { hash: previousHash, depth, content: this.#pending.get(previousHash) ?? (await this.#store.read(this.#db, previousHash)) }
         : undefined;
-    const row = this.#store.encodeRow(hash, content, base);
+    const row = await this.#store.encodeRow(hash, content, base);
     this.#rows.push(row);
     this.#pending.set(hash, content);
     this.#depths.set(hash, row.depth);

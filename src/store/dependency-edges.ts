@@ -30,13 +30,14 @@ const place = (device: string, source: EdgeSource) => ({
   row: [device, source],
 });
 
+const stored = (graph: GraphData): StoredGraph => ({
+  nodes: graph.nodes.map((n) => [n.id, n.name]),
+  edges: graph.edges.map((e) => [e.from, e.to, e.kind, e.sourcePath]),
+});
+
 /** The stored form of one of a device's graphs (also what migration 0011 writes). */
 export function sealGraph(sealer: SealedJson, device: string, source: EdgeSource, graph: GraphData): string {
-  const stored: StoredGraph = {
-    nodes: graph.nodes.map((n) => [n.id, n.name]),
-    edges: graph.edges.map((e) => [e.from, e.to, e.kind, e.sourcePath]),
-  };
-  return sealer.seal(stored, place(device, source)) as string;
+  return sealer.seal(stored(graph), place(device, source)) as string;
 }
 
 export class DependencyEdgeStore {
@@ -52,7 +53,7 @@ export class DependencyEdgeStore {
 
   /** Replaces a device's derived graph; manual edges and nodes are kept (a manual edge that is also derived stays manual). */
   async replaceDerived(device: string, graph: GraphData): Promise<void> {
-    const sealed = this.#seal(device, 'derived', graph);
+    const sealed = (await this.#sealed.sealLarge(stored(graph), place(device, 'derived'))) as string;
     const at = this.#now().toISOString();
     await this.#db
       .insertInto('dependency_graphs')
@@ -127,7 +128,7 @@ export class DependencyEdgeStore {
         .executeTakeFirst();
       const next = change(graph, row ? this.#open(device, 'manual', row.graph) : EMPTY);
       if (next === undefined) return;
-      const sealed = this.#seal(device, 'manual', next);
+      const sealed = sealGraph(this.#sealed, device, 'manual', next);
       const at = this.#now().toISOString();
       const result = row
         ? await this.#db
@@ -148,15 +149,11 @@ export class DependencyEdgeStore {
     }
   }
 
-  #seal(device: string, source: EdgeSource, graph: GraphData): string {
-    return sealGraph(this.#sealed, device, source, graph);
-  }
-
   #open(device: string, source: EdgeSource, sealed: string): GraphData {
-    const stored = this.#sealed.open<StoredGraph>(sealed, place(device, source)) ?? { nodes: [], edges: [] };
+    const opened = this.#sealed.open<StoredGraph>(sealed, place(device, source)) ?? { nodes: [], edges: [] };
     return {
-      nodes: stored.nodes.map(([id, name]) => ({ id, kind: kindOfId(id), name })),
-      edges: stored.edges.map(([from, to, kind, sourcePath]) => ({ from, to, kind, source, sourcePath })),
+      nodes: opened.nodes.map(([id, name]) => ({ id, kind: kindOfId(id), name })),
+      edges: opened.edges.map(([from, to, kind, sourcePath]) => ({ from, to, kind, source, sourcePath })),
     };
   }
 }

@@ -325,13 +325,14 @@ export class KyselyStore implements SnapshotStore {
     id: string,
     patch: { parsed?: unknown; parseErrors?: SnapshotRecord['parseErrors']; impact?: unknown; validation?: ValidationResult },
   ): Promise<void> {
+    const sealed = (column: 'parsed' | 'parse_errors' | 'impact' | 'validation', value: unknown) => this.sealed.sealLarge(value, snapshotPlace(column, id));
     const result = await this.db
       .updateTable('snapshots')
       .set({
-        ...(patch.parsed !== undefined && { parsed: this.sealed.seal(patch.parsed, snapshotPlace('parsed', id)) }),
-        ...(patch.parseErrors !== undefined && { parse_errors: this.sealed.seal(patch.parseErrors, snapshotPlace('parse_errors', id)) }),
-        ...(patch.impact !== undefined && { impact: this.sealed.seal(patch.impact, snapshotPlace('impact', id)) }),
-        ...(patch.validation !== undefined && { validation: this.sealed.seal(patch.validation, snapshotPlace('validation', id)) }),
+        ...(patch.parsed !== undefined && { parsed: await sealed('parsed', patch.parsed) }),
+        ...(patch.parseErrors !== undefined && { parse_errors: await sealed('parse_errors', patch.parseErrors) }),
+        ...(patch.impact !== undefined && { impact: await sealed('impact', patch.impact) }),
+        ...(patch.validation !== undefined && { validation: await sealed('validation', patch.validation) }),
       })
       .where('id', '=', id)
       .executeTakeFirst();

@@ -125,8 +125,14 @@ export function trackedFileFromRow(row: Selectable<TrackedFilesTable>, sealed: S
   };
 }
 
+/**
+ * A snapshot record. Its sealed values (parsed data can be megabytes) are
+ * opened when first read, not when the row is mapped: most readers (the
+ * analysis of the next version, history lists, write-back) need only the
+ * metadata, and opening costs the event loop an inflate and a JSON parse.
+ */
 export function snapshotFromRow(row: Selectable<SnapshotsTable>, sealed: SealedJson): SnapshotRecord {
-  return {
+  const record = {
     id: row.id,
     device: row.device,
     path: row.path,
@@ -144,13 +150,30 @@ export function snapshotFromRow(row: Selectable<SnapshotsTable>, sealed: SealedJ
     movedFromPath: row.moved_from_path,
     changeSetId: row.change_set_id,
     actor: row.actor,
-    parsed: sealed.open(row.parsed, snapshotPlace('parsed', row.id)),
-    parseErrors: sealed.open(row.parse_errors, snapshotPlace('parse_errors', row.id)),
-    validation: sealed.open(row.validation, snapshotPlace('validation', row.id)),
-    impact: sealed.open(row.impact, snapshotPlace('impact', row.id)),
     detectedAt: row.detected_at,
     storedAt: row.stored_at,
   };
+  openedOnRead(record, 'parsed', () => sealed.open(row.parsed, snapshotPlace('parsed', row.id)));
+  openedOnRead(record, 'parseErrors', () => sealed.open(row.parse_errors, snapshotPlace('parse_errors', row.id)));
+  openedOnRead(record, 'validation', () => sealed.open(row.validation, snapshotPlace('validation', row.id)));
+  openedOnRead(record, 'impact', () => sealed.open(row.impact, snapshotPlace('impact', row.id)));
+  return record as SnapshotRecord;
+}
+
+/** Adds `key` to `target` as an enumerable property whose value `open` computes on its first read. */
+function openedOnRead(target: object, key: string, open: () => unknown): void {
+  let value: unknown;
+  let opened = false;
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    get() {
+      if (!opened) {
+        value = open();
+        opened = true;
+      }
+      return value;
+    },
+  });
 }
 
 export const changeSetFromRow = (row: Selectable<ChangeSetsTable>): ChangeSetRecord => ({

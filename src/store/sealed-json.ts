@@ -7,12 +7,28 @@
  * row, so a sealed value copied onto another row or column fails to open.
  * Callers pass and receive plain values; only the store sees this form.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ConfwatchError } from '../errors.js';
 import { open, seal } from './cipher.js';
 import type { KeyRing } from './keyring.js';
 
 export const SEALED_PREFIX = 'cw1:';
+
+const deflate = promisify(deflateRaw);
+
+/**
+ * A value as SealedJson encrypts it: its JSON, deflated. A worker thread
+ * that produced a large value (a parse tree) packs it, so the event loop
+ * neither clones, serialises nor compresses it; wrapped in PackedJson, it
+ * is sealed as the value itself would be.
+ */
+export const packJson = (value: unknown): Uint8Array => deflateRawSync(Buffer.from(JSON.stringify(value), 'utf8'));
+
+/** A value packed by packJson, to seal as is. */
+export class PackedJson {
+  constructor(readonly bytes: Uint8Array) {}
+}
 
 /** Where a sealed value lives: `<table>.<column>` and the row's key values. */
 export interface SealedPlace {
@@ -35,12 +51,24 @@ export class SealedJson {
     this.#keys = keys;
   }
 
-  /** Seals `value` as JSON for its place; null and undefined stay null. */
+  /** Seals `value` (or a PackedJson) as JSON for its place; null and undefined stay null. */
   seal(value: unknown, place: SealedPlace): string | null {
     if (value === null || value === undefined) return null;
+    return this.#sealed(value instanceof PackedJson ? value.bytes : packJson(value), place);
+  }
+
+  /**
+   * `seal` with the compression in the thread pool: for values that can be
+   * large (a parsed 1 MiB file, a device's graph) on the capture path.
+   */
+  async sealLarge(value: unknown, place: SealedPlace): Promise<string | null> {
+    if (value === null || value === undefined) return null;
+    return this.#sealed(value instanceof PackedJson ? value.bytes : await deflate(Buffer.from(JSON.stringify(value), 'utf8')), place);
+  }
+
+  #sealed(deflated: Uint8Array, place: SealedPlace): string {
     const { current } = this.#keys;
-    const body = seal(current.key, deflateRawSync(Buffer.from(JSON.stringify(value), 'utf8')), associatedData(place));
-    return `${SEALED_PREFIX}${current.id}:${body.toString('base64')}`;
+    return `${SEALED_PREFIX}${current.id}:${seal(current.key, deflated, associatedData(place)).toString('base64')}`;
   }
 
   /**

@@ -108,7 +108,7 @@ export interface SnapshotStore {
   keepContent(content: Buffer): Promise<string>;
   /** Bytes of file content the device's snapshots hold (sizes of the versions stored with content). */
   storedContentBytes(device: string): Promise<number>;
-  /** Attaches analysis results to a stored snapshot. */
+  /** Attaches analysis results to a stored snapshot; `parsed` may come packed by a worker (sealed-json.ts `PackedJson`). */
   annotateSnapshot(
     id: string,
     patch: { parsed?: unknown; parseErrors?: SnapshotRecord['parseErrors']; impact?: unknown; validation?: ValidationResult },
