@@ -19,7 +19,8 @@ import type { DeviceRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { probeCapabilities } from '../transport/probe.js';
 import type { RemotePath } from '../transport/remote-path.js';
-import type { Transport } from '../transport/transport.js';
+import type { FileStat, Transport } from '../transport/transport.js';
+import { dirsBelow, rootOf } from '../detect/symlink.js';
 import type { Backoff } from './backoff.js';
 import { InotifyWatcher } from './inotify.watcher.js';
 import { Scanner } from './scanner.js';
@@ -326,12 +327,12 @@ const READ_AHEAD_MAX_BATCH = 8;
  */
 class ReadAhead {
   readonly #transport: Pick<Transport, 'readFile' | 'stat'>;
-  readonly #watchSet: Pick<WatchSet, 'maxFileBytes'>;
+  readonly #watchSet: Pick<WatchSet, 'maxFileBytes' | 'roots'>;
   readonly #reads = new Map<RemotePath, Promise<ObservedFile | undefined>>();
   /** Bursts in progress: no read ahead while one runs. */
   #suspended = 0;
 
-  constructor(transport: Pick<Transport, 'readFile' | 'stat'>, watchSet: Pick<WatchSet, 'maxFileBytes'>) {
+  constructor(transport: Pick<Transport, 'readFile' | 'stat'>, watchSet: Pick<WatchSet, 'maxFileBytes' | 'roots'>) {
     this.#transport = transport;
     this.#watchSet = watchSet;
   }
@@ -375,10 +376,15 @@ class ReadAhead {
 
   async #read(path: RemotePath): Promise<ObservedFile | undefined> {
     try {
-      const [stat, content] = await Promise.all([
+      // an event can name a directory since swapped for a link: such a read is dropped, and capture's own fetch
+      // (which reads nothing behind a directory link below a root) decides
+      const dirs = dirsBelow(rootOf(path, this.#watchSet.roots()) ?? '/', path);
+      const [stat, content, ...ancestors] = await Promise.all([
         this.#transport.stat(path),
         this.#transport.readFile(path, { maxBytes: this.#watchSet.maxFileBytes(path) }),
+        ...dirs.map((dir) => this.#transport.stat(dir)),
       ]);
+      if (ancestors.some((a) => (a as FileStat | null)?.type !== 'directory')) return undefined;
       return stat?.type === 'file' ? { kind: 'content', stat, content } : undefined;
     } catch {
       return undefined;
