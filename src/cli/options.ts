@@ -27,5 +27,15 @@ export function intOption(flag: string) {
   };
 }
 
+/** A size in bytes: a whole number, or one with a binary suffix (`500M`, `2G`, `1T`; `K`, `KiB` and `kB` alike). */
+export function bytesOption(flag: string) {
+  return (value: string): number => {
+    const m = /^(\d+)\s*(?:([kmgt])(?:i?b)?)?$/i.exec(value.trim());
+    if (!m) throw new ConfwatchError('CW_ERR_USAGE', `${flag} must be a number of bytes (e.g. 2147483648 or 2G), got "${value}"`);
+    const power = m[2] ? 'kmgt'.indexOf(m[2].toLowerCase()) + 1 : 0;
+    return Number(m[1]) * 1024 ** power;
+  };
+}
+
 /** Collects a repeatable option into an array. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -74,7 +74,8 @@ export interface CaptureServiceDeps {
   /**
    * Bytes of file content the device's history may hold. Past it, new
    * versions are stored with hash and metadata only and `storage.quota` is
-   * published once. Default DEFAULT_STORAGE_QUOTA_BYTES.
+   * published once. Default: the device's own (`--quota`), else
+   * DEFAULT_STORAGE_QUOTA_BYTES.
    */
   readonly storageQuotaBytes?: number;
 }
@@ -180,7 +181,7 @@ export class CaptureService {
 
   /** Drops the bytes of versions that would take the device past its quota (their hash stays). */
   async #withinQuota(inputs: NewSnapshot[]): Promise<NewSnapshot[]> {
-    const quota = this.#deps.storageQuotaBytes ?? DEFAULT_STORAGE_QUOTA_BYTES;
+    const quota = this.#deps.storageQuotaBytes ?? this.#deps.device.storageQuotaBytes ?? DEFAULT_STORAGE_QUOTA_BYTES;
     if (!inputs.some((i) => i.content)) return inputs;
     this.#storedBytes ??= await this.#deps.store.storedContentBytes(this.#deps.device.name);
     let over = false;

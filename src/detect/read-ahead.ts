@@ -5,9 +5,10 @@
  * (`attach`), so reading a changed file stays within capture.
  */
 import type { RemotePath } from '../transport/remote-path.js';
-import type { Transport } from '../transport/transport.js';
+import type { FileStat, Transport } from '../transport/transport.js';
 import type { CaptureRequest, CaptureScope, ObservedFile } from './capture.js';
 import type { InotifyEvent } from './inotify-record.js';
+import { dirsBelow, rootOf } from './symlink.js';
 
 /** Batches up to this size are read over SFTP instead of with capture's fetch script. */
 const READ_AHEAD_MAX_BATCH = 8;
@@ -24,12 +25,12 @@ const READ_AHEAD_MAX_BATCH = 8;
  */
 export class ReadAhead {
   readonly #transport: Pick<Transport, 'readFile' | 'stat'>;
-  readonly #watchSet: Pick<CaptureScope, 'maxFileBytes'>;
+  readonly #watchSet: Pick<CaptureScope, 'maxFileBytes' | 'roots'>;
   readonly #reads = new Map<RemotePath, Promise<ObservedFile | undefined>>();
   /** Bursts in progress: no read ahead while one runs. */
   #suspended = 0;
 
-  constructor(transport: Pick<Transport, 'readFile' | 'stat'>, watchSet: Pick<CaptureScope, 'maxFileBytes'>) {
+  constructor(transport: Pick<Transport, 'readFile' | 'stat'>, watchSet: Pick<CaptureScope, 'maxFileBytes' | 'roots'>) {
     this.#transport = transport;
     this.#watchSet = watchSet;
   }
@@ -73,10 +74,15 @@ export class ReadAhead {
 
   async #read(path: RemotePath): Promise<ObservedFile | undefined> {
     try {
-      const [stat, content] = await Promise.all([
+      // an event can name a directory since swapped for a link: such a read is dropped, and capture's own fetch
+      // (which reads nothing behind a directory link below a root) decides
+      const dirs = dirsBelow(rootOf(path, this.#watchSet.roots()) ?? '/', path);
+      const [stat, content, ...ancestors] = await Promise.all([
         this.#transport.stat(path),
         this.#transport.readFile(path, { maxBytes: this.#watchSet.maxFileBytes(path) }),
+        ...dirs.map((dir) => this.#transport.stat(dir)),
       ]);
+      if (ancestors.some((a) => (a as FileStat | null)?.type !== 'directory')) return undefined;
       return stat?.type === 'file' ? { kind: 'content', stat, content } : undefined;
     } catch {
       return undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { remotePathFromBytes } from '../transport/remote-path.js';
-import { linkHash, resolveLinkTarget } from './symlink.js';
+import { dirsBelow, linkHash, resolveLinkTarget, rootOf } from './symlink.js';
 
 describe('resolveLinkTarget', () => {
   it('resolves relative targets against the link directory and folds . and ..', () => {
@@ -19,5 +19,20 @@ describe('resolveLinkTarget', () => {
   it('gives a different link hash per target', () => {
     expect(linkHash('/dev/zero')).not.toBe(linkHash('/dev/null'));
     expect(linkHash('/dev/zero')).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('rootOf and dirsBelow', () => {
+  it('names the deepest watched root above a path, comparing whole names', () => {
+    expect(rootOf('/srv/app/x/y.conf', ['/srv', '/srv/app', '/etc'])).toBe('/srv/app');
+    expect(rootOf('/srv/application/y.conf', ['/srv/app'])).toBeUndefined();
+    expect(rootOf('/srv/app', ['/srv/app'])).toBeUndefined();
+    expect(rootOf('/etc/x', ['/'])).toBe('/');
+  });
+
+  it('lists the directories between a root and a file, outermost first', () => {
+    expect(dirsBelow('/srv/app', '/srv/app/a/b/c.conf')).toEqual(['/srv/app/a', '/srv/app/a/b']);
+    expect(dirsBelow('/srv/app', '/srv/app/c.conf')).toEqual([]);
+    expect(dirsBelow('/', '/etc/nginx/x')).toEqual(['/etc', '/etc/nginx']);
   });
 });

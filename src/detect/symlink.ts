@@ -6,7 +6,7 @@
  * `/etc/shadow` (`.env -> /etc/shadow`) or stall on `x.conf -> /dev/zero`.
  * Pure: no I/O.
  */
-import { type RemotePath, remotePathFromBytes, remotePathToBytes } from '../transport/remote-path.js';
+import { type RemotePath, remoteDirname, remotePathFromBytes, remotePathToBytes } from '../transport/remote-path.js';
 import { sha256Hex } from '../hash.js';
 
 /**
@@ -65,4 +65,11 @@ export function rootOf(path: RemotePath, roots: readonly RemotePath[]): RemotePa
     }
   }
   return found;
+}
+
+/** The directories strictly below `root` down to `path`'s parent, outermost first: where a planted link would redirect a read. */
+export function dirsBelow(root: RemotePath, path: RemotePath): RemotePath[] {
+  const out: RemotePath[] = [];
+  for (let dir = remoteDirname(path); dir !== root && dir !== '/' && rootOf(dir, [root]) !== undefined; dir = remoteDirname(dir)) out.unshift(dir);
+  return out;
 }

@@ -48,6 +48,13 @@ export interface AddDeviceInput {
   readonly requireValidation?: boolean;
   /** Store the device without a pin (imports); it cannot connect until `device trust`. */
   readonly deferHostKey?: boolean;
+  /** Bytes of file contents the device's history may hold (`--quota`); default 2 GiB. */
+  readonly storageQuotaBytes?: number;
+}
+
+/** A quota is a positive whole number of bytes, and one a database column holds exactly. */
+function assertQuota(bytes: number): void {
+  if (!(Number.isSafeInteger(bytes) && bytes > 0)) throw new ConfwatchError('CW_ERR_USAGE', `--quota must be a positive number of bytes, got ${bytes}`);
 }
 
 export interface DeviceCheck {
@@ -88,6 +95,7 @@ export class DeviceService {
     if (input.pollIntervalSec !== undefined && !(input.pollIntervalSec >= 5)) {
       throw new ConfwatchError('CW_ERR_USAGE', '--poll-interval must be at least 5 seconds');
     }
+    if (input.storageQuotaBytes !== undefined) assertQuota(input.storageQuotaBytes);
     if (input.jump) {
       assertValidName(input.jump, 'jump device name');
       if (!(await this.#store.getDevice(input.jump))) throw new ConfwatchError('CW_ERR_NOT_FOUND', `jump device "${input.jump}" does not exist; add it first`);
@@ -144,6 +152,7 @@ export class DeviceService {
       jump: input.jump ?? null,
       tags: [...(input.tags ?? [])],
       pathMappings,
+      storageQuotaBytes: input.storageQuotaBytes ?? null,
     };
     const device = await this.#store.addDevice(record, profiles);
     return { device, profiles };
@@ -170,6 +179,17 @@ export class DeviceService {
       throw new ConfwatchError('CW_ERR_USAGE', `device "${name}" is the jump host of ${dependants.join(', ')}; remove those first`);
     }
     await this.#store.removeDevice(name);
+  }
+
+  /**
+   * Sets the device's storage quota (null: back to the default). A running
+   * monitor picks it up when it reloads the device (the devices revision moves).
+   */
+  async setQuota(name: string, bytes: number | null): Promise<DeviceRecord> {
+    await this.get(name);
+    if (bytes !== null) assertQuota(bytes);
+    await this.#store.updateDevice(name, { storageQuotaBytes: bytes });
+    return this.get(name);
   }
 
   /** Pins a new host key: the given one, or the one the host presents now. */

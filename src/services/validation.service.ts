@@ -17,7 +17,8 @@ import type { SnapshotStore } from '../store/snapshot-store.js';
 import { mappingsFor } from '../transport/path-mapping.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import { validateContent } from '../validate/validator.js';
-import type { Validate } from '../writeback/writeback-deps.js';
+import { readLive, scopeOf } from '../writeback/live-state.js';
+import { DEFAULT_MAX_BACKUP_BYTES, type Validate } from '../writeback/writeback-deps.js';
 
 export interface FileValidation extends ValidationResult {
   readonly device: string;
@@ -97,7 +98,8 @@ export class ValidationService {
     }
     const transport = await this.#devices.acquire(device.name);
     try {
-      const bytes = content ?? (await transport.readFile(path, { sudo: device.sudo }));
+      // read as capture reads it: a link is not followed out of the watched files, nor a directory link below a root
+      const bytes = content ?? (await readLive(transport, path, DEFAULT_MAX_BACKUP_BYTES, { sudo: device.sudo, scope: scopeOf(watchSet) }));
       const tracked = await this.#store.getTrackedFile(device.name, path);
       const configType = tracked?.configType ?? watchSet.configTypeFor(path, bytes);
       const result = await this.#validate(transport, {

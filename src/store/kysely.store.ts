@@ -39,7 +39,7 @@ import type {
 import { ALL_SEALED_COLUMNS, sealPending } from './sealed-columns.js';
 import { SealedJson } from './sealed-json.js';
 import { resealRow, rowsNotSealedWith, SEALED_TABLES } from './sealed-rows.js';
-import type { HistoryPage, NewDevice, NewSnapshot, SnapshotStore, TrackedFilePatch } from './snapshot-store.js';
+import type { DevicePatch, HistoryPage, NewDevice, NewSnapshot, SnapshotStore, TrackedFilePatch } from './snapshot-store.js';
 import type { Database, DialectName, SnapshotsTable, TrackedFilesTable } from './tables.js';
 
 export interface KyselyStoreOptions {
@@ -105,6 +105,7 @@ export class KyselyStore implements SnapshotStore {
           jump: device.jump,
           tags: JSON.stringify(device.tags),
           path_mappings: JSON.stringify(device.pathMappings ?? []),
+          storage_quota_bytes: device.storageQuotaBytes ?? null,
           created_at: at,
           updated_at: at,
         })
@@ -153,7 +154,7 @@ export class KyselyStore implements SnapshotStore {
     });
   }
 
-  async updateDevice(name: string, patch: Partial<Pick<DeviceRecord, 'hostKey' | 'mode' | 'tags'>>): Promise<void> {
+  async updateDevice(name: string, patch: DevicePatch): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await this.#updateDevice(trx, name, patch);
       await bumpDevicesRevision(trx);
@@ -165,13 +166,14 @@ export class KyselyStore implements SnapshotStore {
     return Number(row?.value ?? 0);
   }
 
-  async #updateDevice(trx: Transaction<Database>, name: string, patch: Partial<Pick<DeviceRecord, 'hostKey' | 'mode' | 'tags'>>): Promise<void> {
+  async #updateDevice(trx: Transaction<Database>, name: string, patch: DevicePatch): Promise<void> {
     const result = await trx
       .updateTable('devices')
       .set({
         ...(patch.hostKey !== undefined && { host_key: patch.hostKey }),
         ...(patch.mode !== undefined && { mode: patch.mode }),
         ...(patch.tags !== undefined && { tags: JSON.stringify(patch.tags) }),
+        ...(patch.storageQuotaBytes !== undefined && { storage_quota_bytes: patch.storageQuotaBytes }),
         updated_at: now(),
       })
       .where('name', '=', name)

@@ -52,6 +52,7 @@ export function deviceFromRow(row: Selectable<DevicesTable>, hasPassphrase: bool
     jump: row.jump,
     tags: fromJson<string[]>(row.tags) ?? [],
     pathMappings: fromJson<PathMapping[]>(row.path_mappings) ?? [],
+    storageQuotaBytes: row.storage_quota_bytes === null ? null : Number(row.storage_quota_bytes),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

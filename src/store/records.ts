@@ -23,6 +23,8 @@ export interface DeviceRecord extends TransportTarget {
   readonly tags: readonly string[];
   /** Container paths and the host directories behind them (`--map /config=/srv/swag`); empty by default. */
   readonly pathMappings?: readonly PathMapping[];
+  /** Bytes of file contents the device's history may hold (`--quota`); null or absent: the default, 2 GiB. */
+  readonly storageQuotaBytes?: number | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

@@ -18,6 +18,9 @@ import type {
   ValidationStatus,
 } from './records.js';
 
+/** What `updateDevice` may change. */
+export type DevicePatch = Partial<Pick<DeviceRecord, 'hostKey' | 'mode' | 'tags' | 'storageQuotaBytes'>>;
+
 export interface NewDevice extends Omit<DeviceRecord, 'createdAt' | 'updatedAt' | 'hasPassphrase'> {
   /** Identity passphrase; stored encrypted. */
   readonly passphrase?: string | null;
@@ -72,7 +75,7 @@ export interface SnapshotStore {
   listDevices(): Promise<DeviceRecord[]>;
   /** Removes the device and its profiles; snapshots are kept unless purge. */
   removeDevice(name: string, options?: { purge?: boolean }): Promise<boolean>;
-  updateDevice(name: string, patch: Partial<Pick<DeviceRecord, 'hostKey' | 'mode' | 'tags'>>): Promise<void>;
+  updateDevice(name: string, patch: DevicePatch): Promise<void>;
   /**
    * A number that moves forward in the transaction of every device added,
    * changed or removed (by any process): a running server compares it to

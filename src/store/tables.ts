@@ -28,6 +28,8 @@ export interface DevicesTable {
   tags: JsonText;
   /** JSON `[{container, host}]`; null before migration 0008 wrote it. */
   path_mappings: JsonText | null;
+  /** Bytes of contents the device's history may hold; null = the default (migration 0010). */
+  storage_quota_bytes: number | null;
   created_at: IsoTime;
   updated_at: IsoTime;
 }

@@ -162,9 +162,10 @@ export const scopeFor = async (deps: { watchSetOf(device: string): Promise<Watch
 /**
  * The bytes of a live file read as capture reads them (see the module
  * comment; a watched link's target is read by its own name), up to
- * `maxBytes`. Rejects CW_ERR_WRITEBACK_REFUSED for a link that is not read
- * through and for a file over the limit, CW_ERR_WRITEBACK_CONFLICT for one
- * that is gone or changing, CW_ERR_FILE_PERMISSION for one that cannot be read.
+ * `maxBytes`. Rejects CW_ERR_FILE_PERMISSION for a link that is not read
+ * through and for a file that cannot be read, CW_ERR_FILE_TOO_LARGE past
+ * the limit, CW_ERR_FILE_NOT_FOUND for one that is gone (or lies behind a
+ * directory link), CW_ERR_REMOTE_COMMAND for one that kept changing.
  */
 export async function readLive(
   transport: Pick<Transport, 'run'>,
@@ -193,12 +194,14 @@ export async function readLive(
     case 'ok':
       return f.content;
     case 'link':
-      throw new ConfwatchError('CW_ERR_WRITEBACK_REFUSED', `${shown} is a symbolic link to ${displayPath(f.target)}, which is not watched (or not reachable without another link); confwatch records it as a link and does not read through it`);
+      throw new ConfwatchError('CW_ERR_FILE_PERMISSION', `${shown} is a symbolic link to ${displayPath(f.target)}, which is not watched (or not reachable without another link); confwatch records it as a link and does not read through it`);
     case 'too-large':
-      throw new ConfwatchError('CW_ERR_WRITEBACK_REFUSED', `${shown} is larger than ${maxBytes} bytes, too large to read back`);
+      throw new ConfwatchError('CW_ERR_FILE_TOO_LARGE', `${shown} is larger than ${maxBytes} bytes, too large to read back`);
     case 'unreadable':
       throw new ConfwatchError('CW_ERR_FILE_PERMISSION', `${shown} cannot be read; use a user that may read it or --sudo`);
+    case 'unstable':
+      throw new ConfwatchError('CW_ERR_REMOTE_COMMAND', `${shown} kept changing while it was read; try again`);
     default:
-      throw new ConfwatchError('CW_ERR_WRITEBACK_CONFLICT', `${shown} is gone or changing on the host (or lies behind a directory link); try again`);
+      throw new ConfwatchError('CW_ERR_FILE_NOT_FOUND', `${shown} does not exist (or lies behind a directory link, which confwatch does not read through)`);
   }
 }

@@ -4,7 +4,7 @@
  * and its resolution, rollback plans, batches, validation and the
  * dependency graph; scopes, audit, redaction and bad input.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -285,6 +285,26 @@ describeWith('nginx (apt-get install nginx)', nginxPresent, 'feature routes: wri
     const missingDevice = await post('operator', '/api/validate', { path: conf });
     expect(missingDevice.statusCode).toBe(400);
     expect(missingDevice.json().error.message).toContain('device');
+
+    // a watched name that is a link out of the watched files, or lies behind a directory link, is not read
+    const secretDir = mkdtempSync(join(tmpdir(), 'cw-features-secret-'));
+    try {
+      writeFileSync(join(secretDir, 'secret.conf'), 'VALIDATE-SECRET-MARKER\n', { mode: 0o600 });
+      symlinkSync(join(secretDir, 'secret.conf'), join(nginx, 'conf.d', 'leak.conf'));
+      symlinkSync(secretDir, join(nginx, 'conf.d', 'outside'));
+      for (const [path, code] of [
+        [join(nginx, 'conf.d', 'leak.conf'), 'CW_ERR_FILE_PERMISSION'],
+        [join(nginx, 'conf.d', 'outside', 'secret.conf'), 'CW_ERR_FILE_NOT_FOUND'],
+      ] as const) {
+        const refused = await post('operator', '/api/validate', { device: DEVICE, path });
+        expect(refused.json().error?.code, path).toBe(code);
+        expect(refused.body).not.toContain('VALIDATE-SECRET-MARKER');
+      }
+    } finally {
+      rmSync(join(nginx, 'conf.d', 'leak.conf'), { force: true });
+      rmSync(join(nginx, 'conf.d', 'outside'), { force: true });
+      rmSync(secretDir, { recursive: true, force: true });
+    }
   });
 
   it('documents every feature route with its scope in the OpenAPI document', async () => {

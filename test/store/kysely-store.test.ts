@@ -123,6 +123,12 @@ for (const dialect of DIALECTS) {
 
       await store.updateDevice('web-1', { hostKey: 'SHA256:new', mode: 'polling', tags: [] });
       expect(await store.getDevice('web-1')).toMatchObject({ hostKey: 'SHA256:new', mode: 'polling', tags: [] });
+      // the storage quota (migration 0010): unset, past 2^32, and back to the default
+      expect((await store.getDevice('web-1'))?.storageQuotaBytes).toBeNull();
+      await store.updateDevice('web-1', { storageQuotaBytes: 5 * 2 ** 32 });
+      expect((await store.getDevice('web-1'))?.storageQuotaBytes).toBe(5 * 2 ** 32);
+      await store.updateDevice('web-1', { storageQuotaBytes: null });
+      expect((await store.getDevice('web-1'))?.storageQuotaBytes).toBeNull();
       await expectCode(store.updateDevice('nope', { mode: 'auto' }), 'CW_ERR_NOT_FOUND');
 
       expect(await store.removeDevice('web-1')).toBe(true);

@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { ConfwatchError } from '../../errors.js';
 import { CONFIG_TYPES, type ConfigType } from '../../parsers/parser.js';
 import type { DeviceMode, DeviceRecord, ProfileRecord } from '../../store/records.js';
-import { collect, intOption, type CommandEnv, type SetExit } from '../options.js';
+import { bytesOption, collect, intOption, type CommandEnv, type SetExit } from '../options.js';
 import type { AuditTargetPair } from '../../auth/audit-target.js';
 import { auditedCommand } from '../cli-audit.js';
+import { DEFAULT_STORAGE_QUOTA_BYTES } from '../../detect/capture.js';
 
 interface AddOptions {
   host?: string;
@@ -27,6 +28,7 @@ interface AddOptions {
   validateOnCapture?: boolean;
   map?: string[];
   requireValidation?: boolean;
+  quota?: number;
   json?: boolean;
 }
 
@@ -57,6 +59,7 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
     .option('--validate-on-capture', 'validate every captured version with the real tool (nginx -t, sshd -t, …) in the background')
     .option('--map <container=host>', 'a container path and the host directory behind it (/config=/srv/swag); repeatable', collect)
     .option('--require-validation', 'refuse a write-back when validation cannot run in context (default: go ahead with a warning)')
+    .option('--quota <bytes>', 'file contents the device\'s history may hold (default 2G; suffixes K, M, G, T)', bytesOption('--quota'))
     .option('--trust-host-key', 'pin the host key the host presents now')
     .option('--host-key <fingerprint>', 'pin this host key (SHA256:…)')
     .option('--json', 'machine-readable output')
@@ -90,6 +93,7 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
         validateOnCapture: opts.validateOnCapture === true,
         ...(opts.map ? { maps: opts.map } : {}),
         ...(opts.requireValidation ? { requireValidation: true } : {}),
+        ...(opts.quota !== undefined ? { storageQuotaBytes: opts.quota } : {}),
       }));
       out.result({ ...added, profiles }, (d) => `added ${describe(d)}\n${d.profiles.map(describeProfile).join('\n')}`);
     });
@@ -117,6 +121,7 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
           describe(r),
           `host key: ${r.hostKey ?? '(none)'}`,
           `mode: ${r.mode}${r.sudo ? ', sudo' : ''}`,
+          `storage quota: ${describeQuota(r.storageQuotaBytes)}`,
           ...(r.pathMappings ?? []).map((m) => `map: ${m.container} = ${m.host}`),
           ...r.profiles.map(describeProfile),
         ].join('\n'),
@@ -177,6 +182,20 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
     });
 
   device
+    .command('set')
+    .argument('<name>')
+    .description('change a device setting: its storage quota')
+    .option('--quota <bytes>', 'file contents its history may hold (suffixes K, M, G, T), or "default" (2G)')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, opts: { quota?: string; json?: boolean }) => {
+      if (opts.quota === undefined) throw usage('give a setting to change: --quota BYTES (or --quota default)');
+      const quota = opts.quota === 'default' ? null : bytesOption('--quota')(opts.quota);
+      const { devices, audit } = await ctx.services();
+      const d = await auditedCommand(audit, 'device.set', [['device', name]], () => devices.setQuota(name, quota));
+      output(opts).result(d, (r) => `${r.name}: storage quota ${describeQuota(r.storageQuotaBytes)}`);
+    });
+
+  device
     .command('check')
     .argument('<name>')
     .description('connect, show the host key, capabilities and the mode auto would choose')
@@ -198,6 +217,8 @@ export function registerDeviceCommands(program: Command, { ctx, output }: Comman
 }
 
 const usage = (message: string) => new ConfwatchError('CW_ERR_USAGE', message);
+
+const describeQuota = (bytes: number | null | undefined): string => (bytes == null ? `${DEFAULT_STORAGE_QUOTA_BYTES} bytes (default)` : `${bytes} bytes`);
 
 const describe = (d: DeviceRecord) =>
   `${d.name}  ${d.transport === 'local' ? 'local' : `${d.user}@${d.host}:${d.port}${d.jump ? ` via ${d.jump}` : ''}`}${d.tags.length ? `  [${d.tags.join(', ')}]` : ''}`;

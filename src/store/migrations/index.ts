@@ -13,6 +13,7 @@ import { writebackLeaseMigration } from './0005-writeback-lease.js';
 import { sealedDerivedMigration } from './0007-sealed-derived.js';
 import { pathMappingsMigration } from './0008-path-mappings.js';
 import { deviceRevisionMigration } from './0009-device-revision.js';
+import { hardenMigration } from './0010-harden.js';
 import { sealedGraphMigration } from './0011-sealed-graph.js';
 import { alertsMigration } from './0013-alerts.js';
 import { complianceMigration } from './0014-compliance.js';
@@ -27,6 +28,7 @@ export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<stri
   '0007-sealed-derived': sealedDerivedMigration(keys),
   '0008-path-mappings': pathMappingsMigration(),
   '0009-device-revision': deviceRevisionMigration(),
+  '0010-harden': hardenMigration(),
   '0011-sealed-graph': sealedGraphMigration(dialect, keys),
   '0013-alerts': alertsMigration(),
   '0014-compliance': complianceMigration(),
