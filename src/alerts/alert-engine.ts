@@ -58,6 +58,9 @@ const DIFF_FILES = 3;
 /** Change sets whose versions are remembered while they are open. */
 const OPEN_SETS = 10_000;
 
+/** A compliance rule's severity as an alert's risk level. */
+const COMPLIANCE_RISK: Record<'low' | 'medium' | 'high' | 'critical', RiskLevel> = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH', critical: 'CRITICAL' };
+
 export class AlertEngine {
   readonly #deps: AlertEngineDeps;
   readonly #clock: () => Date;
@@ -183,6 +186,19 @@ export class AlertEngine {
           incidentKey: `${event.device}:${event.paths[0] ?? ''}:writeback`,
         });
         return this.#raise(alert, `writeback:${event.device}:${event.at}:${event.id}`);
+      }
+      case 'compliance.failed':
+      case 'compliance.passed': {
+        // the finding's message and line quote the file: only the rule's own title leaves confwatch
+        const failed = event.type === 'compliance.failed';
+        const alert = this.#alert(event.type, event.device, COMPLIANCE_RISK[event.severity], `Compliance ${failed ? 'failure' : 'cleared'} on ${event.device}: ${event.rule} (${event.path})`, {
+          path: event.path,
+          summary: `${event.title}${failed && event.waiverExpired ? ' (its waiver expired)' : ''}`,
+          snapshotId: event.snapshotId,
+          incidentKey: `${event.device}:${event.path}:${event.rule}`,
+          action: failed ? 'trigger' : 'resolve',
+        });
+        return this.#raise(alert, `${event.type}:${event.device}:${event.path}:${event.rule}:${event.snapshotId ?? event.at}`, failed ? this.#inhibited(event.device) : undefined);
       }
       case 'device.connected': {
         const alert = this.#alert('device.disconnected', event.device, 'HIGH', `${event.device} is reachable again`, {

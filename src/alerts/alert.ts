@@ -14,6 +14,8 @@ export const ALERT_EVENTS = [
   'validation.failed',
   'writeback.failed',
   'device.disconnected',
+  'compliance.failed',
+  'compliance.passed',
 ] as const;
 
 export type AlertEvent = (typeof ALERT_EVENTS)[number];

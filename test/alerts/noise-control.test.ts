@@ -198,6 +198,22 @@ describe('alert noise control (controlled clock)', () => {
     ]);
   });
 
+  it('compliance: a failing rule triggers and its clearing resolves the same incident, without the finding\'s message', async () => {
+    await alerts.addChannel('pd', `pagerduty://Key1?base=${receiver.url}`, 'HIGH');
+    const rule = { path: '/etc/ssh/sshd_config', rule: 'sshd.permit-root-login', severity: 'high' as const, title: 'Root login is disabled', snapshotId: 'S1' };
+    await publish('compliance.failed', { ...rule, message: 'PermitRootLogin MARKER-yes', line: 3, waiverExpired: false });
+    await publish('compliance.passed', { ...rule, snapshotId: 'S2' });
+    const pd = receiver.requests.filter((r) => r.path === '/v2/enqueue');
+    expect(pd.map((r) => JSON.parse(r.body)).map((b) => [b.event_action, b.dedup_key])).toEqual([
+      ['trigger', 'box:/etc/ssh/sshd_config:sshd.permit-root-login'],
+      ['resolve', 'box:/etc/ssh/sshd_config:sshd.permit-root-login'],
+    ]);
+    const hook = bodies().filter((b) => b.event === 'compliance.failed');
+    expect(hook).toHaveLength(1);
+    expect(hook[0]).toMatchObject({ riskLevel: 'HIGH', path: '/etc/ssh/sshd_config', summary: 'Root login is disabled' });
+    for (const r of receiver.requests) expect(r.body).not.toContain('MARKER');
+  });
+
   it('dedup and flapping: the same change again within the window is sent once; a file flapping becomes one alert', async () => {
     await alerts.addRule({ name: 'all', channels: ['hook'] });
     await changeSet('/etc/app.conf', 'mode = a\n', 'MEDIUM');
