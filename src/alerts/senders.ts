@@ -6,7 +6,6 @@
  * URL, which holds tokens.
  */
 import { createHmac } from 'node:crypto';
-import nodemailer from 'nodemailer';
 import type { Alert } from './alert.js';
 import type { ChannelTarget, EmailTarget, HttpTarget } from './channel-url.js';
 import { httpBody, mailContent } from './formats.js';
@@ -68,6 +67,8 @@ async function sendHttp(target: HttpTarget, alert: Alert, timeoutMs: number): Pr
 }
 
 async function sendMail(target: EmailTarget, alert: Alert, timeoutMs: number): Promise<SendResult> {
+  // loaded on the first mail, not by every command that merely links the alert code
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: target.host,
     port: target.port,

@@ -46,6 +46,8 @@ export interface Services {
   readonly compliance: ComplianceService;
   /** Channels, rules, test messages and the delivery log; `serve` starts its engine. */
   readonly alerts: AlertService;
+  /** Resolves once every version stored so far has been handed on, analysed and (when asked) validated. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,11 @@ export async function openServices(environment: Environment, options: ServicesOp
     writeback,
     compliance,
     alerts,
+    settled: async () => {
+      await followers.idle();
+      await analysis.idle();
+      await validation.idle();
+    },
     close: async () => {
       await followers.idle();
       followers.stop();

@@ -63,7 +63,7 @@ describeUnless(commandExists('nginx') ? null : 'nginx is not installed', 'tool o
     server = await startServer(services, { host: '127.0.0.1', port: 0, driftIntervalMs: 0 });
     await services.devices.add({ name: 'web', local: true, watch: [`${base}/*/nginx/**`], validateOnCapture: true });
     await services.monitoring.scan('web');
-    await services.validation.idle();
+    await services.settled();
   });
 
   afterEach(async () => {

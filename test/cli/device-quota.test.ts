@@ -56,5 +56,5 @@ describe('device storage quota from the CLI', () => {
     expect((await cli('show', b.id, '--json')).json()).toMatchObject({ hasContent: false, contentHash: b.contentHash, content: null });
     const raw = await runCli(['show', b.id, '--raw'], { env: t.env });
     expect(raw.stderr).toContain('hash only');
-  }, 120_000);
+  }, 240_000);
 });

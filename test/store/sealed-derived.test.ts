@@ -112,8 +112,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await new Promise((r) => setTimeout(r, 20));
       writeFileSync(join(root, 'app', 'extra.conf'), `secret_value = ${MARKER}-created\n`);
       await services.monitoring.scan('web');
-      await services.analysis.idle();
-      await services.validation.idle();
+      await services.settled();
 
       const validation = await services.validation.validate('web', join(root, 'conf.d', 'app.conf'));
       expect(validation.output).toContain(MARKER);

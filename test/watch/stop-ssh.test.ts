@@ -62,6 +62,8 @@ describeWithSshd('stopping a Monitor of several SSH devices', () => {
       await until(
         () => devices.every((d) => events.some((e) => e.type === 'watch.mode' && e.device === d && e.mode === 'realtime')),
         'every device to be realtime',
+        // four handshakes and sudo-less probes against one sshd: slow on a loaded machine, not wrong
+        45_000,
       );
       expect(watchersOf(prefix).split('\n')).toHaveLength(DEVICES);
 
