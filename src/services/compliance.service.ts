@@ -18,7 +18,7 @@ import { type Judged, judge, WAIVER_EXPIRED } from '../compliance/waivers.js';
 import { ConfwatchError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { createLogger, type Logger } from '../logging.js';
-import type { ComplianceRepository, ResultChange, StoredResult, StoredWaiver } from '../store/compliance.repository.js';
+import type { ComplianceRepository, ResultChange, StoredResult, StoredWaiver, TrendPoint } from '../store/compliance.repository.js';
 import { newId } from '../store/ids.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { unifiedDiff } from '../writeback/unified-diff.js';
@@ -105,12 +105,31 @@ export class ComplianceService {
    * what moved. `snapshotId` names the version judged, when known.
    */
   async record(device: string, path: string, snapshotId: string | null, outcomes: readonly RuleOutcome[]): Promise<Judged[]> {
+    const { judged, moved } = await this.#record(device, path, snapshotId, outcomes);
+    if (moved) await this.#trendPoint(device);
+    return judged;
+  }
+
+  async #record(device: string, path: string, snapshotId: string | null, outcomes: readonly RuleOutcome[]): Promise<{ judged: Judged[]; moved: boolean }> {
     const now = this.#now();
     const waivers = await this.#options.repo.waivers(device);
     const judged = outcomes.map((o) => judge(o, device, path, waivers, now));
     const changes = await this.#options.repo.replaceFile(device, path, judged, now.toISOString());
     this.#publish(changes, snapshotId, await this.rules());
-    return judged;
+    return { judged, moved: changes.length > 0 };
+  }
+
+  /** Appends the device's current score per pack to its trend (points equal to the last one are not repeated). */
+  async #trendPoint(device: string): Promise<void> {
+    const at = this.#now().toISOString();
+    const report = buildReport(await this.#options.repo.results(device), await this.rules(), at);
+    const packs = Object.entries(report.devices[0]?.packs ?? {});
+    await this.#options.repo.appendTrend(packs.map(([pack, counts]) => ({ device, pack, at, ...counts })));
+  }
+
+  /** A device's (or the fleet's) score per pack over time, oldest first. */
+  trend(device?: string, since?: string): Promise<TrendPoint[]> {
+    return this.#options.repo.trend(device, since);
   }
 
   /** A deleted file has no results any more. */
@@ -138,13 +157,14 @@ export class ComplianceService {
         const outcome = await pool.compliance(rules, files);
         if (!outcome.ok) throw new ConfwatchError('CW_ERR_ANALYSIS_WORKER', `evaluating compliance rules on ${device} went over the ${outcome.budget} budget (${outcome.limit}); retry, or run one device at a time`);
         for (const [k, file] of files.entries()) {
-          const judged = await this.record(device, file.path, snapshots[k]?.id ?? null, outcome.value[k] ?? []);
+          const { judged } = await this.#record(device, file.path, snapshots[k]?.id ?? null, outcome.value[k] ?? []);
           for (const j of judged) {
             summary[j.status] += 1;
             if (j.status !== 'pass') findings.push({ rule: j.rule, severity: severity.get(j.rule) ?? 'medium', device, path: file.path, status: j.status, message: j.message, line: j.line });
           }
         }
       }
+      await this.#trendPoint(device);
     }
     return { summary, findings };
   }
@@ -238,9 +258,9 @@ export class ComplianceService {
     return { rule: ruleId, device, path, diff: unifiedDiff(path, before, Buffer.from(after, 'utf8')) };
   }
 
-  /** The report over stored results (of one device, or all). */
-  async report(device?: string): Promise<ComplianceReport> {
-    return buildReport(await this.results(device), await this.rules(), this.#now().toISOString());
+  /** The report over stored results (of one device, or all), with their score trend. */
+  async report(device?: string): Promise<ComplianceReport & { trend: TrendPoint[] }> {
+    return { ...buildReport(await this.results(device), await this.rules(), this.#now().toISOString()), trend: await this.trend(device) };
   }
 
   #publish(changes: readonly ResultChange[], snapshotId: string | null, rules: readonly ComplianceRule[]): void {

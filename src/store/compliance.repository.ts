@@ -1,6 +1,6 @@
 /**
- * Compliance rows (migration 0014): each rule's latest result per file,
- * custom rules and waivers. A finding's message and line quote the file,
+ * Compliance rows (migrations 0014, 0015): each rule's latest result per
+ * file, custom rules, waivers and the per-pack score trend. A finding's message and line quote the file,
  * so they are sealed here (bound to device, path and rule); callers pass
  * and get plain values.
  */
@@ -30,6 +30,7 @@ type ComplianceTables = {
     created_by: string;
     created_at: string;
   };
+  compliance_trend: { device: string; pack: string; at: string; pass: number; fail: number; waived: number; error: number; score: number | null };
 };
 
 export type ResultStatus = 'pass' | 'fail' | 'waived' | 'error';
@@ -76,6 +77,19 @@ export interface StoredCustomRule {
   readonly rule: unknown;
   readonly createdBy: string;
   readonly createdAt: string;
+}
+
+/** A device's counts and score in one pack at one time. */
+export interface TrendPoint {
+  readonly device: string;
+  readonly pack: string;
+  readonly at: string;
+  readonly pass: number;
+  readonly fail: number;
+  readonly waived: number;
+  readonly error: number;
+  /** Passes out of passes and failures, in percent; null when nothing was judged. */
+  readonly score: number | null;
 }
 
 const FINDING = sealedColumnName('compliance_results', 'finding');
@@ -196,6 +210,49 @@ export class ComplianceRepository {
       expiresAt: r.expires_at,
       createdBy: r.created_by,
       createdAt: r.created_at,
+    }));
+  }
+
+  /**
+   * Appends the points that differ from their pack's latest one (the chart
+   * is a step line, so an unchanged hourly run adds nothing). Returns those
+   * appended.
+   */
+  async appendTrend(points: readonly TrendPoint[]): Promise<TrendPoint[]> {
+    return this.#db.transaction().execute(async (trx) => {
+      const added: TrendPoint[] = [];
+      for (const point of points) {
+        const last = await trx
+          .selectFrom('compliance_trend')
+          .select(['pass', 'fail', 'waived', 'error'])
+          .where('device', '=', point.device)
+          .where('pack', '=', point.pack)
+          .orderBy('at', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        if (last && Number(last.pass) === point.pass && Number(last.fail) === point.fail && Number(last.waived) === point.waived && Number(last.error) === point.error) continue;
+        await trx.insertInto('compliance_trend').values({ ...point }).execute();
+        added.push(point);
+      }
+      return added;
+    });
+  }
+
+  /** Trend points, of one device or all, oldest first; `since` (ISO time) keeps the later ones. */
+  async trend(device?: string, since?: string): Promise<TrendPoint[]> {
+    let query = this.#db.selectFrom('compliance_trend').selectAll();
+    if (device !== undefined) query = query.where('device', '=', device);
+    if (since !== undefined) query = query.where('at', '>=', since);
+    const rows = await query.orderBy('device').orderBy('at').orderBy('pack').execute();
+    return rows.map((r) => ({
+      device: r.device,
+      pack: r.pack,
+      at: r.at,
+      pass: Number(r.pass),
+      fail: Number(r.fail),
+      waived: Number(r.waived),
+      error: Number(r.error),
+      score: r.score === null ? null : Number(r.score),
     }));
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The compliance routes over a real store: a run (scope config:edit), the
  * stored results and rules (config:view), waivers (config:approve, audited),
- * deny by default, and the exact run shape of SPEC §11.3.
+ * deny by default, the exact run shape of SPEC §11.3, and the score trend
+ * (config:view) with a point for the run and one for the waiver.
  */
 import { afterAll, beforeAll, expect, it, describe } from 'vitest';
 import { sshdParser } from '../../src/parsers/sshd/sshd.parser.js';
@@ -67,5 +68,18 @@ describe('compliance routes', () => {
     expect(waivers.waivers).toHaveLength(1);
     const unknown = await fx.app.inject({ method: 'POST', url: '/api/compliance/waivers', headers: fx.as('approver'), payload: { rule: 'sshd.nope', device: DEVICE, reason: 'x' } });
     expect(unknown.statusCode).toBe(404);
+  });
+
+  it('answers the score trend per pack with config:view: the run, then the waiver that moved it', async () => {
+    expect((await fx.app.inject({ method: 'GET', url: `/api/compliance/trend?device=${DEVICE}` })).statusCode).toBe(401);
+    const res = await fx.app.inject({ method: 'GET', url: `/api/compliance/trend?device=${DEVICE}`, headers: fx.as('viewer') });
+    expect(res.statusCode).toBe(200);
+    const sshd = (res.json().trend as { device: string; pack: string; fail: number; waived: number; score: number | null }[]).filter((p) => p.pack === 'sshd');
+    expect(sshd.map((p) => p.device)).toEqual([DEVICE, DEVICE]);
+    const [run, waived] = sshd;
+    expect(run).toMatchObject({ waived: 0 });
+    expect(run!.fail).toBeGreaterThan(0);
+    expect(waived).toMatchObject({ fail: run!.fail - 1, waived: 1 });
+    expect(waived!.score).toBeGreaterThan(run!.score ?? 100);
   });
 });

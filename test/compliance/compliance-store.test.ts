@@ -5,7 +5,8 @@
  * last-seen, findings sealed; events when a result moves; waivers (live
  * and expired); custom rules validated with the line named; a fleet run.
  * One device per database, its tests in order (starting a store and an
- * analysis worker is most of the cost).
+ * analysis worker is most of the cost). The per-pack score trend follows
+ * what moved and is not repeated by runs that change nothing.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -148,6 +149,30 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(still).toMatchObject({ status: 'pass', firstSeen: unchanged!.firstSeen });
       expect(still!.lastSeen > unchanged!.lastSeen).toBe(true);
       expect(events).toEqual([expect.objectContaining({ type: 'compliance.passed', device: 'web', rule: 'compose.privileged', path: composePath })]);
+    });
+
+    it('keeps a score trend per pack: a point when a stored snapshot moves it, none for a run that changes nothing', async () => {
+      const trend = await services.compliance.trend('web');
+      const compose = trend.filter((p) => p.pack === 'compose');
+      // the fix of the previous test, stored by the analysis of its snapshot
+      const [fixed, beforeFix] = [compose.at(-1)!, compose.at(-2)!];
+      expect(fixed.fail).toBe(beforeFix.fail - 1);
+      expect(fixed.score).toBeGreaterThan(beforeFix.score ?? 100);
+      expect(fixed.at >= beforeFix.at).toBe(true);
+
+      // a run records where each pack stands now (earlier waivers and rule removals moved sshd without a point)
+      await services.compliance.run({ device: 'web' });
+      const current = await services.compliance.trend('web');
+      expect(current.slice(0, trend.length)).toEqual(trend);
+      await services.compliance.run({ device: 'web' });
+      expect(await services.compliance.trend('web')).toEqual(current);
+      const report = await services.compliance.report('web');
+      expect(report.trend).toEqual(current);
+      const packs = report.devices[0]!.packs;
+      expect(Object.keys(packs).length).toBeGreaterThan(1);
+      for (const [pack, counts] of Object.entries(packs)) {
+        expect(current.filter((p) => p.pack === pack).at(-1)).toMatchObject({ device: 'web', ...counts });
+      }
     });
   });
 }

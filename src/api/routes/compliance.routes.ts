@@ -1,6 +1,6 @@
 /**
- * Compliance over the API: stored results, a run, the rules, waivers and
- * the report. Reading needs `config:view`; running `config:edit`; a waiver
+ * Compliance over the API: stored results, their score trend, a run, the
+ * rules, waivers and the report. Reading needs `config:view`; running `config:edit`; a waiver
  * accepts a failure on someone's behalf, so it needs `config:approve`.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -13,6 +13,7 @@ import {
   complianceRulesSchema,
   complianceRunBody,
   complianceRunSchema,
+  complianceTrendSchema,
   waiveBody,
   waiverSchema,
   waiversSchema,
@@ -25,6 +26,12 @@ export const complianceRoutes =
       config: { scope: 'config:view' },
       schema: { tags: ['compliance'], summary: 'Stored compliance results, per device, file and rule', querystring: complianceQuery, response: { 200: complianceResultsSchema, ...guardedErrors } },
       handler: async (request) => ({ results: await compliance.results(request.query.device) }),
+    });
+
+    app.get('/api/compliance/trend', {
+      config: { scope: 'config:view' },
+      schema: { tags: ['compliance'], summary: 'Score per device and pack over time, oldest first', querystring: complianceQuery, response: { 200: complianceTrendSchema, ...guardedErrors } },
+      handler: async (request) => ({ trend: await compliance.trend(request.query.device) }),
     });
 
     app.post('/api/compliance/run', {

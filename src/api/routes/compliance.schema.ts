@@ -18,6 +18,21 @@ export const complianceResultSchema = z.object({
 
 export const complianceResultsSchema = z.object({ results: z.array(complianceResultSchema) });
 
+export const complianceTrendSchema = z.object({
+  trend: z.array(
+    z.object({
+      device: z.string(),
+      pack: z.string(),
+      at: z.string(),
+      pass: z.number(),
+      fail: z.number(),
+      waived: z.number(),
+      error: z.number(),
+      score: z.number().nullable(),
+    }),
+  ),
+});
+
 export const complianceRunBody = z.object({ device: nameSchema.optional() }).strict();
 
 export const complianceRunSchema = z.object({

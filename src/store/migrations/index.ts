@@ -17,6 +17,7 @@ import { hardenMigration } from './0010-harden.js';
 import { sealedGraphMigration } from './0011-sealed-graph.js';
 import { alertsMigration } from './0013-alerts.js';
 import { complianceMigration } from './0014-compliance.js';
+import { complianceTrendMigration } from './0015-compliance-trend.js';
 
 /** `keys`: the master key ring, for migrations that seal stored values (0007, 0011). */
 export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<string, Migration> => ({
@@ -32,4 +33,5 @@ export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<stri
   '0011-sealed-graph': sealedGraphMigration(dialect, keys),
   '0013-alerts': alertsMigration(),
   '0014-compliance': complianceMigration(),
+  '0015-compliance-trend': complianceTrendMigration(),
 });
