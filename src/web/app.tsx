@@ -20,7 +20,7 @@ function CurrentPage() {
     case 'device':
       return <DevicePage key={route.device} device={route.device} />;
     case 'file':
-      return <FilePage key={`${route.device}\0${route.path}`} device={route.device} path={route.path} />;
+      return <FilePage key={`${route.device}\0${route.path}`} device={route.device} path={route.path} line={route.line} />;
     case 'drift':
       return <DriftPage device={route.device} />;
     case 'graph':

@@ -147,7 +147,7 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       await operator.getByTestId('diff').waitFor();
     });
 
-    it('shows the device compliance: score per pack and findings with their line, remediation and source', async () => {
+    it('shows the device compliance: score per pack, its trend, and findings with their line (highlighted in the file view), remediation and source', async () => {
       const page = await loggedIn('operator');
       await page.goto(`${server.url}/devices/web1/compliance`);
       await page.getByRole('heading', { name: 'Compliance on web1' }).waitFor();
@@ -158,7 +158,23 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       await expect.poll(() => page.getByTestId('compliance-scores').textContent()).toMatch(/nginx \d+%/);
       // waiving needs config:approve, which an operator lacks
       expect(await page.getByRole('button', { name: 'Waive' }).count()).toBe(0);
+      // the score history is drawn inline, one step line per pack
+      const nginxTrend = page.locator('[data-testid="compliance-trend"] polyline[data-pack="nginx"]');
+      // a flat line has no height, so it is attached rather than visible
+      await nginxTrend.waitFor({ state: 'attached' });
+      expect((await nginxTrend.getAttribute('points'))?.split(' ').length).toBeGreaterThanOrEqual(2);
       await page.screenshot({ path: join(ARTIFACTS, 'compliance.png'), fullPage: true });
+
+      // the finding's line, highlighted in the file view
+      const { results } = await server.api('/api/compliance?device=web1');
+      const { line } = results.find((r: { rule: string; path: string }) => r.rule === 'nginx.swag-auth' && r.path === file);
+      await finding.getByRole('link', { name: `${file}:${line}` }).click();
+      const highlighted = page.getByTestId('highlighted-line');
+      await highlighted.waitFor();
+      expect(new URL(page.url()).searchParams.get('line')).toBe(String(line));
+      expect(await highlighted.getAttribute('id')).toBe(`L${line}`);
+      expect(await highlighted.textContent()).toBe(readFileSync(file, 'utf8').split('\n')[line - 1]);
+      await page.screenshot({ path: join(ARTIFACTS, 'compliance-line.png'), fullPage: true });
     });
 
     it('fits a 390 px wide screen', async () => {

@@ -61,6 +61,13 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 /** GET returning parsed JSON. */
 export const apiGet = <T>(path: string): Promise<T> => request<T>('GET', path);
 
+/** GET returning the body as text (a file's content, redacted by the server as needed). */
+export async function apiText(path: string): Promise<string> {
+  const response = await fetch(path, { credentials: 'same-origin' });
+  if (!response.ok) throw new ApiError(response.status, 'CW_ERR_HTTP', `GET ${path} answered ${response.status}`);
+  return response.text();
+}
+
 /** POST with a JSON body (and the CSRF header). */
 export const apiPost = <T>(path: string, body: unknown = {}): Promise<T> => request<T>('POST', path, body);
 

@@ -8,7 +8,7 @@ import type { whoAmI, loginResponse } from '../../api/routes/auth.schema.js';
 import type { channelSchema, deliverySchema, ruleSchema, testSchema } from '../../api/routes/alerts.schema.js';
 import type { deviceSchema } from '../../api/routes/devices.schema.js';
 import type { trackedFileSchema } from '../../api/routes/files.schema.js';
-import type { complianceResultSchema, complianceRulesSchema } from '../../api/routes/compliance.schema.js';
+import type { complianceResultSchema, complianceRulesSchema, complianceTrendSchema } from '../../api/routes/compliance.schema.js';
 import type { parsedSchema, impactSchema, snapshotSchema } from '../../api/routes/snapshots.schema.js';
 import type { ConfwatchEvent, EventType, WatchMode } from '../../events/event-map.js';
 
@@ -17,6 +17,7 @@ export type LoginResponse = z.infer<typeof loginResponse>;
 export type Device = z.infer<typeof deviceSchema>;
 export type TrackedFile = z.infer<typeof trackedFileSchema>;
 export type ComplianceResult = z.infer<typeof complianceResultSchema>;
+export type ComplianceTrendPoint = z.infer<typeof complianceTrendSchema>['trend'][number];
 export type ComplianceRuleInfo = z.infer<typeof complianceRulesSchema>['rules'][number];
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type ParsedView = z.infer<typeof parsedSchema>;

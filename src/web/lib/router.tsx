@@ -49,7 +49,9 @@ export function Link({ href, onClick, children, ...rest }: AnchorHTMLAttributes<
 export const paths = {
   dashboard: () => '/',
   device: (device: string) => `/devices/${encodeURIComponent(device)}`,
-  file: (device: string, path: string) => `/devices/${encodeURIComponent(device)}/file?path=${encodeURIComponent(path)}`,
+  /** `line`: highlighted in the newest version's content (and its anchor, so the browser keeps it in view). */
+  file: (device: string, path: string, line?: number | null) =>
+    `/devices/${encodeURIComponent(device)}/file?path=${encodeURIComponent(path)}${line ? `&line=${line}#L${line}` : ''}`,
   drift: (device: string) => `/devices/${encodeURIComponent(device)}/drift`,
   graph: (device: string) => `/devices/${encodeURIComponent(device)}/graph`,
   compliance: (device: string) => `/devices/${encodeURIComponent(device)}/compliance`,
@@ -59,7 +61,7 @@ export const paths = {
 export type Route =
   | { readonly page: 'dashboard' }
   | { readonly page: 'device'; readonly device: string }
-  | { readonly page: 'file'; readonly device: string; readonly path: string }
+  | { readonly page: 'file'; readonly device: string; readonly path: string; readonly line: number | null }
   | { readonly page: 'drift'; readonly device: string }
   | { readonly page: 'graph'; readonly device: string }
   | { readonly page: 'compliance'; readonly device: string }
@@ -78,7 +80,8 @@ export function matchRoute(pathname: string, query: URLSearchParams): Route {
       return { page: 'device', device };
     case 'file': {
       const path = query.get('path');
-      return path ? { page: 'file', device, path } : { page: 'not-found' };
+      const line = Number(query.get('line'));
+      return path ? { page: 'file', device, path, line: Number.isInteger(line) && line > 0 ? line : null } : { page: 'not-found' };
     }
     case 'drift':
       return { page: 'drift', device };

@@ -2,14 +2,17 @@
  * One file: its version timeline, a side-by-side diff of any two versions,
  * the impact and parsed data of version B, and restore of version A.
  * Until the user picks versions, B follows the newest version and A the one
- * before it, so a live change shows up at once.
+ * before it, so a live change shows up at once. Opened with a `line` (from
+ * a compliance finding), it also shows version B's content with that line
+ * highlighted.
  */
 import { useEffect, useState } from 'react';
-import { apiGet, withQuery } from '../api/client.js';
+import { apiGet, apiText, withQuery } from '../api/client.js';
 import type { DiffResult, HistoryPage, ImpactView, ParsedView, Version } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { DeviceCrumbs } from '../components/device-crumbs.js';
 import { DiffView } from '../components/diff-view.js';
+import { FileLines } from '../components/file-lines.js';
 import { ImpactPanel } from '../components/impact-panel.js';
 import { JsonTree } from '../components/json-tree.js';
 import { RestoreDialog } from '../components/restore-dialog.js';
@@ -20,7 +23,7 @@ import { useSession } from '../lib/session.js';
 
 const snapshotPath = (id: string, part: string) => `/api/snapshots/${encodeURIComponent(id)}/${part}`;
 
-export function FilePage({ device, path }: { device: string; path: string }) {
+export function FilePage({ device, path, line = null }: { device: string; path: string; line?: number | null }) {
   const session = useSession();
   const historyPath = withQuery(`/api/devices/${encodeURIComponent(device)}/files/history`, { path, limit: 100 });
   const first = useApi<HistoryPage>(historyPath);
@@ -44,6 +47,14 @@ export function FilePage({ device, path }: { device: string; path: string }) {
   const diff = useApi<DiffResult>(from && to && from !== to ? withQuery('/api/diff', { from, to }) : null);
   const impact = useApi<ImpactView>(to ? snapshotPath(to, 'impact') : null);
   const parsed = useApi<ParsedView>(to ? snapshotPath(to, 'parsed') : null);
+  const [content, setContent] = useState<{ id: string; text: string } | { id: string; error: string }>();
+  useEffect(() => {
+    if (line === null || !to) return;
+    apiText(snapshotPath(to, 'raw')).then(
+      (text) => setContent({ id: to, text }),
+      (error: Error) => setContent({ id: to, error: error.message }),
+    );
+  }, [line, to]);
 
   const loadOlder = async () => {
     if (!older.cursor) return;
@@ -86,6 +97,12 @@ export function FilePage({ device, path }: { device: string; path: string }) {
           </p>
         ) : null}
       </section>
+      {line !== null ? (
+        <section className="panel" aria-labelledby="content-title">
+          <h2 id="content-title">Version B, line {line}</h2>
+          {content?.id === to ? 'text' in content ? <FileLines text={content.text} highlight={line} /> : <p className="error">{content.error}</p> : <p className="muted">Loading…</p>}
+        </section>
+      ) : null}
       <section className="panel" aria-labelledby="impact-title">
         <h2 id="impact-title">Impact of version B</h2>
         {impact.data ? <ImpactPanel view={impact.data} /> : <p className="muted">{impact.error?.message ?? 'Loading…'}</p>}
