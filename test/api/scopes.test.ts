@@ -60,6 +60,7 @@ describe('route scopes', () => {
       'POST /api/compliance/run': 'config:edit',
       'GET /api/compliance/rules': 'config:view',
       'GET /api/compliance/waivers': 'config:view',
+      'GET /api/compliance/trend': 'config:view',
       'POST /api/compliance/waivers': 'config:approve',
     });
   });
