@@ -1,7 +1,8 @@
 /**
  * `confwatch compliance` as users run it (the built binary): run with the
  * JSON of SPEC §11.3, rules, custom rules (a bad file named by its line),
- * waivers, and the report as HTML and Markdown (JSON shares its model).
+ * waivers, and the report as HTML and Markdown (JSON shares its model,
+ * plus the score trend).
  * Few invocations: each starts a process and opens the store.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -72,5 +73,11 @@ describe('confwatch compliance', () => {
     const markdown = await cli('compliance', 'report', '--format', 'markdown');
     expect(markdown.stdout).toMatch(/^# Compliance report/);
     expect(markdown.stdout).toContain('| box |');
+
+    // the JSON report carries the score trend: the run, then the waiver that moved sshd
+    const json = (await cli('compliance', 'report', '--format', 'json', '--device', 'box')).json();
+    const sshdTrend = json.trend.filter((p: { pack: string }) => p.pack === 'sshd');
+    expect(sshdTrend.length).toBeGreaterThanOrEqual(2);
+    expect(sshdTrend.at(-1)).toMatchObject({ device: 'box', waived: 1, fail: sshdTrend.at(-2).fail - 1 });
   });
 });
