@@ -123,6 +123,7 @@ function record(input: NewSnapshot, id: string): SnapshotRecord {
     parsed: null,
     parseErrors: null,
     validation: null,
+    parserVersion: null,
     impact: null,
     detectedAt: input.detectedAt,
     storedAt: AT,

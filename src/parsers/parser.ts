@@ -50,5 +50,11 @@ export interface ParseResult<T = unknown> {
 
 export interface Parser<T = unknown> {
   readonly type: ConfigType;
+  /**
+   * Moves forward whenever the parser's output for the same bytes changes.
+   * Each stored parse records the version that produced it, and `confwatch
+   * reanalyze` redoes the ones an older version made.
+   */
+  readonly version: number;
   parse(bytes: Buffer, context?: ParseContext): ParseResult<T>;
 }

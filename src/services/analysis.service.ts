@@ -19,7 +19,9 @@ import { type SharedFiles, shareFiles } from '../compute/analysis-tasks.js';
 import type { EventBus } from '../events/event-bus.js';
 import { reportFailure } from '../events/failure.js';
 import { createLogger, type Logger } from '../logging.js';
+import { ConfwatchError } from '../errors.js';
 import type { ConfigType } from '../parsers/parser.js';
+import { getParser } from '../parsers/registry.js';
 import type { ComplianceService } from './compliance.service.js';
 import type { DependencyEdgeStore } from '../store/dependency-edges.js';
 import { PackedJson } from '../store/sealed-json.js';
@@ -56,6 +58,33 @@ export interface AnalysisServiceOptions {
   readonly log?: Logger;
   /** Evaluates the file's compliance rules in the same worker task and records them; without it none are. */
   readonly compliance?: Pick<ComplianceService, 'judges' | 'rules' | 'record' | 'forget'>;
+  /** The parser version recorded (and compared by reanalyze) per type, in place of `Parser.version`: a version bump without editing a constant. */
+  readonly parserVersions?: Partial<Record<ConfigType, number>>;
+}
+
+/** Which stored parses `reanalyze` redoes: by default the latest version of every tracked file of every device. */
+export interface ReanalyzeOptions {
+  readonly device?: string;
+  readonly type?: ConfigType;
+  /** Every stored version, not only each file's latest. */
+  readonly all?: boolean;
+  /** Called after each version re-analysed (or failed), with how many there are to do. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface ReanalyzeCounts {
+  /** Versions looked at. */
+  checked: number;
+  /** Parsed and analysed again, the current parser version recorded. */
+  reanalyzed: number;
+  /** Already parsed by the current parser version. */
+  skipped: number;
+  /** The analysis failed or went over budget; the version keeps its older parse. */
+  failed: number;
+}
+
+export interface ReanalyzeSummary extends ReanalyzeCounts {
+  readonly byType: Partial<Record<ConfigType, ReanalyzeCounts>>;
 }
 
 export class AnalysisService {
@@ -67,6 +96,7 @@ export class AnalysisService {
   readonly #pool: Pick<AnalysisPool, 'analyze' | 'compliance'>;
   readonly #bus: Pick<EventBus, 'publish'> | undefined;
   readonly #compliance: AnalysisServiceOptions['compliance'];
+  readonly #parserVersions: Partial<Record<ConfigType, number>>;
   #queue: Promise<void> = Promise.resolve();
   /** Stored batches waiting for the burst to pause. */
   #pending: SnapshotRecord[][] = [];
@@ -81,6 +111,7 @@ export class AnalysisService {
     this.#pool = options.pool;
     this.#bus = options.bus;
     this.#compliance = options.compliance;
+    this.#parserVersions = options.parserVersions ?? {};
     // failures must never pass unnoticed: a logger even when none is given
     this.#log = options.log ?? createLogger('analysis');
   }
@@ -153,13 +184,22 @@ export class AnalysisService {
     await Promise.all(this.#pendingRebuilds);
   }
 
-  /** Analyses one snapshot in the pool and stores the result, or the budget it exceeded. */
-  async analyze(record: SnapshotRecord, files?: SharedFiles, deviceGraph?: DependencyGraph): Promise<void> {
+  /** The parser version a type's parses are recorded with. */
+  parserVersion(type: ConfigType): number {
+    return this.#parserVersions[type] ?? getParser(type).version;
+  }
+
+  /**
+   * Analyses one snapshot in the pool and stores the result (false: it
+   * went over budget, and that is stored). `judge: false` leaves the
+   * file's compliance alone: the snapshot is not its latest version.
+   */
+  async analyze(record: SnapshotRecord, files?: SharedFiles, deviceGraph?: DependencyGraph, judge = true): Promise<boolean> {
     const content = record.hasContent && record.contentHash ? await this.#store.readContent(record) : undefined;
     const previous = record.previousId ? await this.#store.getSnapshot(record.previousId) : undefined;
     const previousContent = previous?.hasContent && previous.contentHash ? await this.#store.readContent(previous) : undefined;
     const graph = deviceGraph ?? (await this.#edges.load(record.device));
-    const compliance = this.#compliance?.judges(record.configType, record.path) ? this.#compliance : undefined;
+    const compliance = judge && this.#compliance?.judges(record.configType, record.path) ? this.#compliance : undefined;
     const rules = compliance && record.changeType !== 'deleted' ? await compliance.rules() : undefined;
     const outcome = await this.#pool.analyze({
       inputs: {
@@ -178,16 +218,92 @@ export class AnalysisService {
     });
     if (!outcome.ok) {
       await this.#skipped(record, outcome.budget, outcome.limit);
-      return;
+      return false;
     }
     const result = outcome.value;
     await this.#store.annotateSnapshot(record.id, {
       parsed: result.parsedPacked ? new PackedJson(result.parsedPacked) : result.parsed,
       parseErrors: result.parseErrors.map((e) => ({ message: e.message, ...(e.line ? { line: e.line } : {}), ...(e.column ? { column: e.column } : {}) })),
       impact: result.impactPacked ? new PackedJson(result.impactPacked) : { ...result.impact, changes: result.changes },
+      parserVersion: this.parserVersion(record.configType),
     });
     if (compliance && record.changeType === 'deleted') await compliance.forget(record.device, record.path);
     else if (compliance) await compliance.record(record.device, record.path, record.id, result.compliance ?? []);
+    return true;
+  }
+
+  /**
+   * Parses and analyses again the stored versions whose recorded parser
+   * version is older than the current one (or unknown), the same way as
+   * when they were captured, then rebuilds the graph of each device that
+   * had any. Runs in the analysis queue, after what is queued already.
+   */
+  reanalyze(options: ReanalyzeOptions = {}): Promise<ReanalyzeSummary> {
+    const run = this.#queue.then(() => this.#reanalyze(options));
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async #reanalyze(options: ReanalyzeOptions): Promise<ReanalyzeSummary> {
+    if (options.device !== undefined && !(await this.#store.getDevice(options.device))) {
+      throw new ConfwatchError('CW_ERR_NOT_FOUND', `no device named "${options.device}"; see \`confwatch device list\``);
+    }
+    const devices = options.device !== undefined ? [options.device] : (await this.#store.listDevices()).map((d) => d.name);
+    const summary: ReanalyzeSummary = { checked: 0, reanalyzed: 0, skipped: 0, failed: 0, byType: {} };
+    const count = (type: ConfigType, outcome: 'reanalyzed' | 'skipped' | 'failed') => {
+      const byType = summary.byType as Record<ConfigType, ReanalyzeCounts>;
+      byType[type] ??= { checked: 0, reanalyzed: 0, skipped: 0, failed: 0 };
+      for (const counts of [summary, byType[type]]) {
+        counts.checked += 1;
+        counts[outcome] += 1;
+      }
+    };
+    const stale: { device: string; record: SnapshotRecord; latest: boolean }[] = [];
+    for (const device of devices) {
+      const tracked = (await this.#store.listTrackedFiles(device)).filter((t) => t.latestSnapshotId && !t.deleted && (options.type === undefined || t.configType === options.type));
+      for (const file of tracked) {
+        for (const record of await this.#versionsOf(file.device, file.path, file.latestSnapshotId as string, options.all === true)) {
+          if (record.parserVersion !== null && record.parserVersion >= this.parserVersion(record.configType)) count(record.configType, 'skipped');
+          else stale.push({ device, record, latest: record.id === file.latestSnapshotId });
+        }
+      }
+    }
+    let done = 0;
+    for (const device of devices) {
+      const mine = stale.filter((s) => s.device === device);
+      if (mine.length === 0) continue;
+      const files = await this.#deviceContext(device, mine.map((s) => s.record));
+      const graph = await this.#edges.load(device);
+      for (const { record, latest } of mine) {
+        const analysed = await this.analyze(record, files, graph, latest).catch((error: unknown) => {
+          this.#reportFailure(device, { path: record.path, snapshotId: record.id, stage: 'analyze' }, error);
+          return false;
+        });
+        count(record.configType, analysed ? 'reanalyzed' : 'failed');
+        options.onProgress?.(++done, stale.length);
+      }
+      await this.rebuildGraph(device);
+    }
+    return summary;
+  }
+
+  /** The file's latest version, or with `all` every stored version, oldest first (the latest is judged last). */
+  async #versionsOf(device: string, path: RemotePath, latestId: string, all: boolean): Promise<SnapshotRecord[]> {
+    if (!all) {
+      const latest = await this.#store.getSnapshot(latestId);
+      return latest ? [latest] : [];
+    }
+    const versions: SnapshotRecord[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.#store.history(device, path, { limit: 500, cursor });
+      versions.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return versions.reverse();
   }
 
   /**

@@ -325,7 +325,7 @@ export class KyselyStore implements SnapshotStore {
 
   async annotateSnapshot(
     id: string,
-    patch: { parsed?: unknown; parseErrors?: SnapshotRecord['parseErrors']; impact?: unknown; validation?: ValidationResult },
+    patch: { parsed?: unknown; parseErrors?: SnapshotRecord['parseErrors']; impact?: unknown; validation?: ValidationResult; parserVersion?: number },
   ): Promise<void> {
     const sealed = (column: 'parsed' | 'parse_errors' | 'impact' | 'validation', value: unknown) => this.sealed.sealLarge(value, snapshotPlace(column, id));
     const result = await this.db
@@ -335,6 +335,7 @@ export class KyselyStore implements SnapshotStore {
         ...(patch.parseErrors !== undefined && { parse_errors: await sealed('parse_errors', patch.parseErrors) }),
         ...(patch.impact !== undefined && { impact: await sealed('impact', patch.impact) }),
         ...(patch.validation !== undefined && { validation: await sealed('validation', patch.validation) }),
+        ...(patch.parserVersion !== undefined && { parser_version: patch.parserVersion }),
       })
       .where('id', '=', id)
       .executeTakeFirst();
@@ -525,6 +526,7 @@ function snapshotRow(input: NewSnapshot, contentHash: string | null, hasContent:
     parse_errors: null,
     validation: null,
     impact: null,
+    parser_version: null,
     detected_at: isoTime(input.detectedAt),
     stored_at: now(),
   };

@@ -42,6 +42,8 @@ async function runMigrator(db: Kysely<Database>, dialect: DialectName, keys: Key
     db,
     provider: { getMigrations: async () => migrations },
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
+    // numbers are handed out ahead of merging: a database that already ran 0013 still gets a later-merged 0012
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error === undefined) return;

@@ -151,6 +151,7 @@ export function snapshotFromRow(row: Selectable<SnapshotsTable>, sealed: SealedJ
     movedFromPath: row.moved_from_path,
     changeSetId: row.change_set_id,
     actor: row.actor,
+    parserVersion: row.parser_version,
     detectedAt: row.detected_at,
     storedAt: row.stored_at,
   };

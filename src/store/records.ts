@@ -111,6 +111,8 @@ export interface SnapshotRecord {
   readonly parseErrors: readonly { message: string; line?: number; column?: number }[] | null;
   readonly validation: ValidationResult | null;
   readonly impact: unknown | null;
+  /** `Parser.version` of the parser behind `parsed`; null when not analysed, or analysed before versions were recorded. */
+  readonly parserVersion: number | null;
   readonly detectedAt: string;
   readonly storedAt: string;
 }

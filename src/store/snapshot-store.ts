@@ -114,7 +114,7 @@ export interface SnapshotStore {
   /** Attaches analysis results to a stored snapshot; `parsed` may come packed by a worker (sealed-json.ts `PackedJson`). */
   annotateSnapshot(
     id: string,
-    patch: { parsed?: unknown; parseErrors?: SnapshotRecord['parseErrors']; impact?: unknown; validation?: ValidationResult },
+    patch: { parsed?: unknown; parseErrors?: SnapshotRecord['parseErrors']; impact?: unknown; validation?: ValidationResult; parserVersion?: number },
   ): Promise<void>;
 
   // tracked files

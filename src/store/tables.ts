@@ -94,6 +94,8 @@ export interface SnapshotsTable {
   parse_errors: JsonText | null;
   validation: JsonText | null;
   impact: JsonText | null;
+  /** `Parser.version` of the parser behind `parsed`; null before versions were recorded. */
+  parser_version: number | null;
   detected_at: IsoTime;
   stored_at: IsoTime;
 }

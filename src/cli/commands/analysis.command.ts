@@ -1,7 +1,8 @@
 /**
  * `confwatch parse`, `confwatch impact` and `confwatch deps` (SPEC §6):
  * parser output for a local file, the impact of a change between two local
- * files or stored for a snapshot, and a device's dependency graph.
+ * files or stored for a snapshot, and a device's dependency graph; and
+ * `confwatch reanalyze`: stored versions parsed again after a parser changed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -159,6 +160,27 @@ export function registerAnalysisCommands(program: Command, { ctx, output }: Comm
       output(opts).result(result, (r) => `${r.service}\n  depends on: ${r.upstream.join(', ') || '-'}\n  needed by: ${r.downstream.join(', ') || '-'}`);
     });
 
+  program
+    .command('reanalyze')
+    .description('parse and analyse again the stored versions an older parser version parsed, then rebuild the dependency graphs')
+    .option('--device <name>', 'only this device')
+    .option('--type <type>', `only files of this config type: ${CONFIG_TYPES.join(', ')}`)
+    .option('--all', "every stored version, not only each file's latest")
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { device?: string; type?: string; all?: boolean; json?: boolean }) => {
+      const type = opts.type === undefined ? undefined : configType(opts.type);
+      const { analysis } = await ctx.services();
+      const onProgress = progressLine('reanalyzed');
+      const summary = await analysis.reanalyze({
+        ...(opts.device !== undefined ? { device: opts.device } : {}),
+        ...(type ? { type } : {}),
+        all: opts.all === true,
+        ...(onProgress ? { onProgress } : {}),
+      });
+      output(opts).result(summary, (r) => `checked ${r.checked}: ${r.reanalyzed} reanalyzed, ${r.skipped} already current, ${r.failed} failed`);
+      if (summary.failed > 0) setExit(1, `${summary.failed} version(s) could not be analysed again; see the log for why`);
+    });
+
   for (const verb of ['add', 'remove'] as const) {
     deps
       .command(verb)
@@ -183,6 +205,12 @@ export function registerAnalysisCommands(program: Command, { ctx, output }: Comm
         output(opts).result({ removed }, (r) => `removed ${r.removed} edge(s)`);
       });
   }
+}
+
+/** A progress line rewritten in place, on stderr when it is a terminal; nothing otherwise. */
+function progressLine(label: string): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (done, total) => process.stderr.write(`\r${label} ${done}/${total}${done === total ? '\n' : ''}`);
 }
 
 function describeImpact(i: Impact): string {

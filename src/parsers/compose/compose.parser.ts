@@ -14,8 +14,12 @@ export function parseCompose(bytes: Buffer, context: ParseContext = {}, options:
   });
 }
 
+/** See `Parser.version`. */
+export const COMPOSE_PARSER_VERSION = 1;
+
 /** Docker Compose files: interpolation, extends, include, profiles, schema validation. */
 export const composeParser: Parser<ComposeData> = {
   type: 'compose',
+  version: COMPOSE_PARSER_VERSION,
   parse: (bytes, context) => parseCompose(bytes, context),
 };

@@ -34,8 +34,12 @@ export function envValues(text: string): Readonly<Record<string, string>> {
   return parseDotenv(text).values;
 }
 
+/** See `Parser.version`. */
+export const ENV_PARSER_VERSION = 1;
+
 export const envParser: Parser<EnvData> = {
   type: 'env',
+  version: ENV_PARSER_VERSION,
   parse(bytes): ParseResult<EnvData> {
     return neverThrow<EnvData>(() => {
       const { text, warnings } = decodeText(bytes);

@@ -86,9 +86,13 @@ function parseTomlText(text: string): Body {
   }
 }
 
+/** See `Parser.version`. */
+export const GENERIC_PARSER_VERSION = 1;
+
 /** JSON, YAML, TOML, INI and `.env` by file name (ParseContext.path); anything else is text. */
 export const genericParser: Parser<GenericData> = {
   type: 'generic',
+  version: GENERIC_PARSER_VERSION,
   parse(bytes, context): ParseResult<GenericData> {
     return neverThrow<GenericData>(() => {
       const { text, warnings } = decodeText(bytes);

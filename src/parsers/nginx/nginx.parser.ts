@@ -16,6 +16,9 @@ export interface NginxData {
   readonly summary: NginxSummary;
 }
 
+/** See `Parser.version`. */
+export const NGINX_PARSER_VERSION = 1;
+
 /**
  * The `Parser` for nginx configs. With `context.readFile`/`glob` it follows
  * `include` (globs too) relative to the nginx prefix: the directory named
@@ -25,6 +28,7 @@ export interface NginxData {
  */
 export const nginxParser: Parser<NginxData> = {
   type: 'nginx',
+  version: NGINX_PARSER_VERSION,
   parse(bytes: Buffer, context?: ParseContext): ParseResult<NginxData> {
     return neverThrow(() => parseWithSummary(bytes, context));
   },

@@ -169,9 +169,13 @@ class SshdReader {
   }
 }
 
+/** See `Parser.version`. */
+export const SSHD_PARSER_VERSION = 1;
+
 /** sshd_config: case-insensitive keywords, first value wins, `Match` blocks, `Include`. */
 export const sshdParser: Parser<SshdConfigData> = {
   type: 'sshd',
+  version: SSHD_PARSER_VERSION,
   parse(bytes, context = {}): ParseResult<SshdConfigData> {
     return neverThrow<SshdConfigData>(() => {
       const decoded = decodeText(bytes);

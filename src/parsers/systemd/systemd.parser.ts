@@ -53,9 +53,13 @@ function readDropIns(path: string | undefined, context: ParseContext) {
   return { assignments, errors, warnings, applied };
 }
 
+/** See `Parser.version`. */
+export const SYSTEMD_PARSER_VERSION = 1;
+
 /** systemd unit files per systemd.syntax(7) and systemd.unit(5). */
 export const systemdParser: Parser<SystemdUnitData> = {
   type: 'systemd',
+  version: SYSTEMD_PARSER_VERSION,
   parse(bytes, context = {}): ParseResult<SystemdUnitData> {
     return neverThrow<SystemdUnitData>(() => {
       const decoded = decodeText(bytes);

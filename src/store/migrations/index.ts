@@ -15,6 +15,7 @@ import { pathMappingsMigration } from './0008-path-mappings.js';
 import { deviceRevisionMigration } from './0009-device-revision.js';
 import { hardenMigration } from './0010-harden.js';
 import { sealedGraphMigration } from './0011-sealed-graph.js';
+import { parserVersionMigration } from './0012-parser-version.js';
 import { alertsMigration } from './0013-alerts.js';
 import { complianceMigration } from './0014-compliance.js';
 import { complianceTrendMigration } from './0015-compliance-trend.js';
@@ -31,6 +32,7 @@ export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<stri
   '0009-device-revision': deviceRevisionMigration(),
   '0010-harden': hardenMigration(),
   '0011-sealed-graph': sealedGraphMigration(dialect, keys),
+  '0012-parser-version': parserVersionMigration(),
   '0013-alerts': alertsMigration(),
   '0014-compliance': complianceMigration(),
   '0015-compliance-trend': complianceTrendMigration(),
