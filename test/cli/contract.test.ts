@@ -70,6 +70,7 @@ describe('command tree (SPEC §6 names and flags)', () => {
     parse: ['--type', '--include'],
     impact: ['--type', '--old', '--new'],
     deps: ['--device', '--service'],
+    reanalyze: ['--device', '--type', '--all'],
     validate: ['--device', '--content'],
     restore: ['--dry-run', '--force', '--no-validate', '--reload'],
     drift: ['--device'],
