@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NginxData } from '../../src/parsers/nginx/nginx.parser.js';
 import type { Services } from '../../src/services/services.js';
 import { openInitialisedServices, tempHome } from '../helpers/cli.js';
 
@@ -32,8 +33,9 @@ describe('analysis with the device files from the store', () => {
 
   it('follows nginx includes through the stored versions of the included files', async () => {
     const [latest] = (await services.store.history('h', join(root, 'nginx', 'nginx.conf'))).items;
-    const parsed = latest?.parsed as { summary: { servers: { serverName: string[]; file: string }[] } };
-    expect(parsed.summary.servers).toEqual([expect.objectContaining({ file: join(root, 'nginx', 'conf.d', 'app.conf') })]);
+    const { payload } = latest?.parsed as NginxData;
+    const included = 'config' in payload ? payload.config.find((f) => f.file === join(root, 'nginx', 'conf.d', 'app.conf')) : undefined;
+    expect(included?.parsed.map((s) => s.directive)).toEqual(['server']);
   });
 
   it('interpolates compose files with the stored sibling .env', async () => {

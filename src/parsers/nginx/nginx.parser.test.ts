@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nginxParser, nginxPrefix } from './nginx.parser.js';
+import type { NginxMultiPayload, NginxSinglePayload } from './payload.js';
 
 const files: Record<string, string> = {
   '/config/nginx/nginx.conf': 'http {\n  upstream api { server 10.0.0.1:8080; server api2:80 backup; }\n  include /config/nginx/site-confs/*.conf;\n}\n',
@@ -30,37 +31,28 @@ const context = {
 };
 
 describe('nginxParser', () => {
-  it('follows includes and summarises servers, locations, upstreams and SWAG targets', () => {
+  it('follows includes, globs too, into a multi-file payload with each file once', () => {
     const result = nginxParser.parse(Buffer.from(files['/config/nginx/nginx.conf']!), context);
     expect(result.errors).toEqual([]);
-    const summary = result.data!.summary;
-    expect(summary.upstreams).toEqual([{ name: 'api', file: '/config/nginx/nginx.conf', line: 2, servers: ['10.0.0.1:8080', 'api2:80'] }]);
-    expect(summary.servers).toHaveLength(1);
-    const server = summary.servers[0]!;
-    expect(server).toMatchObject({
-      listen: ['443 ssl'],
-      serverNames: ['app.example.com', 'www.example.com'],
-      ssl: true,
-      auth: ['authelia'],
-      target: { app: 'app', port: 3000, proto: null },
-    });
-    expect(server.locations.map((l) => [l.path, l.proxyPass, l.auth, l.target])).toEqual([
-      ['/authelia', null, [], { app: 'app', port: 3000, proto: null }],
-      ['/', '$upstream_proto://$upstream_app:$upstream_port', ['authelia', 'auth_request'], { app: 'app', port: 3000, proto: 'https' }],
-      ['/api', 'http://api', ['auth_basic'], { app: 'app', port: 3000, proto: null }],
+    const payload = result.data!.payload as NginxMultiPayload;
+    expect(payload.config.map((f) => f.file)).toEqual([
+      '/config/nginx/nginx.conf',
+      '/config/nginx/site-confs/default.conf',
+      '/config/nginx/authelia-server.conf',
+      '/config/nginx/authelia-location.conf',
     ]);
-    expect(summary.includes.map((i) => [i.path, i.resolved])).toContainEqual([
-      '/config/nginx/site-confs/*.conf',
-      ['/config/nginx/site-confs/default.conf'],
-    ]);
+    const [http] = payload.config[0]!.parsed;
+    expect(http!.block!.find((s) => s.directive === 'include')).toMatchObject({ args: ['/config/nginx/site-confs/*.conf'], includes: [1] });
   });
 
-  it('parses a single file without a context, listing includes unresolved', () => {
+  it('parses a single file without a context, leaving includes as written', () => {
     const result = nginxParser.parse(Buffer.from('location /x { include /config/nginx/ldap-location.conf; proxy_pass http://x:1; }\n'));
-    expect(result.data!.summary.locations).toEqual([
-      { path: '/x', file: 'nginx.conf', line: 1, proxyPass: 'http://x:1', auth: ['ldap'], target: null },
+    const payload = result.data!.payload as NginxSinglePayload;
+    expect(payload.parsed[0]).toMatchObject({ directive: 'location', line: 1, args: ['/x'] });
+    expect(payload.parsed[0]!.block!.map((s) => [s.directive, s.args])).toEqual([
+      ['include', ['/config/nginx/ldap-location.conf']],
+      ['proxy_pass', ['http://x:1']],
     ]);
-    expect(result.data!.summary.includes[0]!.resolved).toEqual([]);
   });
 
   it('reports errors with file and line, and a line even where crossplane gives none', () => {
@@ -80,7 +72,7 @@ describe('nginxParser', () => {
     expect(result.warnings).toEqual([
       { message: "unresolved include: '/config/nginx/ssl.conf' not found on this device", line: 2, file: '/srv/swag/nginx/proxy-confs/a.conf' },
     ]);
-    expect(result.data!.summary.servers).toHaveLength(1);
+    expect((result.data!.payload as NginxMultiPayload).config[0]!.parsed.map((s) => s.directive)).toEqual(['server']);
     expect(result.data!.payload.status).toBe('failed');
   });
 
@@ -92,7 +84,7 @@ describe('nginxParser', () => {
   it('survives include cycles', () => {
     const loop = { path: '/etc/nginx/nginx.conf', readFile: () => Buffer.from('server { include /etc/nginx/a.conf; }'), glob: () => [] };
     const result = nginxParser.parse(Buffer.from('include /etc/nginx/a.conf;'), loop);
-    expect(result.data!.summary.servers).toHaveLength(1);
+    expect((result.data!.payload as NginxMultiPayload).config.map((f) => f.file)).toEqual(['/etc/nginx/nginx.conf', '/etc/nginx/a.conf']);
   });
 
   it('resolves relative includes against the nginx prefix', () => {

@@ -3,7 +3,6 @@ import type { ParseContext, ParseIssue, ParseResult, Parser } from '../parser.js
 import { dirname } from './include-path.js';
 import { parseNginx } from './parser.js';
 import type { NginxMultiPayload, NginxPayloadError, NginxSinglePayload } from './payload.js';
-import { type NginxSummary, summarizeNginx } from './summary.js';
 
 /** What the nginx parser stores for a file. */
 export interface NginxData {
@@ -12,12 +11,10 @@ export interface NginxData {
    * when the context can read files, single-file (`parsed`) otherwise.
    */
   readonly payload: NginxSinglePayload | NginxMultiPayload;
-  /** Servers, locations, upstreams, includes and SWAG targets. */
-  readonly summary: NginxSummary;
 }
 
 /** See `Parser.version`. */
-export const NGINX_PARSER_VERSION = 1;
+export const NGINX_PARSER_VERSION = 2;
 
 /**
  * The `Parser` for nginx configs. With `context.readFile`/`glob` it follows
@@ -30,25 +27,15 @@ export const nginxParser: Parser<NginxData> = {
   type: 'nginx',
   version: NGINX_PARSER_VERSION,
   parse(bytes: Buffer, context?: ParseContext): ParseResult<NginxData> {
-    return neverThrow(() => parseWithSummary(bytes, context));
+    return neverThrow(() => parseWithIncludes(bytes, context));
   },
 };
 
-function parseWithSummary(bytes: Buffer, context: ParseContext | undefined): ParseResult<NginxData> {
+function parseWithIncludes(bytes: Buffer, context: ParseContext | undefined): ParseResult<NginxData> {
   const fileName = context?.path ?? 'nginx.conf';
   const followIncludes = context?.readFile !== undefined;
   const options = { fileName, checkArgs: true, context, includeRoot: nginxPrefix(fileName) };
-  let payload: NginxSinglePayload | NginxMultiPayload;
-  let summary: NginxSummary;
-  if (followIncludes) {
-    const multi = parseNginx(bytes, { ...options, single: false });
-    payload = multi;
-    summary = summarizeNginx(multi.config);
-  } else {
-    const single = parseNginx(bytes, options);
-    payload = single;
-    summary = summarizeNginx([{ file: fileName, status: single.status, errors: single.errors, parsed: single.parsed }]);
-  }
+  const payload: NginxSinglePayload | NginxMultiPayload = followIncludes ? parseNginx(bytes, { ...options, single: false }) : parseNginx(bytes, options);
   const lineCount = (file: string): number | undefined => {
     const content = file === fileName ? bytes : context?.readFile?.(file);
     return content === undefined ? undefined : content.toString('utf8').split('\n').length;
@@ -60,7 +47,7 @@ function parseWithSummary(bytes: Buffer, context: ParseContext | undefined): Par
   const warnings = unresolved.map((e) => toIssue({ ...e, error: `unresolved include: ${e.error.slice(NO_SUCH_FILE.length)} not found on this device` }, fileName, lineCount));
   const mainParsed = 'parsed' in payload ? payload.parsed : (payload.config[0]?.parsed ?? []);
   const nothingUsable = payload.status === 'failed' && mainParsed.length === 0;
-  return { data: nothingUsable ? null : { payload, summary }, errors, warnings };
+  return { data: nothingUsable ? null : { payload }, errors, warnings };
 }
 
 /** How crossplane words an include whose file cannot be opened (parser.ts `noSuchFile`). */
