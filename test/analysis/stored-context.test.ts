@@ -33,8 +33,8 @@ describe('analysis with the device files from the store', () => {
 
   it('follows nginx includes through the stored versions of the included files', async () => {
     const [latest] = (await services.store.history('h', join(root, 'nginx', 'nginx.conf'))).items;
-    const { payload } = latest?.parsed as NginxData;
-    const included = 'config' in payload ? payload.config.find((f) => f.file === join(root, 'nginx', 'conf.d', 'app.conf')) : undefined;
+    const payload = (latest?.parsed as NginxData | null | undefined)?.payload;
+    const included = payload && 'config' in payload ? payload.config.find((f) => f.file === join(root, 'nginx', 'conf.d', 'app.conf')) : undefined;
     expect(included?.parsed.map((s) => s.directive)).toEqual(['server']);
   });
 
