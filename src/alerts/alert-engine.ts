@@ -20,7 +20,7 @@ import type { Logger } from '../logging.js';
 import type { AlertRepository, NewDelivery, StoredDelivery } from '../store/alerts.repository.js';
 import type { SnapshotRecord } from '../store/records.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
-import { type Alert, type AlertItem, type AlertKind, diffExcerpt, DIFF_EXCERPT_LINES } from './alert.js';
+import { type Alert, type AlertItem, type AlertKind, diffExcerpt, DIFF_EXCERPT_LINES, makeAlert } from './alert.js';
 import { parseChannelUrl } from './channel-url.js';
 import type { AlertDispatcher } from './dispatcher.js';
 import { NoiseControl, type NoiseOptions } from './noise.js';
@@ -191,6 +191,9 @@ export class AlertEngine {
       case 'compliance.passed': {
         // the finding's message and line quote the file: only the rule's own title leaves confwatch
         const failed = event.type === 'compliance.failed';
+        // like a change set, the first versions of a device's files are its baseline: their findings are in the report, not a page
+        const judged = event.snapshotId ? await this.#deps.store.getSnapshot(event.snapshotId) : undefined;
+        if (judged?.changeType === 'initial') return;
         const alert = this.#alert(event.type, event.device, COMPLIANCE_RISK[event.severity], `Compliance ${failed ? 'failure' : 'cleared'} on ${event.device}: ${event.rule} (${event.path})`, {
           path: event.path,
           summary: `${event.title}${failed && event.waiverExpired ? ' (its waiver expired)' : ''}`,
@@ -289,30 +292,17 @@ export class AlertEngine {
   }
 
   #alert(event: AlertKind, device: string, riskLevel: RiskLevel, title: string, fields: Partial<Alert> & { incidentKey: string }): Alert {
-    const paths = fields.paths ?? (fields.path ? [fields.path] : []);
-    const path = fields.path ?? paths[0] ?? null;
-    return {
+    const alert = makeAlert({
       event,
       device,
       riskLevel,
       title: title.endsWith(` — ${riskLevel}`) ? title : `${title} — ${riskLevel}`,
-      snapshotId: null,
-      changeSetId: null,
-      summary: '',
-      reasons: [],
-      affectedServices: [],
-      downstreamServices: [],
-      diff: '',
-      link: this.#link(device, path),
-      source: null,
-      actor: null,
-      action: 'trigger',
       at: this.#clock().toISOString(),
       ...fields,
-      path,
-      paths,
-    };
+    });
+    return fields.link === undefined ? { ...alert, link: this.#link(device, alert.path) } : alert;
   }
+
 
   #link(device: string, path: string | null): string | null {
     if (!this.#publicUrl) return null;

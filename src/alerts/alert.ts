@@ -69,6 +69,30 @@ export interface AlertItem {
   readonly unresolved?: boolean;
 }
 
+/** What every alert must say, and the rest empty: the one place that lists an alert's defaults. */
+export type AlertBasics = Pick<Alert, 'event' | 'device' | 'riskLevel' | 'title' | 'incidentKey' | 'at'> & Partial<Alert>;
+
+/** An alert from its basics; `paths` defaults to `path`, and `path` to the first of `paths`. */
+export function makeAlert(basics: AlertBasics): Alert {
+  const paths = basics.paths ?? (basics.path ? [basics.path] : []);
+  return {
+    snapshotId: null,
+    changeSetId: null,
+    summary: '',
+    reasons: [],
+    affectedServices: [],
+    downstreamServices: [],
+    diff: '',
+    link: null,
+    source: null,
+    actor: null,
+    action: 'trigger',
+    ...basics,
+    path: basics.path ?? paths[0] ?? null,
+    paths,
+  };
+}
+
 /** The lines of the diff excerpt an alert carries at most. */
 export const DIFF_EXCERPT_LINES = 40;
 

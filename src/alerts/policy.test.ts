@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert } from './alert.js';
+import { type Alert, makeAlert } from './alert.js';
 import { makeRule, parseQuietHours, quietUntil, routeAlert } from './policy.js';
 
-const alert = (riskLevel: Alert['riskLevel']): Alert => ({
-  event: 'config.changeset',
-  device: 'web1',
-  path: '/etc/nginx/nginx.conf',
-  paths: ['/etc/nginx/nginx.conf'],
-  riskLevel,
-  title: 't',
-  snapshotId: null,
-  changeSetId: null,
-  summary: '',
-  reasons: [],
-  affectedServices: [],
-  downstreamServices: [],
-  diff: '',
-  link: null,
-  source: null,
-  actor: null,
-  action: 'trigger',
-  incidentKey: 'k',
-  at: '2026-12-02T10:00:00.000Z',
-});
+const alert = (riskLevel: Alert['riskLevel']): Alert =>
+  makeAlert({ event: 'config.changeset', device: 'web1', path: '/etc/nginx/nginx.conf', riskLevel, title: 't', incidentKey: 'k', at: '2026-12-02T10:00:00.000Z' });
 
 const channels = [
   { name: 'mail', kind: 'email' as const, minRisk: null },

@@ -3,7 +3,7 @@
  * URLs redacted), rules, a test message, the delivery log; and `start()`,
  * which `serve` calls to follow the bus and send from the outbox.
  */
-import { type Alert, ALERT_EVENTS } from '../alerts/alert.js';
+import { type Alert, ALERT_EVENTS, makeAlert } from '../alerts/alert.js';
 import { AlertEngine, type AlertEngineOptions, type AnalysisProgress, type DiffSource } from '../alerts/alert-engine.js';
 import { type ChannelKind, parseChannelUrl, redactChannelUrl } from '../alerts/channel-url.js';
 import { AlertDispatcher, type DispatcherOptions } from '../alerts/dispatcher.js';
@@ -121,27 +121,15 @@ export class AlertService {
     const channel = await this.#deps.repository.getChannel(name);
     if (!channel) throw new ConfwatchError('CW_ERR_NOT_FOUND', `unknown alert channel "${name}"; see \`confwatch alert channel list\``);
     const now = new Date();
-    const alert: Alert = {
+    const alert = makeAlert({
       event: 'alert.test',
       device: 'confwatch',
-      path: null,
-      paths: [],
       riskLevel: 'LOW',
       title: `confwatch test message for channel ${name}`,
-      snapshotId: null,
-      changeSetId: null,
       summary: `alerts from confwatch reach this channel; they are sent on ${ALERT_EVENTS.join(', ')}`,
-      reasons: [],
-      affectedServices: [],
-      downstreamServices: [],
-      diff: '',
-      link: null,
-      source: null,
-      actor: null,
-      action: 'trigger',
       incidentKey: `confwatch::test:${name}`,
       at: now.toISOString(),
-    };
+    });
     const result = await sendAlert(parseChannelUrl(channel.url), alert);
     const [row] = await this.#deps.repository.enqueue(
       [
