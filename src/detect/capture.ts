@@ -369,17 +369,23 @@ export class CaptureService {
   }
 
   #publish(record: SnapshotRecord): void {
-    this.#deps.bus.publish('config.changed', record.device, {
-      path: record.path,
-      snapshotId: record.id,
-      contentHash: record.contentHash,
-      changeType: record.changeType,
-      source: record.source,
-      changeSetId: record.changeSetId,
-      detectedAt: record.detectedAt,
-      storedAt: record.storedAt,
-    });
+    announceVersion(this.#deps.bus, record);
   }
+
+}
+
+/** Publishes `config.changed` for a stored version: capture's and write-back's versions are announced alike. */
+export function announceVersion(bus: Pick<EventBus, 'publish'>, record: SnapshotRecord): void {
+  bus.publish('config.changed', record.device, {
+    path: record.path,
+    snapshotId: record.id,
+    contentHash: record.contentHash,
+    changeType: record.changeType,
+    source: record.source,
+    changeSetId: record.changeSetId,
+    detectedAt: record.detectedAt,
+    storedAt: record.storedAt,
+  });
 }
 
 const newFileType = (movedFrom: RemotePath | undefined, options: CaptureOptions): ChangeType =>

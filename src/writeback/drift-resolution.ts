@@ -4,7 +4,7 @@
  * (capturing it first when confwatch has not stored it yet). Both emit
  * `config.drift.resolved`.
  */
-import { announceVersion } from './outcome.js';
+import { announceVersion } from '../detect/capture.js';
 import { ConfwatchError } from '../errors.js';
 import { displayPath, type RemotePath } from '../transport/remote-path.js';
 import { liveHash, observeFiles, readLive, scopeFor } from './live-state.js';

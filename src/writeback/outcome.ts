@@ -3,8 +3,8 @@
  * / rollback, the actor, and the new baseline), validation results on
  * them, and `config.changed` plus one `writeback.applied` per device.
  */
-import type { EventBus } from '../events/event-bus.js';
-import type { DeviceRecord, SnapshotRecord, ValidationResult } from '../store/records.js';
+import { announceVersion } from '../detect/capture.js';
+import type { DeviceRecord, ValidationResult } from '../store/records.js';
 import type { NewSnapshot } from '../store/snapshot-store.js';
 import type { Transport } from '../transport/transport.js';
 import type { BatchJournal, JournalEntry } from './journal.js';
@@ -18,20 +18,6 @@ export interface OutcomeSources {
   readonly devices: ReadonlyMap<string, DeviceRecord>;
   /** Validation per entry, in entry order (recovery has none). */
   readonly validations?: readonly (ValidationResult | null)[];
-}
-
-/** Publishes `config.changed` for a version a write-back stored: analysis and the other followers start from it. */
-export function announceVersion(bus: Pick<EventBus, 'publish'>, snapshot: SnapshotRecord): void {
-  bus.publish('config.changed', snapshot.device, {
-    path: snapshot.path,
-    snapshotId: snapshot.id,
-    contentHash: snapshot.contentHash,
-    changeType: snapshot.changeType,
-    source: snapshot.source,
-    changeSetId: snapshot.changeSetId,
-    detectedAt: snapshot.detectedAt,
-    storedAt: snapshot.storedAt,
-  });
 }
 
 /** Stores the snapshots and publishes the events; returns snapshot ids keyed `device\0path`. */
