@@ -49,6 +49,8 @@ export interface ComplianceRule {
   readonly fix?: RuleFix;
   /** True for rules added with `compliance rule add`. */
   readonly custom?: boolean;
+  /** The tool that measures this rule on the device (measured.ts); its CEL is then never evaluated. */
+  readonly measuredBy?: string;
 }
 
 /** Mechanical fixes a rule may offer. */

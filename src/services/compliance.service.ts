@@ -7,20 +7,23 @@
  * parse of every tracked file (`run`: on demand and on `serve`'s schedule),
  * and a waiver being added (its device is run again at once).
  */
-import type { AnalysisPool } from '../compute/analysis-pool.js';
+
 import { parseCustomRules } from '../compliance/custom-rules.js';
 import { evaluatedAlone } from '../compliance/evaluator.js';
 import { applyFix } from '../compliance/fixes.js';
+import { exposureOutcome, MEASURED_RULE_IDS, MEASURED_RULES } from '../compliance/measured.js';
 import { BUILTIN_RULES } from '../compliance/packs/index.js';
 import { buildReport, type ComplianceReport } from '../compliance/report.js';
 import { type ComplianceRule, RULE_CONFIG_TYPES, type RuleConfigType, type RuleOutcome, type Severity } from '../compliance/rule.js';
 import { type Judged, judge, WAIVER_EXPIRED } from '../compliance/waivers.js';
+import type { AnalysisPool } from '../compute/analysis-pool.js';
 import { ConfwatchError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { createLogger, type Logger } from '../logging.js';
-import type { ComplianceRepository, ResultChange, StoredResult, StoredWaiver, TrendPoint } from '../store/compliance.repository.js';
+import type { ComplianceRepository, ResultChange, ResultScope, StoredResult, StoredWaiver, TrendPoint } from '../store/compliance.repository.js';
 import { newId } from '../store/ids.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
+import type { ExposureScore, UnitToScore } from '../validate/exposure.js';
 import { unifiedDiff } from '../writeback/unified-diff.js';
 
 /** Files sent to a worker in one task during a run. */
@@ -64,9 +67,20 @@ export interface ComplianceServiceOptions {
   readonly pool: Pick<AnalysisPool, 'compliance'>;
   /** Where `compliance.failed` / `compliance.passed` go; without it nothing is published. */
   readonly bus?: Pick<EventBus, 'publish'>;
+  /** Scores service units on their device (`systemd-analyze security`); without it the exposure rule has no results. */
+  readonly measureExposure?: (device: string, units: readonly UnitToScore[]) => Promise<Map<string, ExposureScore>>;
   readonly log?: Logger;
   readonly now?: () => Date;
 }
+
+/** A tracked file's version whose measured rules are due. */
+interface ToMeasure {
+  readonly path: string;
+  readonly snapshotId: string;
+  readonly contentHash: string;
+}
+
+const CEL_RULES: ResultScope = { except: MEASURED_RULE_IDS };
 
 const isRuleType = (type: string): type is RuleConfigType => (RULE_CONFIG_TYPES as readonly string[]).includes(type);
 
@@ -75,6 +89,8 @@ export class ComplianceService {
   readonly #log: Logger;
   readonly #now: () => Date;
   #rules: { at: number; rules: Promise<ComplianceRule[]> } | undefined;
+  /** Measurements started by `record`, one at a time. */
+  #measuring: Promise<void> = Promise.resolve();
 
   constructor(options: ComplianceServiceOptions) {
     this.#options = options;
@@ -86,7 +102,7 @@ export class ComplianceService {
   rules(): Promise<ComplianceRule[]> {
     const now = Date.now();
     if (!this.#rules || now - this.#rules.at > RULES_TTL_MS) {
-      const rules = this.#options.repo.rules().then((custom) => [...BUILTIN_RULES, ...custom.map((c) => c.rule as ComplianceRule)]);
+      const rules = this.#options.repo.rules().then((custom) => [...BUILTIN_RULES, ...MEASURED_RULES, ...custom.map((c) => c.rule as ComplianceRule)]);
       this.#rules = { at: now, rules };
       rules.catch(() => {
         this.#rules = undefined;
@@ -105,16 +121,28 @@ export class ComplianceService {
    * what moved. `snapshotId` names the version judged, when known.
    */
   async record(device: string, path: string, snapshotId: string | null, outcomes: readonly RuleOutcome[]): Promise<Judged[]> {
-    const { judged, moved } = await this.#record(device, path, snapshotId, outcomes);
+    const { judged, moved } = await this.#record(device, path, snapshotId, outcomes, CEL_RULES);
     if (moved) await this.#trendPoint(device);
+    if (snapshotId !== null && this.#measures(path)) this.#measureSoon(device, snapshotId);
     return judged;
   }
 
-  async #record(device: string, path: string, snapshotId: string | null, outcomes: readonly RuleOutcome[]): Promise<{ judged: Judged[]; moved: boolean }> {
+  /** Resolves once the measurements `record` started have finished (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.#measuring;
+  }
+
+  async #record(
+    device: string,
+    path: string,
+    snapshotId: string | null,
+    outcomes: readonly RuleOutcome[],
+    scope: ResultScope,
+  ): Promise<{ judged: Judged[]; moved: boolean }> {
     const now = this.#now();
     const waivers = await this.#options.repo.waivers(device);
     const judged = outcomes.map((o) => judge(o, device, path, waivers, now));
-    const changes = await this.#options.repo.replaceFile(device, path, judged, now.toISOString());
+    const changes = await this.#options.repo.replaceFile(device, path, judged, now.toISOString(), scope);
     this.#publish(changes, snapshotId, await this.rules());
     return { judged, moved: changes.length > 0 };
   }
@@ -156,17 +184,60 @@ export class ComplianceService {
         const files = chunk.map((t, k) => ({ path: t.path, type: t.configType, parsed: snapshots[k]?.parsed ?? null }));
         const outcome = await pool.compliance(rules, files);
         if (!outcome.ok) throw new ConfwatchError('CW_ERR_ANALYSIS_WORKER', `evaluating compliance rules on ${device} went over the ${outcome.budget} budget (${outcome.limit}); retry, or run one device at a time`);
-        for (const [k, file] of files.entries()) {
-          const { judged } = await this.#record(device, file.path, snapshots[k]?.id ?? null, outcome.value[k] ?? []);
-          for (const j of judged) {
+        const judged = new Map<string, Judged[]>();
+        for (const [k, file] of files.entries()) judged.set(file.path, (await this.#record(device, file.path, snapshots[k]?.id ?? null, outcome.value[k] ?? [], CEL_RULES)).judged);
+        const due = chunk.filter((t) => this.#measures(t.path) && t.contentHash).map((t) => ({ path: t.path, snapshotId: t.latestSnapshotId as string, contentHash: t.contentHash as string }));
+        for (const [path, measured] of await this.#measure(device, due)) judged.get(path)?.push(...measured);
+        for (const [path, list] of judged) {
+          for (const j of list) {
             summary[j.status] += 1;
-            if (j.status !== 'pass') findings.push({ rule: j.rule, severity: severity.get(j.rule) ?? 'medium', device, path: file.path, status: j.status, message: j.message, line: j.line });
+            if (j.status !== 'pass') findings.push({ rule: j.rule, severity: severity.get(j.rule) ?? 'medium', device, path, status: j.status, message: j.message, line: j.line });
           }
         }
       }
       await this.#trendPoint(device);
     }
     return { summary, findings };
+  }
+
+  /** True when the measured rules apply to this file (and something can measure them). */
+  #measures(path: string): boolean {
+    return this.#options.measureExposure !== undefined && path.endsWith('.service');
+  }
+
+  /** Measures a newly stored version after its CEL results are in, without holding up the analysis that recorded them. */
+  #measureSoon(device: string, snapshotId: string): void {
+    this.#measuring = this.#measuring.then(async () => {
+      const snapshot = await this.#options.store.getSnapshot(snapshotId);
+      if (!snapshot || snapshot.changeType === 'deleted') return;
+      const tracked = await this.#options.store.getTrackedFile(device, snapshot.path);
+      // a later version is on its way and will be measured in turn
+      if (tracked?.latestSnapshotId !== snapshotId || !tracked.contentHash) return;
+      if ((await this.#measure(device, [{ path: snapshot.path, snapshotId, contentHash: tracked.contentHash }])).size > 0) await this.#trendPoint(device);
+    });
+  }
+
+  /**
+   * Scores the given versions on their device and records the measured
+   * rules' results; a device that cannot be reached or has no tool keeps
+   * what it had. Returns the judged results by path.
+   */
+  async #measure(device: string, due: readonly ToMeasure[]): Promise<Map<string, Judged[]>> {
+    const measureExposure = this.#options.measureExposure;
+    const judged = new Map<string, Judged[]>();
+    if (!measureExposure || due.length === 0) return judged;
+    try {
+      const units = await Promise.all(due.map(async (d) => ({ path: d.path, content: await this.#options.store.readContent({ contentHash: d.contentHash }) })));
+      const scores = await measureExposure(device, units);
+      for (const d of due) {
+        const score = scores.get(d.path);
+        if (!score || 'unavailable' in score) continue;
+        judged.set(d.path, (await this.#record(device, d.path, d.snapshotId, [exposureOutcome(score)], { only: MEASURED_RULE_IDS })).judged);
+      }
+    } catch (error) {
+      this.#log.warn({ device, code: (error as { code?: string }).code ?? 'CW_ERR_INTERNAL' }, 'measuring service exposure failed; the previous results stand');
+    }
+    return judged;
   }
 
   /** Runs the whole fleet every `intervalMs`; a failed run is logged and the next one still happens. */
@@ -224,7 +295,7 @@ export class ComplianceService {
   async addRules(text: string, file: string, by: string): Promise<ComplianceRule[]> {
     const rules = parseCustomRules(text, file);
     const existing = new Set((await this.rules()).map((r) => r.id));
-    const builtin = new Set(BUILTIN_RULES.map((r) => r.id));
+    const builtin = new Set([...BUILTIN_RULES, ...MEASURED_RULES].map((r) => r.id));
     for (const rule of rules) {
       if (builtin.has(rule.id)) throw new ConfwatchError('CW_ERR_COMPLIANCE_RULE_BUILTIN', `${rule.id} is a built-in rule; give the custom rule another id`);
       if (existing.has(rule.id)) throw new ConfwatchError('CW_ERR_ALREADY_EXISTS', `a custom rule ${rule.id} already exists; remove it first with confwatch compliance rule remove ${rule.id}`);
@@ -236,7 +307,7 @@ export class ComplianceService {
   }
 
   async removeRule(id: string): Promise<void> {
-    if (BUILTIN_RULES.some((r) => r.id === id)) throw new ConfwatchError('CW_ERR_COMPLIANCE_RULE_BUILTIN', `${id} is a built-in rule and cannot be removed; waive it per device instead`);
+    if ([...BUILTIN_RULES, ...MEASURED_RULES].some((r) => r.id === id)) throw new ConfwatchError('CW_ERR_COMPLIANCE_RULE_BUILTIN', `${id} is a built-in rule and cannot be removed; waive it per device instead`);
     if (!(await this.#options.repo.removeRule(id))) throw new ConfwatchError('CW_ERR_NOT_FOUND', `no custom rule ${id}; see confwatch compliance rules`);
     this.#rules = undefined;
   }

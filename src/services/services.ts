@@ -3,28 +3,30 @@
  * for the environment and wires the services over it. Nothing here has
  * logic of its own.
  */
-import type { Environment } from '../config/environment.js';
-import { openStore } from '../store/open-store.js';
-import type { EventBus } from '../events/event-bus.js';
-import { MemoryEventBus } from '../events/memory.bus.js';
-import type { KyselyStore } from '../store/kysely.store.js';
-import { DependencyEdgeStore } from '../store/dependency-edges.js';
+
 import { AuditRecorder } from '../auth/audit-recorder.js';
 import { type AnalysisBudget, AnalysisPool } from '../compute/analysis-pool.js';
-import { createLogger } from '../logging.js';
+import type { Environment } from '../config/environment.js';
 import { DeviceRegistry } from '../devices/device-registry.js';
-import { AnalysisService } from './analysis.service.js';
-import { ComplianceService } from './compliance.service.js';
+import type { EventBus } from '../events/event-bus.js';
+import { MemoryEventBus } from '../events/memory.bus.js';
+import { createLogger } from '../logging.js';
+import { AlertRepository } from '../store/alerts.repository.js';
 import { ComplianceRepository } from '../store/compliance.repository.js';
-import { DiffService } from './diff.service.js';
+import { DependencyEdgeStore } from '../store/dependency-edges.js';
+import type { KyselyStore } from '../store/kysely.store.js';
+import { openStore } from '../store/open-store.js';
+import { scoreExposure } from '../validate/exposure.js';
+import { AlertService } from './alert.service.js';
+import { AnalysisService } from './analysis.service.js';
 import { type AuthService, createAuthService } from './auth.service.js';
-import { followVersions } from './version-followers.js';
+import { ComplianceService } from './compliance.service.js';
 import { DeviceService } from './device.service.js';
+import { DiffService } from './diff.service.js';
 import { MonitoringService } from './monitoring.service.js';
 import { secretHidingValidator, ValidationService } from './validation.service.js';
+import { followVersions } from './version-followers.js';
 import { WritebackService } from './writeback.service.js';
-import { AlertService } from './alert.service.js';
-import { AlertRepository } from '../store/alerts.repository.js';
 
 export interface Services {
   readonly environment: Environment;
@@ -64,7 +66,14 @@ export async function openServices(environment: Environment, options: ServicesOp
   const dependencies = new DependencyEdgeStore(store);
   // workers start on the first task, so commands that analyse nothing never start one
   const pool = new AnalysisPool(options.analysisBudget ? { budget: options.analysisBudget } : {});
-  const compliance = new ComplianceService({ store, repo: new ComplianceRepository(store), pool, bus, log: createLogger('compliance') });
+  const compliance = new ComplianceService({
+    store,
+    repo: new ComplianceRepository(store),
+    pool,
+    bus,
+    measureExposure: (device, units) => registry.withTransport(device, (transport) => scoreExposure(transport, units)),
+    log: createLogger('compliance'),
+  });
   const analysis = new AnalysisService(store, dependencies, { pool, bus, log: createLogger('analysis'), compliance });
   const audit = new AuditRecorder(store);
   const writeback = new WritebackService({
@@ -98,12 +107,14 @@ export async function openServices(environment: Environment, options: ServicesOp
       await followers.idle();
       await analysis.idle();
       await validation.idle();
+      await compliance.idle();
     },
     close: async () => {
       await followers.idle();
       followers.stop();
       await analysis.idle();
       await validation.idle();
+      await compliance.idle();
       await pool.close();
       await registry.close();
       await store.close();

@@ -36,6 +36,14 @@ type ComplianceTables = {
 export type ResultStatus = 'pass' | 'fail' | 'waived' | 'error';
 
 /** One rule's result on one file, as evaluated and judged against waivers. */
+/** Which of a file's stored results a replacement covers: all by default. */
+export interface ResultScope {
+  /** Only these rules (results measured on the host, apart from the CEL ones). */
+  readonly only?: readonly string[];
+  /** Every rule but these. */
+  readonly except?: readonly string[];
+}
+
 export interface ResultInput {
   readonly rule: string;
   readonly status: ResultStatus;
@@ -109,11 +117,24 @@ export class ComplianceRepository {
    * status is unchanged keeps its first-seen time. Returns the results
    * whose status moved.
    */
-  async replaceFile(device: string, path: string, results: readonly ResultInput[], at: string): Promise<ResultChange[]> {
+  async replaceFile(device: string, path: string, results: readonly ResultInput[], at: string, scope: ResultScope = {}): Promise<ResultChange[]> {
     return this.#db.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('compliance_results').select(['rule', 'status', 'first_seen']).where('device', '=', device).where('path', '=', path).execute();
+      const inScope = (rule: string) => (!scope.only || scope.only.includes(rule)) && !scope.except?.includes(rule);
+      const stored = await trx.selectFrom('compliance_results').select(['rule', 'status', 'first_seen']).where('device', '=', device).where('path', '=', path).execute();
+      const before = stored.filter((r) => inScope(r.rule));
       const previous = new Map(before.map((r) => [r.rule, r]));
-      await trx.deleteFrom('compliance_results').where('device', '=', device).where('path', '=', path).execute();
+      if (before.length > 0) {
+        await trx
+          .deleteFrom('compliance_results')
+          .where('device', '=', device)
+          .where('path', '=', path)
+          .where(
+            'rule',
+            'in',
+            before.map((r) => r.rule),
+          )
+          .execute();
+      }
       const changes: ResultChange[] = [];
       const rows = results.map((r) => {
         const old = previous.get(r.rule);
