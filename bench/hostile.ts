@@ -20,12 +20,12 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { startServer } from '../src/api/server.js';
 import { readEnvironment } from '../src/config/environment.js';
 import { initHome } from '../src/services/init.service.js';
 import { openServices } from '../src/services/services.js';
-import { sleep } from '../test/helpers/monitor.js';
 import { HOSTILE_NAMES, hostileFiles, type WriterData } from './helpers/hostile-files.js';
 
 /** The hostile writer (helpers/hostile-files.ts) in a worker thread; tsx is registered there first, as the worker does not inherit it. */

@@ -79,10 +79,11 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
     });
 
     /** A fresh browser context (own cookies), logged in as `user`. */
-    const loggedIn = async (user: 'viewer' | 'operator', viewport = { width: 1280, height: 900 }): Promise<Page> => {
+    const loggedIn = async (user: 'viewer' | 'operator', viewport = { width: 1280, height: 900 }, options: { noEventStream?: boolean } = {}): Promise<Page> => {
       const context = await browser.newContext({ viewport });
       contexts.push(context);
       const page = await context.newPage();
+      if (options.noEventStream) await page.route('**/api/events**', (route) => route.abort());
       page.on('request', (request) => {
         if (!request.url().startsWith(server.url)) foreignRequests.push(request.url());
       });
@@ -106,6 +107,14 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'web U
       await card.getByText('realtime', { exact: true }).waitFor();
       await expect.poll(() => card.textContent()).toMatch(/1\s*files/);
       await operator.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    });
+
+    it('shows the watch mode from the server when the page has no event stream', async () => {
+      const page = await loggedIn('viewer', undefined, { noEventStream: true });
+      const card = page.getByTestId('device-card').filter({ hasText: 'web1' });
+      await card.getByText('realtime', { exact: true }).waitFor();
+      expect(await card.textContent()).not.toContain('not connected');
+      await page.close();
     });
 
     it('shows a host edit in the live feed within 2 s, without reload', async () => {

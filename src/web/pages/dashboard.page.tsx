@@ -31,7 +31,8 @@ export function DashboardPage() {
   const counts = countFiles(files.data?.files ?? []);
   const lastChangeOf = (device: string): string | undefined => {
     const fromSets = changeSets.data?.changeSets.find((c) => c.device === device);
-    const candidates = [lastChange.get(device), fromSets?.closedAt ?? fromSets?.openedAt].filter((t): t is string => t !== undefined);
+    const fromRegistry = devices.data?.devices.find((d) => d.name === device)?.live?.lastChangeAt ?? undefined;
+    const candidates = [lastChange.get(device), fromRegistry, fromSets?.closedAt ?? fromSets?.openedAt].filter((t): t is string => t !== undefined);
     return candidates.sort().at(-1);
   };
 
@@ -43,7 +44,10 @@ export function DashboardPage() {
         {devices.data?.devices.length === 0 ? <p className="muted">No devices yet. Add one with `confwatch device add`.</p> : null}
         <ul className="device-list">
           {devices.data?.devices.map((device) => {
-            const live = modes.get(device.name);
+            // the stream's newest mode, else what the server's registry holds (a page opened after the event still knows)
+            const live =
+              modes.get(device.name) ??
+              (device.live?.watchMode ? { mode: device.live.watchMode, reason: device.live.watchModeReason ?? undefined, at: device.live.watchModeSince ?? undefined } : undefined);
             const c = counts.get(device.name) ?? { total: 0, drifted: 0, invalid: 0, unreachable: 0 };
             return (
               <li key={device.name} className="device-card" data-testid="device-card">
