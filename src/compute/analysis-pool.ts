@@ -7,6 +7,8 @@
  * devices carry on. A worker over budget is terminated and replaced; the
  * task resolves as `over budget` rather than failing.
  */
+
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ContentDiff } from '../analysis/content-diff.js';
@@ -39,6 +41,27 @@ export type Budgeted<T> = { readonly ok: true; readonly value: T } | { readonly 
 export const DEFAULT_TIME_BUDGET_MS = 10_000;
 export const DEFAULT_MEMORY_BUDGET_MB = 512;
 
+/** How much longer than its time budget a task may run in wall time while its CPU time is within it. */
+const WALL_TIME_FACTOR = 5;
+/** Linux counts thread CPU time in ticks of 10 ms: checks closer than that learn nothing. */
+const MIN_RECHECK_MS = 10;
+/** USER_HZ: the unit of /proc's utime and stime on every Linux architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+/** A thread's CPU time (user and system) in ms, from /proc; null where it cannot be read. */
+function threadCpuMs(thread: number | null): number | null {
+  if (thread === null) return null;
+  try {
+    const stat = readFileSync(`/proc/self/task/${thread}/stat`, 'latin1');
+    // the fields after the command name, which is in parentheses and may hold spaces
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / TICKS_PER_SECOND : null;
+  } catch {
+    return null;
+  }
+}
+
 interface Job {
   readonly id: number;
   readonly task: AnalysisTask;
@@ -49,8 +72,13 @@ interface Job {
 interface Slot {
   readonly worker: Worker;
   ready: boolean;
+  /** The worker thread's Linux id (its CPU time is read from /proc); null elsewhere. */
+  thread: number | null;
   job: Job | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The thread's CPU time and the wall clock when the running task started. */
+  cpuAtStart: number | null;
+  startedAt: number;
   /** Set once the slot is being replaced, so its exit is not handled twice. */
   retired: boolean;
 }
@@ -139,13 +167,15 @@ export class AnalysisPool {
   #start(slot: Slot, job: Job): void {
     slot.job = job;
     slot.worker.ref();
-    slot.timer = setTimeout(() => this.#overBudget(slot, 'time'), this.#timeMs);
+    slot.cpuAtStart = threadCpuMs(slot.thread);
+    slot.startedAt = performance.now();
+    slot.timer = setTimeout(() => this.#checkTime(slot), this.#timeMs);
     slot.worker.postMessage({ id: job.id, task: job.task } satisfies TaskMessage);
   }
 
   #spawn(): void {
     const worker = new Worker(this.#entry, { resourceLimits: { maxOldGenerationSizeMb: this.#memoryMb } });
-    const slot: Slot = { worker, ready: false, job: undefined, timer: undefined, retired: false };
+    const slot: Slot = { worker, ready: false, thread: null, job: undefined, timer: undefined, cpuAtStart: null, startedAt: 0, retired: false };
     this.#slots.add(slot);
     worker.unref();
     worker.on('message', (message: WorkerMessage) => this.#onMessage(slot, message));
@@ -161,6 +191,7 @@ export class AnalysisPool {
   #onMessage(slot: Slot, message: WorkerMessage): void {
     if (message.kind === 'ready') {
       slot.ready = true;
+      slot.thread = message.thread;
       this.#dispatch();
       return;
     }
@@ -172,6 +203,24 @@ export class AnalysisPool {
     if (message.kind === 'done') job.resolve({ ok: true, value: message.value });
     else job.reject(new ConfwatchError('CW_ERR_ANALYSIS_WORKER', `analysis failed in its worker (${message.message}); the snapshot is stored, only its analysis is missing`));
     this.#dispatch();
+  }
+
+  /**
+   * The time budget is the worker's CPU time where it can be read: a worker
+   * runs at a lower priority (analysis-worker.ts), so on busy cores its wall
+   * time stretches without the task costing more. Past WALL_TIME_FACTOR
+   * times the budget in wall time it is over budget all the same.
+   */
+  #checkTime(slot: Slot): void {
+    if (slot.retired || !slot.job) return;
+    const now = threadCpuMs(slot.thread);
+    const used = now !== null && slot.cpuAtStart !== null ? now - slot.cpuAtStart : null;
+    const wall = performance.now() - slot.startedAt;
+    if (used === null || used >= this.#timeMs || wall >= this.#timeMs * WALL_TIME_FACTOR) {
+      this.#overBudget(slot, 'time');
+      return;
+    }
+    slot.timer = setTimeout(() => this.#checkTime(slot), Math.max(MIN_RECHECK_MS, Math.min(this.#timeMs - used, this.#timeMs * WALL_TIME_FACTOR - wall)));
   }
 
   /** The running task exceeded a budget: it resolves as such and its worker is replaced. */

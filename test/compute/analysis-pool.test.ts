@@ -4,6 +4,7 @@
  * in-process analysis, and a task over its time or memory budget resolves
  * as such while the pool carries on with a fresh worker.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { analyzeSnapshot } from '../../src/analysis/analyze-snapshot.js';
 import { diffContents } from '../../src/analysis/content-diff.js';
@@ -41,6 +42,16 @@ describe('AnalysisPool', () => {
     const expected = analyzeSnapshot({ ...inputs, context: sharedContext(shareFiles(files)), graph: new DependencyGraph(graph) });
     expect(outcome).toEqual({ ok: true, value: JSON.parse(JSON.stringify(expected)) });
     expect(JSON.stringify(outcome)).toContain('app.example.com');
+  });
+
+  it('runs its worker threads at a lower priority than the event loop (Linux)', async () => {
+    const niceOf = (task: string) => Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]);
+    const before = new Set(readdirSync('/proc/self/task'));
+    await open({ size: 1 }).contentDiff(Buffer.from('a\n'), Buffer.from('b\n'), { from: 'a', to: 'b' });
+    const mine = niceOf(String(process.pid));
+    const started = readdirSync('/proc/self/task').filter((t) => !before.has(t));
+    // the worker's JavaScript thread, among the threads the pool started
+    expect(started.map(niceOf)).toContain(Math.min(19, mine + 10));
   });
 
   it('diffs in a worker', async () => {
