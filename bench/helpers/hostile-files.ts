@@ -5,7 +5,8 @@
  * writing megabytes a second is the harness's work, and must not count
  * against the server's event loop the bench measures.
  */
-import { writeFileSync } from 'node:fs';
+import { readlinkSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 
@@ -40,6 +41,13 @@ export interface WriterData {
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
+  // the hostile host is another machine in life: its writes must not take the server's core here
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(tid, 10);
+  } catch {
+    // not Linux: the writer shares the cores at the same priority
+  }
   const { root, only, intervalMs } = workerData as WriterData;
   let stopping = false;
   port.once('message', () => {
