@@ -25,6 +25,8 @@ import { secretHidingValidator, ValidationService } from './validation.service.j
 import { WritebackService } from './writeback.service.js';
 import { AlertService } from './alert.service.js';
 import { AlertRepository } from '../store/alerts.repository.js';
+import { ChangeRequestService } from './change-request.service.js';
+import { ChangeRequestRepository } from '../store/change-requests.repository.js';
 
 export interface Services {
   readonly environment: Environment;
@@ -46,6 +48,8 @@ export interface Services {
   readonly compliance: ComplianceService;
   /** Channels, rules, test messages and the delivery log; `serve` starts its engine. */
   readonly alerts: AlertService;
+  /** Change requests: propose, review, apply through the batch engine (SPEC §11.2). */
+  readonly changes: ChangeRequestService;
   /** Resolves once every version stored so far has been handed on, analysed and (when asked) validated. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -77,6 +81,16 @@ export async function openServices(environment: Environment, options: ServicesOp
   const validation = new ValidationService(store, registry, bus, createLogger('validation'));
   const diffs = new DiffService(store, pool);
   const alerts = new AlertService({ repository: new AlertRepository(store), store, diffs, analysis, bus, log: createLogger('alerts') });
+  const auth = createAuthService(store.db, store);
+  const changes = new ChangeRequestService({
+    repository: new ChangeRequestRepository(store),
+    store,
+    writeback,
+    analysis,
+    bus,
+    audit,
+    users: auth,
+  });
   const followers = followVersions({ store, analysis, validation, reconciler: writeback.reconciler, audit, bus, log: createLogger('version.followers') });
   return {
     environment,
@@ -88,12 +102,13 @@ export async function openServices(environment: Environment, options: ServicesOp
     analysis,
     diffs,
     dependencies,
-    auth: createAuthService(store.db, store),
+    auth,
     audit,
     validation,
     writeback,
     compliance,
     alerts,
+    changes,
     settled: async () => {
       await followers.idle();
       await analysis.idle();
