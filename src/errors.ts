@@ -80,6 +80,13 @@ export const ERROR_CODES = {
   CW_ERR_ALERT_CHANNEL_URL: spec(400, 2, 'An alert channel URL has an unknown scheme or lacks a part its scheme needs (README, "Alerts").'),
   CW_ERR_ALERT_RULE: spec(400, 2, 'An alert rule names an unknown event type or risk level, or a malformed quiet-hours window.'),
 
+  // change requests
+  CW_ERR_CHANGE_STATE: spec(409, 1, 'The change request is not in a status that allows this (e.g. applying one that is not approved); its status is named.'),
+  CW_ERR_CHANGE_SELF_REVIEW: spec(403, 1, 'The author of a change request cannot approve or reject it; another user must.'),
+  CW_ERR_CHANGE_NOT_AUTHOR: spec(403, 1, 'Only the author of a change request (or an admin) may edit, rebase or cancel it.'),
+  CW_ERR_CHANGE_BREAK_GLASS: spec(403, 1, 'Break-glass apply needs an admin and a reason (--reason TEXT).'),
+  CW_ERR_CHANGE_EMPTY: spec(400, 1, 'Every file of the proposal already has the proposed content; there is nothing to change.'),
+
   CW_ERR_INTERNAL: spec(500, 1, 'An unexpected internal error.'),
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -203,6 +203,12 @@ export class AlertEngine {
         });
         return this.#raise(alert, `${event.type}:${event.device}:${event.path}:${event.rule}:${event.snapshotId ?? event.at}`, failed ? this.#inhibited(event.device) : undefined);
       }
+      case 'change.proposed':
+      case 'change.approved':
+      case 'change.rejected':
+      case 'change.applied':
+      case 'change.conflict':
+        return this.#changeRequest(event);
       case 'device.connected': {
         const alert = this.#alert('device.disconnected', event.device, 'HIGH', `${event.device} is reachable again`, {
           summary: `connected to ${event.target}`,
@@ -214,6 +220,64 @@ export class AlertEngine {
       default:
         return;
     }
+  }
+
+  /**
+   * Change requests: reviewers hear of proposals, authors of reviews,
+   * everyone of applies and conflicts. A break-glass apply is CRITICAL
+   * whatever the request's risk; a conflict at least HIGH. Only names,
+   * hashes and the impact level leave confwatch, never the diff.
+   */
+  async #changeRequest(event: ConfwatchEvent<'change.proposed' | 'change.approved' | 'change.rejected' | 'change.applied' | 'change.conflict'>): Promise<void> {
+    const risk: RiskLevel = isRiskLevel(event.riskLevel) ? event.riskLevel : 'MEDIUM';
+    const id = event.requestId;
+    const where = event.devices.join(', ');
+    let level = risk;
+    let title: string;
+    let summary: string;
+    let actor: string | null = null;
+    switch (event.type) {
+      case 'change.proposed':
+        actor = event.author;
+        title = `Change request ${event.revision > 1 ? 'revised' : 'proposed'} on ${where}: ${event.title}`;
+        summary =
+          event.status === 'approved'
+            ? `proposed by ${event.author}; ${risk} needs no approval`
+            : `proposed by ${event.author}; needs ${event.requiredApprovals} approval${event.requiredApprovals === 1 ? '' : 's'} from users other than the author`;
+        break;
+      case 'change.approved':
+        actor = event.reviewer;
+        title = `Change request ${event.status === 'approved' ? 'approved' : 'approval'} on ${where}: ${event.title}`;
+        summary = `approved by ${event.reviewer} (${event.approvals} of ${event.requiredApprovals})`;
+        break;
+      case 'change.rejected':
+        actor = event.reviewer;
+        title = `Change request rejected on ${where}: ${event.title}`;
+        summary = `rejected by ${event.reviewer}`;
+        break;
+      case 'change.applied':
+        actor = event.actor;
+        level = event.breakGlass ? 'CRITICAL' : risk;
+        title = event.breakGlass ? `Break-glass apply on ${where}: ${event.title}` : `Change request applied on ${where}: ${event.title}`;
+        summary = event.breakGlass
+          ? `${event.actor} applied it without the required approvals: ${redactLine(event.reason ?? '').slice(0, 300)}`
+          : `applied by ${event.actor}; proposed by ${event.author}, approved by ${event.approvers.join(', ') || 'policy'}`;
+        break;
+      default:
+        level = maxLevel(risk, 'HIGH');
+        title = `Change request conflict on ${where}: ${event.title}`;
+        summary = `not applied, nothing written: ${event.conflicts.map((c) => `${c.device}:${c.path}`).join(', ')} changed since it was approved; rebase it`;
+    }
+    const alert = this.#alert(event.type, event.device, level, title, {
+      paths: event.paths,
+      summary,
+      actor,
+      source: 'change-request',
+      incidentKey: `change-request:${id}`,
+      action: (event.type === 'change.applied' && !event.breakGlass) || event.type === 'change.rejected' ? 'resolve' : 'trigger',
+      link: this.#publicUrl ? `${this.#publicUrl}/changes/${encodeURIComponent(id)}` : null,
+    });
+    return this.#raise(alert, `${event.type}:${id}:${event.id}:${event.at}`);
   }
 
   #inhibited(device: string): string | undefined {

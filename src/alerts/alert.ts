@@ -16,6 +16,11 @@ export const ALERT_EVENTS = [
   'device.disconnected',
   'compliance.failed',
   'compliance.passed',
+  'change.proposed',
+  'change.approved',
+  'change.rejected',
+  'change.applied',
+  'change.conflict',
 ] as const;
 
 export type AlertEvent = (typeof ALERT_EVENTS)[number];

@@ -15,6 +15,7 @@ import { DEFAULT_COMPLIANCE_INTERVAL_MS } from '../services/compliance.service.j
 import type { Services } from '../services/services.js';
 import type { AlertsRunOptions } from '../services/alert.service.js';
 import { alertRoutes } from './routes/alerts.routes.js';
+import { changeRequestRoutes } from './routes/change-requests.routes.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -54,14 +55,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The routes of the features built on the services: write-back, validation, the dependency graph, compliance and alerts. */
-export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store' | 'compliance' | 'alerts'>): FastifyPluginAsync[] {
+/** The routes of the features built on the services: write-back, validation, the dependency graph, compliance, alerts and change requests. */
+export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store' | 'compliance' | 'alerts' | 'changes'>): FastifyPluginAsync[] {
   return [
-    writebackRoutes(services.writeback, services.store),
+    writebackRoutes(services.writeback, services.store, services.changes),
     validationRoutes(services.validation),
     depsRoutes(services.dependencies, services.store),
     complianceRoutes(services.compliance),
     alertRoutes(services.alerts),
+    changeRequestRoutes(services.changes),
   ];
 }
 

@@ -73,10 +73,36 @@ export interface EventMap {
   };
   /** A rule that failed on a file passes again (or the file no longer has what it judged). */
   'compliance.passed': { path: RemotePath; rule: string; severity: 'low' | 'medium' | 'high' | 'critical'; title: string; snapshotId: string | null };
+  /**
+   * A change request was proposed, edited or rebased (`revision` > 1):
+   * `device` is the first of `devices`. Reviewers are notified through it.
+   */
+  'change.proposed': ChangeEventFields & { author: string; requiredApprovals: number; status: string; revision: number };
+  /** A reviewer approved; `status` is `approved` once the last required approval arrived. */
+  'change.approved': ChangeEventFields & { reviewer: string; approvals: number; requiredApprovals: number; status: string };
+  /** A reviewer rejected the request (any rejection rejects). */
+  'change.rejected': ChangeEventFields & { reviewer: string };
+  /**
+   * The request was written through the batch engine. `breakGlass` is set
+   * when an admin applied it without the approvals it needed (`reason`
+   * says why); its alert is CRITICAL whatever the request's risk.
+   */
+  'change.applied': ChangeEventFields & { actor: string; author: string; approvers: string[]; snapshotIds: string[]; batchId: string; breakGlass: boolean; reason: string | null };
+  /** At apply, a target no longer had the hash it was approved against: nothing was written. */
+  'change.conflict': ChangeEventFields & { conflicts: { device: string; path: RemotePath; baseHash: string | null; liveHash: string | null }[] };
   /** An alert reached its channel (`event` is what raised it). */
   'alert.delivered': { deliveryId: string; channel: string; event: string; riskLevel: string; attempts: number };
   /** An alert could not be delivered and will not be retried: `error` is the receiver's answer or the network error. */
   'alert.failed': { deliveryId: string; channel: string; event: string; riskLevel: string; attempts: number; error: string };
+}
+
+/** What every change request event carries: names, hashes and the risk, never contents. */
+export interface ChangeEventFields {
+  requestId: string;
+  title: string;
+  riskLevel: 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+  devices: string[];
+  paths: RemotePath[];
 }
 
 /** What a background failure tells: never file contents, only the code and its one-line message. */
@@ -110,6 +136,11 @@ export const EVENT_TYPES: readonly EventType[] = [
   'compliance.passed',
   'alert.delivered',
   'alert.failed',
+  'change.proposed',
+  'change.approved',
+  'change.rejected',
+  'change.applied',
+  'change.conflict',
 ];
 
 /** An event as delivered: its payload plus the common envelope. */

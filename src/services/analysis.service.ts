@@ -233,6 +233,50 @@ export class AnalysisService {
   }
 
   /**
+   * The impact of a proposed version that is not stored (a change
+   * request's candidate), assessed in the pool like a captured one: both
+   * versions parsed against the device's stored files, diffed, judged with
+   * the device's graph. A candidate over budget is assessed HIGH with that
+   * reason, since nobody could say what it does.
+   */
+  async assessCandidate(candidate: {
+    device: string;
+    path: RemotePath;
+    type: ConfigType;
+    /** The version it replaces; undefined when the file does not exist. */
+    before?: Buffer;
+    /** The proposed bytes; undefined for a delete. */
+    after?: Buffer;
+  }): Promise<Impact> {
+    const changeType = candidate.after === undefined ? 'deleted' : candidate.before === undefined ? 'created' : 'modified';
+    const probe = { device: candidate.device, configType: candidate.type } as SnapshotRecord;
+    const files = await this.#deviceContext(candidate.device, [probe]);
+    const graph = await this.#edges.load(candidate.device).catch(() => undefined);
+    const outcome = await this.#pool.analyze({
+      inputs: {
+        snapshot: { path: candidate.path, device: candidate.device, changeType },
+        type: candidate.type,
+        ...(candidate.after ? { content: candidate.after } : {}),
+        ...(candidate.before ? { previousContent: candidate.before } : {}),
+      },
+      ...(files ? { files } : {}),
+      ...(graph ? { graph: { nodes: graph.nodes, edges: graph.edges } } : {}),
+    });
+    if (!outcome.ok) {
+      return {
+        riskLevel: 'HIGH',
+        reasons: [{ rule: 'over-budget', level: 'HIGH', detail: `impact could not be assessed within the analysis ${outcome.budget} budget (${outcome.limit})` }],
+        affectedServices: [],
+        downstreamServices: [],
+        requiresRestart: false,
+        requiresReload: false,
+        recommendedActions: [],
+      } as Impact;
+    }
+    return outcome.value.impact;
+  }
+
+  /**
    * Parses and analyses again the stored versions whose recorded parser
    * version is older than the current one (or unknown), the same way as
    * when they were captured, then rebuilds the graph of each device that

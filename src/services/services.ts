@@ -12,6 +12,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { MemoryEventBus } from '../events/memory.bus.js';
 import { createLogger } from '../logging.js';
 import { AlertRepository } from '../store/alerts.repository.js';
+import { ChangeRequestRepository } from '../store/change-requests.repository.js';
 import { ComplianceRepository } from '../store/compliance.repository.js';
 import { DependencyEdgeStore } from '../store/dependency-edges.js';
 import type { KyselyStore } from '../store/kysely.store.js';
@@ -20,6 +21,7 @@ import { scoreExposure } from '../validate/exposure.js';
 import { AlertService } from './alert.service.js';
 import { AnalysisService } from './analysis.service.js';
 import { type AuthService, createAuthService } from './auth.service.js';
+import { ChangeRequestService } from './change-request.service.js';
 import { ComplianceService } from './compliance.service.js';
 import { DeviceService } from './device.service.js';
 import { DiffService } from './diff.service.js';
@@ -48,6 +50,8 @@ export interface Services {
   readonly compliance: ComplianceService;
   /** Channels, rules, test messages and the delivery log; `serve` starts its engine. */
   readonly alerts: AlertService;
+  /** Change requests: propose, review, apply through the batch engine (SPEC §11.2). */
+  readonly changes: ChangeRequestService;
   /** Resolves once every version stored so far has been handed on, analysed and (when asked) validated. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -86,6 +90,16 @@ export async function openServices(environment: Environment, options: ServicesOp
   const validation = new ValidationService(store, registry, bus, createLogger('validation'));
   const diffs = new DiffService(store, pool);
   const alerts = new AlertService({ repository: new AlertRepository(store), store, diffs, analysis, bus, log: createLogger('alerts') });
+  const auth = createAuthService(store.db, store);
+  const changes = new ChangeRequestService({
+    repository: new ChangeRequestRepository(store),
+    store,
+    writeback,
+    analysis,
+    bus,
+    audit,
+    users: auth,
+  });
   const followers = followVersions({ store, analysis, validation, reconciler: writeback.reconciler, audit, bus, log: createLogger('version.followers') });
   return {
     environment,
@@ -97,12 +111,13 @@ export async function openServices(environment: Environment, options: ServicesOp
     analysis,
     diffs,
     dependencies,
-    auth: createAuthService(store.db, store),
+    auth,
     audit,
     validation,
     writeback,
     compliance,
     alerts,
+    changes,
     settled: async () => {
       await followers.idle();
       await analysis.idle();

@@ -19,6 +19,10 @@ import { type RestoreRequest, type RestoreResult, restoreSnapshot } from '../wri
 import { applyPlan, getPlan, planRollback, type RollbackPlan, type RollbackTarget } from '../writeback/rollback-plan.js';
 import type { Validate, WritebackDeps } from '../writeback/writeback-deps.js';
 import type { AuditRecorder } from '../auth/audit-recorder.js';
+import type { SnapshotSource } from '../events/event-map.js';
+import { displayPath, type RemotePath } from '../transport/remote-path.js';
+import { liveHash, observeFiles, readLive, scopeFor } from '../writeback/live-state.js';
+import { DEFAULT_MAX_BACKUP_BYTES } from '../writeback/writeback-deps.js';
 
 export interface WritebackServiceDeps {
   readonly store: KyselyStore;
@@ -111,6 +115,45 @@ export class WritebackService {
     });
     const reloads = file.reload && !options.dryRun ? await this.#reload(result) : [];
     return { ...result, reloads };
+  }
+
+  /**
+   * Runs changes already resolved to bytes as one atomic batch, through the
+   * same engine as `apply` (change requests: their stored candidates, each
+   * with the live hash it was approved against as `expectHash`).
+   */
+  async applyChanges(
+    changes: readonly BatchChange[],
+    options: { actor: string; operation: string; source: SnapshotSource; validate?: boolean; dryRun?: boolean; reload?: boolean; changeRequestId?: string },
+  ): Promise<ApplyResult> {
+    const result = await runBatch(this.#deps, changes, {
+      operation: options.operation,
+      source: options.source,
+      actor: options.actor,
+      ...(options.validate === false ? { validate: false } : {}),
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(options.changeRequestId ? { changeRequestId: options.changeRequestId } : {}),
+    });
+    const reloads = options.reload && !options.dryRun ? await this.#reload(result) : [];
+    return { ...result, reloads };
+  }
+
+  /** The live state of one file: its hash (null when absent) and, for a regular file, its bytes. */
+  async readLive(device: string, path: RemotePath): Promise<{ hash: string | null; content: Buffer | null }> {
+    const record = await this.#deps.store.getDevice(device);
+    if (!record) throw new ConfwatchError('CW_ERR_NOT_FOUND', `unknown device "${device}"; see \`confwatch device list\``);
+    const transport = await this.#deps.transportFor(record);
+    try {
+      const scope = await scopeFor(this.#deps, device);
+      const [live] = await observeFiles(transport, [path], { sudo: record.sudo, scope });
+      if (live!.kind === 'unreadable') throw new ConfwatchError('CW_ERR_FILE_PERMISSION', `${displayPath(path)} cannot be read on ${device}`);
+      if (live!.kind === 'missing') return { hash: null, content: null };
+      if (live!.link !== undefined) return { hash: live!.hash, content: null };
+      const content = await readLive(transport, path, this.#deps.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES, { sudo: record.sudo, scope });
+      return { hash: liveHash(live!), content };
+    } finally {
+      await transport.close();
+    }
   }
 
   async #contentOf(source: ChangesFile['changes'][number]['source'], line: number): Promise<Buffer | null> {

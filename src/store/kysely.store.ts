@@ -527,6 +527,7 @@ function snapshotRow(input: NewSnapshot, contentHash: string | null, hasContent:
     validation: null,
     impact: null,
     parser_version: null,
+    change_request_id: input.changeRequestId ?? null,
     detected_at: isoTime(input.detectedAt),
     stored_at: now(),
   };

@@ -152,6 +152,7 @@ export function snapshotFromRow(row: Selectable<SnapshotsTable>, sealed: SealedJ
     changeSetId: row.change_set_id,
     actor: row.actor,
     parserVersion: row.parser_version,
+    changeRequestId: row.change_request_id ?? null,
     detectedAt: row.detected_at,
     storedAt: row.stored_at,
   };

@@ -113,6 +113,8 @@ export interface SnapshotRecord {
   readonly impact: unknown | null;
   /** `Parser.version` of the parser behind `parsed`; null when not analysed, or analysed before versions were recorded. */
   readonly parserVersion: number | null;
+  /** The change request this version was written for (source `change-request`); null or absent otherwise. */
+  readonly changeRequestId?: string | null;
   readonly detectedAt: string;
   readonly storedAt: string;
 }

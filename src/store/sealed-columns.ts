@@ -10,7 +10,7 @@ import { type SealedJson, sealedWithPattern } from './sealed-json.js';
 
 /** One table's sealed columns and the key that names a row. */
 export interface SealedColumns {
-  readonly table: 'snapshots' | 'tracked_files' | 'rollback_plans' | 'batches' | 'dependency_graphs' | 'compliance_results' | 'alert_channels' | 'alert_deliveries';
+  readonly table: 'snapshots' | 'tracked_files' | 'rollback_plans' | 'batches' | 'dependency_graphs' | 'compliance_results' | 'alert_channels' | 'alert_deliveries' | 'change_requests';
   readonly key: readonly string[];
   readonly columns: readonly string[];
 }
@@ -38,8 +38,17 @@ export const SEALED_ALERT_COLUMNS: readonly SealedColumns[] = [
   { table: 'alert_deliveries', key: ['id'], columns: ['payload'] },
 ];
 
+/** A change request's entries (candidate bytes, diffs, impact) and its outcome (batch errors quote validation), sealed since migration 0016. */
+export const SEALED_CHANGE_REQUEST_COLUMNS: SealedColumns = { table: 'change_requests', key: ['id'], columns: ['entries', 'outcome'] };
+
 /** Every sealed column of the current schema: what `keys rotate` re-seals. */
-export const ALL_SEALED_COLUMNS: readonly SealedColumns[] = [...SEALED_COLUMNS, SEALED_GRAPH_COLUMNS, SEALED_COMPLIANCE_COLUMNS, ...SEALED_ALERT_COLUMNS];
+export const ALL_SEALED_COLUMNS: readonly SealedColumns[] = [
+  ...SEALED_COLUMNS,
+  SEALED_GRAPH_COLUMNS,
+  SEALED_COMPLIANCE_COLUMNS,
+  ...SEALED_ALERT_COLUMNS,
+  SEALED_CHANGE_REQUEST_COLUMNS,
+];
 
 /** `<table>.<column>`, the name a sealed value is bound to. */
 export const sealedColumnName = (table: string, column: string): string => `${table}.${column}`;

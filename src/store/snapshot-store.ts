@@ -46,6 +46,8 @@ export interface NewSnapshot {
   readonly movedFromPath?: RemotePath | null;
   readonly changeSetId?: string | null;
   readonly actor?: string | null;
+  /** The change request the version was written for. */
+  readonly changeRequestId?: string | null;
   readonly detectedAt: string;
   /** Makes this snapshot the file's baseline too (first capture, restore, batch, accept). */
   readonly setBaseline?: boolean;

@@ -96,6 +96,8 @@ export interface SnapshotsTable {
   impact: JsonText | null;
   /** `Parser.version` of the parser behind `parsed`; null before versions were recorded. */
   parser_version: number | null;
+  /** The change request this version was written for (migration 0016); null otherwise. */
+  change_request_id: string | null;
   detected_at: IsoTime;
   stored_at: IsoTime;
 }

@@ -4,6 +4,8 @@ import { Link, matchRoute, paths, useLocation } from './lib/router.js';
 import { SessionProvider, useSession } from './lib/session.js';
 import { CompliancePage } from './pages/compliance.page.js';
 import { AlertsPage } from './pages/alerts.page.js';
+import { ChangePage } from './pages/change.page.js';
+import { ChangesPage } from './pages/changes.page.js';
 import { DashboardPage } from './pages/dashboard.page.js';
 import { DevicePage } from './pages/device.page.js';
 import { DriftPage } from './pages/drift.page.js';
@@ -29,6 +31,10 @@ function CurrentPage() {
       return <CompliancePage device={route.device} />;
     case 'alerts':
       return <AlertsPage />;
+    case 'changes':
+      return <ChangesPage />;
+    case 'change':
+      return <ChangePage key={route.id} id={route.id} />;
     case 'not-found':
       return (
         <p className="notice">
@@ -49,6 +55,7 @@ function Shell() {
         <Link href={paths.dashboard()} className="brand">
           confwatch
         </Link>
+        <Link href={paths.changes()}>Changes</Link>
         <Link href={paths.alerts()}>Alerts</Link>
         <span className="whoami">
           {session.me?.user} <span className="muted">({session.me?.role})</span>

@@ -78,6 +78,8 @@ export interface BatchOptions {
   /** Makes the random part of temp directory names. Default 128 random bits. */
   readonly tempToken?: () => string;
   readonly faults?: BatchFaults;
+  /** The change request being applied: recorded on the journal and on every version stored. */
+  readonly changeRequestId?: string;
 }
 
 export interface BatchFileResult {
@@ -394,7 +396,7 @@ async function apply(
   const devices = new Map(withBackups.map((p) => [p.device.name, p.device]));
   const journal = await Journal.create(
     deps.repo,
-    { id: batchId, operation: options.operation, source: options.source, actor: options.actor, entries },
+    { id: batchId, operation: options.operation, source: options.source, actor: options.actor, entries, ...(options.changeRequestId ? { changeRequestId: options.changeRequestId } : {}) },
     { ...(deps.instanceId ? { instance: deps.instanceId } : {}), ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}) },
   );
   const cleanUp = () => removeAllTemps(entries, devices, transportOf);

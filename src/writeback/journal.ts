@@ -63,6 +63,8 @@ export interface BatchJournal {
   readonly operation: string;
   readonly source: SnapshotSource;
   readonly actor: string;
+  /** The change request the batch applies, recorded on every version it stores. */
+  readonly changeRequestId?: string;
   /** Who started the batch, for people reading the journal; recovery goes by the lease, not by these. */
   readonly owner: { readonly host: string; readonly pid: number; readonly instance: string };
   readonly entries: readonly JournalEntry[];
@@ -99,7 +101,7 @@ export class Journal {
   /** Writes a new journal in phase `prepared` and starts renewing its lease. */
   static async create(
     repo: WritebackRepository,
-    init: Pick<BatchJournal, 'id' | 'operation' | 'source' | 'actor' | 'entries'>,
+    init: Pick<BatchJournal, 'id' | 'operation' | 'source' | 'actor' | 'entries' | 'changeRequestId'>,
     lease: LeaseOptions = {},
   ): Promise<Journal> {
     const journal = new Journal(repo, {

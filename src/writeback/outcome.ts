@@ -46,6 +46,7 @@ export async function recordOutcome(deps: WritebackDeps, journal: BatchJournal, 
         ...(content ? { content } : { contentHash: entry.newHash }),
         ...(stat ? { size: stat.size, mode: stat.mode, uid: stat.uid, gid: stat.gid, mtimeMs: stat.mtimeMs, ino: stat.ino } : {}),
         actor: journal.actor,
+        ...(journal.changeRequestId ? { changeRequestId: journal.changeRequestId } : {}),
         detectedAt,
         setBaseline: true,
       });

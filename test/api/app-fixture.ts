@@ -24,6 +24,9 @@ import { WritebackService } from '../../src/services/writeback.service.js';
 import { AlertService } from '../../src/services/alert.service.js';
 import { DiffService } from '../../src/services/diff.service.js';
 import { AlertRepository } from '../../src/store/alerts.repository.js';
+import { AnalysisService } from '../../src/services/analysis.service.js';
+import { ChangeRequestService } from '../../src/services/change-request.service.js';
+import { ChangeRequestRepository } from '../../src/store/change-requests.repository.js';
 import { createLogger } from '../../src/logging.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
@@ -48,16 +51,23 @@ export interface FixtureParts {
   readonly bus: MemoryEventBus;
   readonly devices: DeviceService;
   readonly registry: DeviceRegistry;
+  readonly auth: AuthService;
 }
 
 /** The product's feature routes (write-back, validation, dependency graph, compliance, alerts) over the fixture's parts, as `serve` wires them; the pool starts a worker only when a compliance run asks. */
-export const productFeatures = ({ store, bus, registry }: FixtureParts): FastifyPluginAsync[] =>
-  featureRoutes({
+export const productFeatures = ({ store, bus, registry, auth }: FixtureParts): FastifyPluginAsync[] => {
+  const pool = new AnalysisPool({ size: 1 });
+  const dependencies = new DependencyEdgeStore(store);
+  const compliance = new ComplianceService({ store, repo: new ComplianceRepository(store), pool, bus });
+  const writeback = new WritebackService({ store, bus, devices: registry, validate: secretHidingValidator(store) });
+  const analysis = new AnalysisService(store, dependencies, { pool, bus, log: createLogger('analysis'), compliance });
+  return featureRoutes({
     store,
-    writeback: new WritebackService({ store, bus, devices: registry, validate: secretHidingValidator(store) }),
+    writeback,
     validation: new ValidationService(store, registry, bus),
-    dependencies: new DependencyEdgeStore(store),
-    compliance: new ComplianceService({ store, repo: new ComplianceRepository(store), pool: new AnalysisPool({ size: 1 }), bus }),
+    dependencies,
+    compliance,
+    changes: new ChangeRequestService({ repository: new ChangeRequestRepository(store), store, writeback, analysis, bus, audit: new AuditRecorder(store), users: auth }),
     alerts: new AlertService({
       repository: new AlertRepository(store),
       store,
@@ -67,6 +77,7 @@ export const productFeatures = ({ store, bus, registry }: FixtureParts): Fastify
       log: createLogger('alerts'),
     }),
   });
+};
 
 export async function openApiFixture(
   options: AppOptions = {},
@@ -85,7 +96,7 @@ export async function openApiFixture(
   }
   const registry = new DeviceRegistry({ store, bus });
   const devices = new DeviceService(store, registry);
-  const routes = typeof features === 'function' ? features({ store, bus, devices, registry }) : features;
+  const routes = typeof features === 'function' ? features({ store, bus, devices, registry, auth }) : features;
   const app = await buildApp({ store, bus, devices, auth, audit, features: routes }, options).catch(async (error) => {
     await store.close();
     rmSync(home, { recursive: true, force: true });

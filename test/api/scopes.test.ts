@@ -62,6 +62,16 @@ describe('route scopes', () => {
       'GET /api/compliance/waivers': 'config:view',
       'GET /api/compliance/trend': 'config:view',
       'POST /api/compliance/waivers': 'config:approve',
+      'POST /api/change-requests': 'config:edit',
+      'GET /api/change-requests': 'config:view',
+      'GET /api/change-requests/:id': 'config:view',
+      'PUT /api/change-requests/:id': 'config:edit',
+      'POST /api/change-requests/:id/approve': 'config:approve',
+      'POST /api/change-requests/:id/reject': 'config:approve',
+      'POST /api/change-requests/:id/apply': 'config:edit',
+      'POST /api/change-requests/:id/rebase': 'config:edit',
+      'POST /api/change-requests/:id/cancel': 'config:edit',
+      'PUT /api/change-policy': 'users:manage',
     });
   });
 

@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { redactText, redactUnifiedDiff } from '../../auth/redact.js';
 import type { WritebackService } from '../../services/writeback.service.js';
+import type { ChangeRequestService } from '../../services/change-request.service.js';
 import type { SnapshotStore } from '../../store/snapshot-store.js';
 import type { ChangeEntry, ChangesFile } from '../../writeback/changes-file.js';
 import type { BatchFileResult } from '../../writeback/batch.js';
@@ -25,6 +26,7 @@ import {
   batchBody,
   driftQuery,
   driftReportSchema,
+  driftGatedSchema,
   driftResolutionSchema,
   driftResolveBody,
   planParams,
@@ -71,7 +73,7 @@ export function changesFileOf(body: BatchBody): ChangesFile {
 }
 
 export const writebackRoutes =
-  (writeback: WritebackService, devices: Pick<SnapshotStore, 'getDevice'>): FastifyPluginAsyncZod =>
+  (writeback: WritebackService, devices: Pick<SnapshotStore, 'getDevice'>, changes?: Pick<ChangeRequestService, 'acceptDrift'>): FastifyPluginAsyncZod =>
   async (app) => {
     app.post('/api/snapshots/:id/restore', {
       config: { scope: 'config:restore', action: 'snapshot.restore' },
@@ -113,10 +115,21 @@ export const writebackRoutes =
         tags: ['write-back'],
         summary: 'End drift: restore the baseline, or accept the live file as the new baseline',
         body: driftResolveBody,
-        response: { 200: driftResolutionSchema, ...guardedErrors, ...writebackErrors },
+        response: { 200: driftResolutionSchema, 202: driftGatedSchema, ...guardedErrors, ...writebackErrors },
       },
-      handler: async (request) => {
+      handler: async (request, reply) => {
         noteAuditTarget(request, ['device', request.body.device], ['path', request.body.path]);
+        if (changes && request.body.resolution === 'accept') {
+          // the device's policy may send a CRITICAL acceptance through a change request (202: proposed, not accepted)
+          const accepted = await changes.acceptDrift(actorOf(request), request.body.device, request.body.path);
+          if (accepted.gated) {
+            const cr = accepted.request;
+            noteAuditTarget(request, ['change-request', cr.id]);
+            return reply.code(202).send({ device: request.body.device, path: request.body.path, resolution: 'accept' as const, changeRequest: { id: cr.id, status: cr.status, riskLevel: cr.riskLevel, requiredApprovals: cr.requiredApprovals } });
+          }
+          noteAuditTarget(request, ['snapshot', accepted.snapshotId]);
+          return { device: request.body.device, path: request.body.path, resolution: 'accept' as const, snapshotId: accepted.snapshotId };
+        }
         const resolution = await writeback.resolveDrift({ ...request.body, actor: actorOf(request) });
         noteAuditTarget(request, ['snapshot', resolution.snapshotId]);
         return resolution;

@@ -80,6 +80,14 @@ export const rollbackApplyBody = z
 
 export const driftResolutionSchema = z.object({ device: z.string(), path: z.string(), resolution: z.enum(['restore', 'accept']), snapshotId: z.string() });
 
+/** An acceptance the device's policy turned into a change request (`driftApproval`, CRITICAL impact): proposed, not yet accepted. */
+export const driftGatedSchema = z.object({
+  device: z.string(),
+  path: z.string(),
+  resolution: z.literal('accept'),
+  changeRequest: z.object({ id: z.string(), status: z.string(), riskLevel: z.string(), requiredApprovals: z.number() }),
+});
+
 export const rollbackPlanBody = z
   .object({
     device: nameSchema,
@@ -113,7 +121,7 @@ export const rollbackPlanSchema = z.object({
 const SOURCES = ['content', 'contentBase64', 'snapshot', 'delete'] as const;
 
 /** One entry of a batch: the changes file's entry, with binary content as base64. */
-const batchEntry = z
+export const batchEntry = z
   .object({
     device: nameSchema,
     path: remotePathSchema,

@@ -3,6 +3,7 @@ import type { CommandEnv, SetExit } from '../options.js';
 import { registerAlertCommands } from './alert.command.js';
 import { registerAnalysisCommands } from './analysis.command.js';
 import { registerAuthCommands } from './auth.command.js';
+import { registerChangeCommands } from './change.command.js';
 import { registerComplianceCommands } from './compliance.command.js';
 import { registerDeviceCommands } from './device.command.js';
 import { registerHistoryCommands } from './history.command.js';
@@ -27,4 +28,5 @@ export function registerCommands(program: Command, env: CommandEnv, setExit: Set
   registerWritebackCommands(program, env);
   registerComplianceCommands(program, env);
   registerAlertCommands(program, env, setExit);
+  registerChangeCommands(program, env, setExit);
 }

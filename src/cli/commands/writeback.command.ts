@@ -81,6 +81,26 @@ export function registerWritebackCommands(program: Command, { ctx, output }: Com
       const services = await ctx.services();
       await services.devices.get(opts.device);
       const resolution = opts.restore ? 'restore' : 'accept';
+      if (resolution === 'accept') {
+        // the policy may send a CRITICAL acceptance through a change request instead
+        await writeback();
+        const accepted = await auditedCommand(await audit(), 'drift.resolve', [['device', opts.device], ['path', path]], async (note) => {
+          const outcome = await services.changes.acceptDrift(osActor(), opts.device, path);
+          note(outcome.gated ? ['change-request', outcome.request.id] : ['snapshot', outcome.snapshotId]);
+          return outcome;
+        });
+        if (accepted.gated) {
+          const cr = accepted.request;
+          output(opts).result(
+            { device: opts.device, path, resolution, changeRequest: { id: cr.id, status: cr.status, riskLevel: cr.riskLevel, requiredApprovals: cr.requiredApprovals } },
+            () => `accepting ${opts.device}:${displayPath(path)} is ${cr.riskLevel}: proposed as change request ${cr.id} (${cr.requiredApprovals} approvals needed); see \`confwatch change show ${cr.id}\``,
+          );
+          return;
+        }
+        const done = { device: opts.device, path, resolution, snapshotId: accepted.snapshotId };
+        output(opts).result(done, (r) => `${r.device}:${displayPath(r.path)} resolved by ${r.resolution}; baseline is now ${r.snapshotId}`);
+        return;
+      }
       const result = await auditedCommand(await audit(), 'drift.resolve', [['device', opts.device], ['path', path]], async (note) => {
         const resolved = await (await writeback()).resolveDrift({
           device: opts.device,

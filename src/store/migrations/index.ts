@@ -19,6 +19,7 @@ import { parserVersionMigration } from './0012-parser-version.js';
 import { alertsMigration } from './0013-alerts.js';
 import { complianceMigration } from './0014-compliance.js';
 import { complianceTrendMigration } from './0015-compliance-trend.js';
+import { changeRequestsMigration } from './0016-change-requests.js';
 
 /** `keys`: the master key ring, for migrations that seal stored values (0007, 0011). */
 export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<string, Migration> => ({
@@ -36,4 +37,5 @@ export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<stri
   '0013-alerts': alertsMigration(),
   '0014-compliance': complianceMigration(),
   '0015-compliance-trend': complianceTrendMigration(),
+  '0016-change-requests': changeRequestsMigration(),
 });

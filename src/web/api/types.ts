@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { whoAmI, loginResponse } from '../../api/routes/auth.schema.js';
 import type { channelSchema, deliverySchema, ruleSchema, testSchema } from '../../api/routes/alerts.schema.js';
 import type { deviceSchema } from '../../api/routes/devices.schema.js';
+import type { changeRequestSchema } from '../../api/routes/change-requests.schema.js';
 import type { trackedFileSchema } from '../../api/routes/files.schema.js';
 import type { complianceResultSchema, complianceRulesSchema, complianceTrendSchema } from '../../api/routes/compliance.schema.js';
 import type { parsedSchema, impactSchema, snapshotSchema } from '../../api/routes/snapshots.schema.js';
@@ -26,6 +27,7 @@ export type AlertChannel = z.infer<typeof channelSchema>;
 export type AlertRuleView = z.infer<typeof ruleSchema>;
 export type AlertDelivery = z.infer<typeof deliverySchema>;
 export type AlertTestResult = z.infer<typeof testSchema>;
+export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 export type { ConfwatchEvent, EventType, WatchMode };
 
 /** One version in `GET /api/devices/:device/files/history`. */

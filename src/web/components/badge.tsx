@@ -19,6 +19,13 @@ const TONE: Record<string, string> = {
   error: 'bad',
   high: 'bad',
   critical: 'bad',
+  approved: 'ok',
+  applied: 'ok',
+  rejected: 'bad',
+  conflict: 'bad',
+  failed: 'bad',
+  expired: 'muted',
+  cancelled: 'muted',
 };
 
 export function Badge({ value, label }: { value: string; label?: string }) {

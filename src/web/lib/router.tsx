@@ -56,6 +56,8 @@ export const paths = {
   graph: (device: string) => `/devices/${encodeURIComponent(device)}/graph`,
   compliance: (device: string) => `/devices/${encodeURIComponent(device)}/compliance`,
   alerts: () => '/alerts',
+  changes: () => '/changes',
+  change: (id: string) => `/changes/${encodeURIComponent(id)}`,
 };
 
 export type Route =
@@ -66,12 +68,17 @@ export type Route =
   | { readonly page: 'graph'; readonly device: string }
   | { readonly page: 'compliance'; readonly device: string }
   | { readonly page: 'alerts' }
+  | { readonly page: 'changes' }
+  | { readonly page: 'change'; readonly id: string }
   | { readonly page: 'not-found' };
 
 /** Maps a location to the page it shows. */
 export function matchRoute(pathname: string, query: URLSearchParams): Route {
   if (pathname === '/' || pathname === '') return { page: 'dashboard' };
   if (pathname === '/alerts' || pathname === '/alerts/') return { page: 'alerts' };
+  if (pathname === '/changes' || pathname === '/changes/') return { page: 'changes' };
+  const change = /^\/changes\/([^/]+)\/?$/.exec(pathname);
+  if (change) return { page: 'change', id: decodeURIComponent(change[1] as string) };
   const match = /^\/devices\/([^/]+)(?:\/(file|drift|graph|compliance))?\/?$/.exec(pathname);
   if (!match) return { page: 'not-found' };
   const device = decodeURIComponent(match[1] as string);

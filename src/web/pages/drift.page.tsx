@@ -30,8 +30,14 @@ export function DriftPage({ device }: { device: string }) {
   const resolve = async (path: string, resolution: Resolution) => {
     setBusy(path);
     try {
-      await apiPost('/api/drift/resolve', { device, path, resolution });
-      setMessage({ text: `${path}: ${resolution === 'restore' ? 'baseline restored' : 'live version accepted'}`, error: false });
+      const answer = await apiPost<{ changeRequest?: { id: string; riskLevel: string; requiredApprovals: number } }>('/api/drift/resolve', { device, path, resolution });
+      const gated = answer.changeRequest;
+      setMessage({
+        text: gated
+          ? `${path}: accepting it is ${gated.riskLevel}, so it was proposed as change request ${gated.id} (${gated.requiredApprovals} approvals needed)`
+          : `${path}: ${resolution === 'restore' ? 'baseline restored' : 'live version accepted'}`,
+        error: false,
+      });
       files.reload();
     } catch (error) {
       setMessage({ text: `${path}: ${(error as ApiError).message}`, error: true });
