@@ -25,6 +25,7 @@ import { newId } from '../store/ids.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import type { ExposureScore, UnitToScore } from '../validate/exposure.js';
 import { unifiedDiff } from '../writeback/unified-diff.js';
+import type { ChangeRequestInput, ChangeRequestView } from './change-request.service.js';
 
 /** Files sent to a worker in one task during a run. */
 const RUN_CHUNK = 200;
@@ -50,6 +51,14 @@ export interface ComplianceRunResult {
   readonly findings: ComplianceFinding[];
 }
 
+/** A rule's mechanical fix of one file, as a diff from its latest stored version. */
+export interface ComplianceFix {
+  readonly rule: string;
+  readonly device: string;
+  readonly path: string;
+  readonly diff: string;
+}
+
 export interface WaiveInput {
   readonly rule: string;
   readonly device: string;
@@ -67,6 +76,8 @@ export interface ComplianceServiceOptions {
   readonly pool: Pick<AnalysisPool, 'compliance'>;
   /** Where `compliance.failed` / `compliance.passed` go; without it nothing is published. */
   readonly bus?: Pick<EventBus, 'publish'>;
+  /** Turns a fix into a change request (the change-request service); without it fixes are dry-run diffs only. */
+  readonly proposeChange?: (actor: string, input: ChangeRequestInput) => Promise<ChangeRequestView>;
   /** Scores service units on their device (`systemd-analyze security`); without it the exposure rule has no results. */
   readonly measureExposure?: (device: string, units: readonly UnitToScore[]) => Promise<Map<string, ExposureScore>>;
   readonly log?: Logger;
@@ -316,7 +327,30 @@ export class ComplianceService {
    * A rule's mechanical fix for a file, as a dry-run diff from its latest
    * stored version: nothing is written.
    */
-  async fix(ruleId: string, device: string, path: string): Promise<{ rule: string; device: string; path: string; diff: string }> {
+  async fix(ruleId: string, device: string, path: string): Promise<ComplianceFix> {
+    const { content: _content, baseHash: _baseHash, ...fix } = await this.#fixed(ruleId, device, path);
+    return fix;
+  }
+
+  /**
+   * A rule's fix as a change request by `actor`: the fixed bytes of the
+   * latest stored version, expected to be what the host has (a file that
+   * drifted since is refused, never overwritten with an older base). The
+   * request then takes the approvals its risk asks for.
+   */
+  async proposeFix(actor: string, ruleId: string, device: string, path: string): Promise<ComplianceFix & { changeRequest: ChangeRequestView }> {
+    const propose = this.#options.proposeChange;
+    if (!propose) throw new ConfwatchError('CW_ERR_USAGE', 'change requests are not available here; show the fix as a diff without --propose');
+    const { content, baseHash, ...fix } = await this.#fixed(ruleId, device, path);
+    const changeRequest = await propose(actor, {
+      title: `Fix ${ruleId} on ${device}:${path}`,
+      changes: [{ device, path, source: { kind: 'content', content }, expectHash: baseHash }],
+      origin: { kind: 'compliance-fix', rule: ruleId },
+    });
+    return { ...fix, changeRequest };
+  }
+
+  async #fixed(ruleId: string, device: string, path: string): Promise<ComplianceFix & { content: Buffer; baseHash: string }> {
     const rule = (await this.rules()).find((r) => r.id === ruleId);
     if (!rule) throw new ConfwatchError('CW_ERR_NOT_FOUND', `no compliance rule ${ruleId}; see confwatch compliance rules`);
     if (!rule.fix) throw new ConfwatchError('CW_ERR_USAGE', `${ruleId} has no mechanical fix; follow its remediation: ${rule.remediation}`);
@@ -326,7 +360,8 @@ export class ComplianceService {
     const before = await this.#options.store.readContent({ contentHash: tracked.contentHash });
     const after = applyFix(rule.fix, before.toString('utf8'));
     if (after === null) throw new ConfwatchError('CW_ERR_USAGE', `${path} has no place for the fix of ${ruleId}; follow its remediation: ${rule.remediation}`);
-    return { rule: ruleId, device, path, diff: unifiedDiff(path, before, Buffer.from(after, 'utf8')) };
+    const content = Buffer.from(after, 'utf8');
+    return { rule: ruleId, device, path, diff: unifiedDiff(path, before, content), content, baseHash: tracked.contentHash };
   }
 
   /** The report over stored results (of one device, or all), with their score trend. */

@@ -21,7 +21,7 @@ import { scoreExposure } from '../validate/exposure.js';
 import { AlertService } from './alert.service.js';
 import { AnalysisService } from './analysis.service.js';
 import { type AuthService, createAuthService } from './auth.service.js';
-import { ChangeRequestService } from './change-request.service.js';
+import { type ChangeRequestView, ChangeRequestService } from './change-request.service.js';
 import { ComplianceService } from './compliance.service.js';
 import { DeviceService } from './device.service.js';
 import { DiffService } from './diff.service.js';
@@ -70,12 +70,14 @@ export async function openServices(environment: Environment, options: ServicesOp
   const dependencies = new DependencyEdgeStore(store);
   // workers start on the first task, so commands that analyse nothing never start one
   const pool = new AnalysisPool(options.analysisBudget ? { budget: options.analysisBudget } : {});
-  const compliance = new ComplianceService({
+  const compliance: ComplianceService = new ComplianceService({
     store,
     repo: new ComplianceRepository(store),
     pool,
     bus,
     measureExposure: (device, units) => registry.withTransport(device, (transport) => scoreExposure(transport, units)),
+    // the change-request service is built below, over services this one feeds
+    proposeChange: (actor, input): Promise<ChangeRequestView> => changes.propose(actor, input),
     log: createLogger('compliance'),
   });
   const analysis = new AnalysisService(store, dependencies, { pool, bus, log: createLogger('analysis'), compliance });

@@ -269,6 +269,28 @@ describeOnDialects('change requests', (dialect) => {
     }
   });
 
+  it("turns a compliance rule's fix into a change request, and refuses one over a file that drifted since it was stored", async () => {
+    const path = file(0, 'fix/compose.yaml');
+    mkdirSync(join(hosts[0]!.root, 'fix'), { recursive: true });
+    writeFileSync(path, compose('    privileged: true\n'));
+    await rescan(0);
+    const proposed = await services.compliance.proposeFix('alice', 'compose.privileged', 'host0', path);
+    expect(proposed.diff).toContain('-    privileged: true');
+    expect(proposed.changeRequest).toMatchObject({ author: 'alice', status: 'pending', origin: { kind: 'compliance-fix', rule: 'compose.privileged' } });
+    expect(proposed.changeRequest.files[0]!.diff).toContain('-    privileged: true');
+    await services.changes.approve('bob', proposed.changeRequest.id);
+    if (proposed.changeRequest.requiredApprovals > 1) await services.changes.approve('carol', proposed.changeRequest.id);
+    expect((await services.changes.apply('alice', proposed.changeRequest.id)).status).toBe('applied');
+    expect(readFileSync(path, 'utf8')).toBe(compose(''));
+
+    // the host changed after the version the fix is computed from: nothing is proposed over it
+    writeFileSync(path, compose('    privileged: true\n'));
+    await rescan(0);
+    writeFileSync(path, compose('    privileged: true\n    pid: host\n'));
+    expect(await code(services.compliance.proposeFix('alice', 'compose.privileged', 'host0', path))).toBe('CW_ERR_WRITEBACK_CONFLICT');
+    expect(readFileSync(path, 'utf8')).toBe(compose('    privileged: true\n    pid: host\n'));
+  });
+
   it('applies across two hosts all or nothing: a host that cannot be reached leaves the other untouched', async () => {
     const a = file(0, 'app.conf');
     const before = readFileSync(a, 'utf8');

@@ -4,9 +4,11 @@
  * accepts a failure on someone's behalf, so it needs `config:approve`.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { redactUnifiedDiff } from '../../auth/redact.js';
 import type { ComplianceService } from '../../services/compliance.service.js';
 import { noteAuditTarget } from '../plugins/guard.js';
-import { guardedErrors } from './common.schema.js';
+import { changeRequestFor } from './change-requests.routes.js';
+import { errorSchema, guardedErrors } from './common.schema.js';
 import {
   complianceQuery,
   complianceResultsSchema,
@@ -14,10 +16,13 @@ import {
   complianceRunBody,
   complianceRunSchema,
   complianceTrendSchema,
+  fixBody,
+  fixSchema,
   waiveBody,
   waiverSchema,
   waiversSchema,
 } from './compliance.schema.js';
+import { seesSecrets } from './snapshots.routes.js';
 
 export const complianceRoutes =
   (compliance: ComplianceService): FastifyPluginAsyncZod =>
@@ -47,7 +52,16 @@ export const complianceRoutes =
       config: { scope: 'config:view' },
       schema: { tags: ['compliance'], summary: 'Built-in packs and custom rules', response: { 200: complianceRulesSchema, ...guardedErrors } },
       handler: async () => ({
-        rules: (await compliance.rules()).map((r) => ({ id: r.id, title: r.title, severity: r.severity, configType: r.configType, source: r.source, remediation: r.remediation, custom: r.custom === true })),
+        rules: (await compliance.rules()).map((r) => ({
+          id: r.id,
+          title: r.title,
+          severity: r.severity,
+          configType: r.configType,
+          source: r.source,
+          remediation: r.remediation,
+          custom: r.custom === true,
+          ...(r.measuredBy ? { measuredBy: r.measuredBy } : {}),
+        })),
       }),
     });
 
@@ -55,6 +69,24 @@ export const complianceRoutes =
       config: { scope: 'config:view' },
       schema: { tags: ['compliance'], summary: 'Waivers, newest first', querystring: complianceQuery, response: { 200: waiversSchema, ...guardedErrors } },
       handler: async (request) => ({ waivers: await compliance.waivers(request.query.device) }),
+    });
+
+    app.post('/api/compliance/fixes', {
+      config: { scope: 'config:edit', action: 'compliance.fix' },
+      schema: {
+        tags: ['compliance'],
+        summary: "A rule's mechanical fix of one file as a diff; with `propose`, also a change request by the caller",
+        body: fixBody,
+        response: { 200: fixSchema, 409: errorSchema, 422: errorSchema, 502: errorSchema, ...guardedErrors },
+      },
+      handler: async (request) => {
+        const { rule, device, path, propose } = request.body;
+        noteAuditTarget(request, ['rule', rule], ['device', device], ['path', path]);
+        const shown = <T extends { diff: string }>(fix: T): T => (seesSecrets(request) ? fix : { ...fix, diff: redactUnifiedDiff(fix.diff) });
+        if (!propose) return shown(await compliance.fix(rule, device, path));
+        const { changeRequest, ...fix } = await compliance.proposeFix(request.principal?.user ?? 'anonymous', rule, device, path);
+        return { ...shown(fix), changeRequest: changeRequestFor(request, changeRequest) };
+      },
     });
 
     app.post('/api/compliance/waivers', {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changeRequestSchema } from './change-requests.schema.js';
 import { nameSchema, remotePathSchema } from './common.schema.js';
 
 const severity = z.enum(['low', 'medium', 'high', 'critical']);
@@ -60,8 +61,29 @@ export const complianceRulesSchema = z.object({
       source: z.object({ ref: z.string(), url: z.string().optional() }),
       remediation: z.string(),
       custom: z.boolean(),
+      /** The tool that measures the rule on the device (not a CEL check over the parse). */
+      measuredBy: z.string().optional(),
     }),
   ),
+});
+
+export const fixBody = z
+  .object({
+    rule: z.string().min(1).max(200),
+    device: nameSchema,
+    path: remotePathSchema,
+    /** Also open a change request with the fixed file (by the caller; it takes the approvals its risk asks for). */
+    propose: z.boolean().optional(),
+  })
+  .strict();
+
+export const fixSchema = z.object({
+  rule: z.string(),
+  device: z.string(),
+  path: z.string(),
+  /** Unified diff from the latest stored version to the fixed one (secret values redacted without secrets:view). */
+  diff: z.string(),
+  changeRequest: changeRequestSchema.optional(),
 });
 
 export const waiverSchema = z.object({

@@ -23,7 +23,7 @@ interface ActorOptions {
 const usage = (message: string) => new ConfwatchError('CW_ERR_USAGE', message);
 
 /** The user the CLI acts as: `--as`, else CONFWATCH_USER, else the first admin. Unknown users are refused. */
-async function actorOf(services: Services, opts: ActorOptions): Promise<string> {
+export async function actorOf(services: Services, opts: { as?: string }): Promise<string> {
   const named = opts.as ?? process.env.CONFWATCH_USER;
   if (named === undefined || named === '') return services.changes.defaultActor();
   await services.changes.assertUser(named);

@@ -8,6 +8,7 @@ import { reportHtml, reportMarkdown } from '../../compliance/report.js';
 import { ConfwatchError } from '../../errors.js';
 import { auditedCommand, cliActor } from '../cli-audit.js';
 import type { CommandEnv } from '../options.js';
+import { actorOf, describeRequest } from './change.command.js';
 
 const FORMATS = ['json', 'markdown', 'html'] as const;
 
@@ -35,7 +36,7 @@ export function registerComplianceCommands(program: Command, { ctx, output }: Co
     .description('list the built-in packs and custom rules')
     .action(async (opts: { json?: boolean }) => {
       const rules = await (await services()).compliance.rules();
-      const listed = rules.map((r) => ({ id: r.id, title: r.title, severity: r.severity, configType: r.configType, source: r.source, custom: r.custom === true }));
+      const listed = rules.map((r) => ({ id: r.id, title: r.title, severity: r.severity, configType: r.configType, source: r.source, custom: r.custom === true, ...(r.measuredBy ? { measuredBy: r.measuredBy } : {}) }));
       output(opts).result(listed, (list) => list.map((r) => `${r.id.padEnd(36)} ${r.severity.padEnd(8)} ${r.title} [${r.source.ref}]`).join('\n'));
     });
 
@@ -105,11 +106,18 @@ export function registerComplianceCommands(program: Command, { ctx, output }: Co
     .argument('<rule>', 'rule id')
     .requiredOption('--device <name>', 'device')
     .requiredOption('--path <path>', 'file on the device')
+    .option('--propose', 'also open a change request with the fixed file (it takes the approvals its risk asks for)')
+    .option('--as <user>', 'with --propose: act as this confwatch user (default: $CONFWATCH_USER, else the first admin)')
     .option('--json', 'machine-readable output')
-    .description("a rule's mechanical fix as a dry-run diff of the latest stored version (nothing is written)")
-    .action(async (ruleId: string, opts: { device: string; path: string; json?: boolean }) => {
-      const fix = await (await services()).compliance.fix(ruleId, opts.device, opts.path);
-      output(opts).result(fix, (f) => f.diff);
+    .description("a rule's mechanical fix as a diff of the latest stored version; nothing is written, --propose makes it a change request")
+    .action(async (ruleId: string, opts: { device: string; path: string; propose?: boolean; as?: string; json?: boolean }) => {
+      const all = await services();
+      if (!opts.propose) {
+        output(opts).result(await all.compliance.fix(ruleId, opts.device, opts.path), (f) => f.diff);
+        return;
+      }
+      const fix = await all.compliance.proposeFix(await actorOf(all, opts), ruleId, opts.device, opts.path);
+      output(opts).result(fix, (f) => `${f.diff}\n${describeRequest(f.changeRequest)}`);
     });
 
   compliance
