@@ -15,7 +15,7 @@ import { initHome } from '../../src/services/init.service.js';
 import { openServices, type Services } from '../../src/services/services.js';
 import { runCli, tempHome } from '../helpers/cli.js';
 import { recordEvents, until } from '../helpers/monitor.js';
-import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
+import { describeWithSshd, type RunningSshd, sshdConnection, startSshd } from '../helpers/sshd.js';
 
 /** Within this long of a change in the store, a running server connects to an added device (the issue's bound). */
 const PICKED_UP_MS = 10_000;
@@ -81,11 +81,7 @@ describeWithSshd('serve follows device changes', () => {
   it('watches a device added over the API within seconds', async () => {
     const response = await api('POST', '/api/devices', {
       name: viaApi,
-      host: sshd.host,
-      port: sshd.port,
-      user: sshd.user,
-      identityFile: sshd.clientKeyPath,
-      hostKey: sshd.hostKeyFingerprint,
+      ...sshdConnection(sshd),
       mode: 'realtime',
       watch: [`${rootApi}/**`],
     });

@@ -15,7 +15,7 @@ import type { Monitor } from '../../src/watch/monitor.js';
 import { openInitialisedServices, tempHome } from '../helpers/cli.js';
 import { COMPLIANCE_FIXTURES } from '../helpers/compliance-fixtures.js';
 import { recordEvents, until } from '../helpers/monitor.js';
-import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
+import { describeWithSshd, type RunningSshd, sshdConnection, startSshd } from '../helpers/sshd.js';
 
 const fixture = (name: string) => join(COMPLIANCE_FIXTURES, 'systemd', name);
 
@@ -36,11 +36,7 @@ describeWithSshd('service exposure measured on the device', () => {
     services = await openInitialisedServices(t.home);
     await services.devices.add({
       name: 'box',
-      host: sshd.host,
-      port: sshd.port,
-      user: sshd.user,
-      identityFile: sshd.clientKeyPath,
-      hostKey: sshd.hostKeyFingerprint,
+      ...sshdConnection(sshd),
       mode: 'realtime',
       watch: [join(dir, '*.service')],
     });

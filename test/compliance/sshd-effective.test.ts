@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { type SshdConnection, SSHD_DEFAULTS, sshdEffective } from '../../src/compliance/sshd-effective.js';
+import { SSHD_DEFAULTS, type SshdConnection, sshdEffective } from '../../src/compliance/sshd-effective.js';
 import type { SshdConfigData } from '../../src/parsers/sshd/sshd.parser.js';
 import { COMPLIANCE_FIXTURES, loadFixture } from '../helpers/compliance-fixtures.js';
 import { describeWithSshd, sshdPath } from '../helpers/sshd.js';

@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type HttpReceiver, startHttpReceiver } from '../../bench/helpers/receivers.js';
-import type { RunningAlerts } from '../../src/services/alert.service.js';
 import type { ConfwatchEvent } from '../../src/events/event-map.js';
+import type { RunningAlerts } from '../../src/services/alert.service.js';
 import type { Services } from '../../src/services/services.js';
 import type { Monitor } from '../../src/watch/monitor.js';
 import { openInitialisedServices, tempHome } from '../helpers/cli.js';
 import { recordEvents, sleep, until } from '../helpers/monitor.js';
-import { describeWithSshd, type RunningSshd, startSshd } from '../helpers/sshd.js';
+import { describeWithSshd, type RunningSshd, sshdConnection, startSshd } from '../helpers/sshd.js';
 
 const HARDENED = 'PermitRootLogin no\nPasswordAuthentication no\n';
 const ROOT_YES = 'PermitRootLogin yes\nPasswordAuthentication no\n';
@@ -49,11 +49,7 @@ describeWithSshd('compliance on a watched host', () => {
     services = await openInitialisedServices(t.home);
     await services.devices.add({
       name: 'box',
-      host: sshd.host,
-      port: sshd.port,
-      user: sshd.user,
-      identityFile: sshd.clientKeyPath,
-      hostKey: sshd.hostKeyFingerprint,
+      ...sshdConnection(sshd),
       mode: 'realtime',
       watch: [file],
     });

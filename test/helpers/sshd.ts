@@ -3,10 +3,13 @@
  * with the benches (bench/helpers/sshd.ts, no test framework in it); this
  * adds the suite helpers.
  */
-import { describeUnless } from './components.js';
-import { sshdAvailable } from '../../bench/helpers/sshd.js';
 
-export { freePort, fingerprintOf, type RunningSshd, type SshdOptions, sshdAvailable, sshdPath, startSshd } from '../../bench/helpers/sshd.js';
+
+import type { RunningSshd } from '../../bench/helpers/sshd.js';
+import { sshdAvailable } from '../../bench/helpers/sshd.js';
+import { describeUnless } from './components.js';
+
+export { fingerprintOf, freePort, type RunningSshd, type SshdOptions, sshdAvailable, sshdPath, startSshd } from '../../bench/helpers/sshd.js';
 
 /** Why sshd cannot be used, or null when it can. */
 export const sshdProblem = (): string | null => (sshdAvailable() ? null : 'OpenSSH sshd is not installed (apt-get install openssh-server)');
@@ -15,3 +18,12 @@ export const sshdProblem = (): string | null => (sshdAvailable() ? null : 'OpenS
 export function describeWithSshd(name: string, body: () => void): void {
   describeUnless(sshdProblem(), name, body);
 }
+
+/** How to reach a test sshd as a device, with its host key pinned: spread into a device add. */
+export const sshdConnection = (sshd: RunningSshd) => ({
+  host: sshd.host,
+  port: sshd.port,
+  user: sshd.user,
+  identityFile: sshd.clientKeyPath,
+  hostKey: sshd.hostKeyFingerprint,
+});
