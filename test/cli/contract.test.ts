@@ -89,6 +89,16 @@ describe('command tree (SPEC §6 names and flags)', () => {
     'alert rule add': ['--channel', '--min-risk', '--device', '--tag', '--path', '--event', '--quiet', '--digest'],
     'alert test': [],
     'alert log': ['--limit'],
+    // SPEC §11.2
+    'change propose': ['--title', '--as'],
+    'change list': ['--status'],
+    'change show': [],
+    'change approve': ['--comment', '--as'],
+    'change reject': ['--comment', '--as'],
+    'change apply': ['--as', '--break-glass', '--reason'],
+    'change cancel': ['--as'],
+    'change edit': ['--title', '--as'],
+    'change rebase': ['--as'],
   };
 
   it.each(Object.entries(contract))('%s takes its flags and --json', (path, expected) => {
