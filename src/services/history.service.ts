@@ -18,6 +18,8 @@ export interface FileVersion {
   readonly source: SnapshotSource;
   readonly actor: string | null;
   readonly changeSetId: string | null;
+  /** The change request this version was written for (source `change-request`); null otherwise. */
+  readonly changeRequestId: string | null;
   /** Risk level from the stored impact (`LOW` … `CRITICAL`); null before analysis. */
   readonly risk: string | null;
 }
@@ -89,6 +91,7 @@ export function toVersion(snapshot: SnapshotRecord): FileVersion {
     source: snapshot.source,
     actor: snapshot.actor,
     changeSetId: snapshot.changeSetId,
+    changeRequestId: snapshot.changeRequestId ?? null,
     risk: riskOf(snapshot.impact),
   };
 }

@@ -13,6 +13,7 @@ const versionSchema = z.object({
   source: z.string(),
   actor: z.string().nullable(),
   changeSetId: z.string().nullable(),
+  changeRequestId: z.string().nullable(),
   risk: z.string().nullable(),
 });
 

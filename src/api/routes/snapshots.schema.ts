@@ -30,6 +30,7 @@ export const snapshotSchema = z.object({
   previousId: z.string().nullable(),
   movedFromPath: z.string().nullable(),
   changeSetId: z.string().nullable(),
+  changeRequestId: z.string().nullable().optional().describe('the change request this version was written for'),
   actor: z.string().nullable(),
   validation: validationSchema.nullable(),
   risk: z.string().nullable(),

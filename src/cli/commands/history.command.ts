@@ -112,6 +112,7 @@ export const summary = (s: SnapshotRecord) => ({
   mode: s.mode,
   actor: s.actor,
   changeSetId: s.changeSetId,
+  changeRequestId: s.changeRequestId ?? null,
   previousId: s.previousId,
 });
 
