@@ -155,6 +155,15 @@ describeOnDialects('change requests', (dialect) => {
     expect(events.some((e) => e.type === 'change.rejected' && e.requestId === proposed.id && e.reviewer === 'carol')).toBe(true);
   });
 
+  it('applies on the last required approval when proposed with applyOnApproval', async () => {
+    const proposed = await services.changes.propose('alice', { applyOnApproval: true, changes: [change(1, 'stack/compose.yaml', compose('  cache:\n    image: redis:7\n'))] });
+    expect(proposed).toMatchObject({ status: 'pending', applyOnApproval: true, requiredApprovals: 1 });
+    expect(readFileSync(file(1, 'stack/compose.yaml'), 'utf8')).toBe(compose(''));
+    const approved = await services.changes.approve('bob', proposed.id);
+    expect(approved).toMatchObject({ status: 'applied', outcome: { appliedBy: 'bob' } });
+    expect(readFileSync(file(1, 'stack/compose.yaml'), 'utf8')).toBe(compose('  cache:\n    image: redis:7\n'));
+  });
+
   it('invalidates approvals when the request is edited', async () => {
     const proposed = await services.changes.propose('alice', { changes: [change(0, 'compose.yaml', compose('  cache:\n    image: redis:7\n'))] });
     const approved = await services.changes.approve('bob', proposed.id);
