@@ -175,6 +175,8 @@ export interface ChangeRequestServiceDeps {
 const OPEN: readonly ChangeRequestStatus[] = ['pending', 'approved'];
 const MAX_TITLE = 200;
 const MAX_COMMENT = 2000;
+/** An apply still `applying` after this long lost its process (a batch's lease is 60 s, renewed while it runs). */
+const STALE_APPLYING_MS = 15 * 60_000;
 
 export class ChangeRequestService {
   readonly #deps: ChangeRequestServiceDeps;
@@ -667,10 +669,25 @@ export class ChangeRequestService {
     return request;
   }
 
-  /** Open requests past their expiry become `expired`. */
+  /**
+   * Open requests past their expiry become `expired`. A request left
+   * `applying` by a process that stopped mid-apply is settled from what its
+   * batch left: batches are all or nothing and the next start's recovery
+   * finishes or undoes them, recording the request id on the versions it
+   * finishes, so versions mean `applied` and none means `failed`.
+   */
   async #expireDue(): Promise<void> {
     const now = this.#now();
     for (const id of await this.#deps.repository.expiredIds(OPEN, now)) await this.#deps.repository.update(id, OPEN, { status: 'expired' }, now);
+    const stale = new Date(this.#clock().getTime() - STALE_APPLYING_MS).toISOString();
+    for (const id of await this.#deps.repository.staleApplying(stale)) {
+      const versions = await this.#deps.repository.versionsOf(id);
+      const outcome: ChangeOutcome =
+        versions.length > 0
+          ? { snapshotIds: versions, error: 'the process applying it stopped; its batch was completed by recovery' }
+          : { code: 'CW_ERR_WRITEBACK_FAILED', error: 'the process applying it stopped before anything was written, or its batch was undone; rebase and apply it again' };
+      await this.#deps.repository.update(id, ['applying'], { status: versions.length > 0 ? 'applied' : 'failed', outcome }, now);
+    }
   }
 
   async #view(request: Stored): Promise<ChangeRequestView> {

@@ -191,6 +191,18 @@ export class ChangeRequestRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /** Requests left `applying` since before `before` (their process stopped mid-apply). */
+  async staleApplying(before: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom('change_requests').select('id').where('status', '=', 'applying').where('updated_at', '<', before).execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Ids of the versions written for the request (snapshots.change_request_id), oldest first. */
+  async versionsOf(id: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom('snapshots').select('id').where('change_request_id', '=', id).orderBy('id').execute();
+    return rows.map((r) => r.id);
+  }
+
   /** Records a review; CW_ERR_ALREADY_EXISTS when this reviewer already reviewed this revision. */
   async addReview(review: StoredReview): Promise<void> {
     try {

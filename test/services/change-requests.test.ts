@@ -177,7 +177,7 @@ describeOnDialects('change requests', (dialect) => {
     await services.changes.cancel('alice', proposed.id);
   });
 
-  it('expires open requests after the policy’s days', async () => {
+  it('expires open requests after the policy’s days and settles an apply whose process stopped', async () => {
     let now = new Date();
     const clocked = new ChangeRequestService({
       repository: new ChangeRequestRepository(services.store),
@@ -194,6 +194,14 @@ describeOnDialects('change requests', (dialect) => {
     now = new Date(now.getTime() + 7 * 86_400_000 + 1000);
     expect((await clocked.get(proposed.id)).status).toBe('expired');
     expect(await code(clocked.approve('bob', proposed.id))).toBe('CW_ERR_CHANGE_STATE');
+
+    // an apply whose process stopped is settled from what its batch left: here nothing was written
+    const interrupted = await clocked.propose('alice', { changes: [change(1, 'compose.yaml', compose('    privileged: true\n  cache:\n    image: redis:6\n'))] });
+    await new ChangeRequestRepository(services.store).update(interrupted.id, ['pending'], { status: 'applying' }, now.toISOString());
+    now = new Date(now.getTime() + 10 * 60_000);
+    expect((await clocked.get(interrupted.id)).status).toBe('applying');
+    now = new Date(now.getTime() + 6 * 60_000);
+    expect(await clocked.get(interrupted.id)).toMatchObject({ status: 'failed', outcome: { code: 'CW_ERR_WRITEBACK_FAILED' } });
   });
 
   it('turns a target changed after approval into a conflict, writes nothing on either host, and rebases', async () => {
