@@ -87,6 +87,15 @@ export const ERROR_CODES = {
   CW_ERR_CHANGE_BREAK_GLASS: spec(403, 1, 'Break-glass apply needs an admin and a reason (--reason TEXT).'),
   CW_ERR_CHANGE_EMPTY: spec(400, 1, 'Every file of the proposal already has the proposed content; there is nothing to change.'),
 
+  // templates
+  CW_ERR_TEMPLATE_SYNTAX: spec(400, 1, 'A template body does not parse as Liquid, or uses a tag templates cannot use (`include`, `render`, `layout`); the message names line and column.'),
+  CW_ERR_TEMPLATE_SCHEMA: spec(400, 1, "A template's variables schema is not a usable JSON Schema."),
+  CW_ERR_TEMPLATE_VARS: spec(400, 1, "The variables given do not satisfy the template's schema; each problem names its variable."),
+  CW_ERR_TEMPLATE_RENDER: spec(422, 1, 'A render failed: an undefined variable or filter, or a property templates cannot read (`constructor`, `__proto__`, …).'),
+  CW_ERR_TEMPLATE_LIMIT: spec(422, 1, 'A render exceeded its budget (time, memory or 1 MiB of output) and was stopped; nothing was produced.'),
+  CW_ERR_TEMPLATE_APPLY_UNAVAILABLE: spec(501, 1, 'Applying a template needs change requests, which this service was built without; render the template and use `confwatch apply`.'),
+  CW_ERR_TEMPLATE_BUILTIN: spec(409, 1, 'A built-in template cannot be replaced or removed; add yours under another name.'),
+
   CW_ERR_INTERNAL: spec(500, 1, 'An unexpected internal error.'),
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -16,6 +16,7 @@ import type { Services } from '../services/services.js';
 import type { AlertsRunOptions } from '../services/alert.service.js';
 import { alertRoutes } from './routes/alerts.routes.js';
 import { changeRequestRoutes } from './routes/change-requests.routes.js';
+import { templateRoutes } from './routes/templates.routes.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -55,8 +56,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The routes of the features built on the services: write-back, validation, the dependency graph, compliance, alerts and change requests. */
-export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store' | 'compliance' | 'alerts' | 'changes'>): FastifyPluginAsync[] {
+/** The routes of the features built on the services: write-back, validation, the dependency graph, compliance, alerts, change requests and templates. */
+export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store' | 'compliance' | 'alerts' | 'changes' | 'templates'>): FastifyPluginAsync[] {
   return [
     writebackRoutes(services.writeback, services.store, services.changes),
     validationRoutes(services.validation),
@@ -64,6 +65,7 @@ export function featureRoutes(services: Pick<Services, 'writeback' | 'validation
     complianceRoutes(services.compliance),
     alertRoutes(services.alerts),
     changeRequestRoutes(services.changes),
+    templateRoutes(services.templates),
   ];
 }
 

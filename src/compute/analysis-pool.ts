@@ -15,7 +15,7 @@ import type { ContentDiff } from '../analysis/content-diff.js';
 import type { ComplianceRule, RuleOutcome } from '../compliance/rule.js';
 import { ConfwatchError } from '../errors.js';
 import type { Logger } from '../logging.js';
-import type { AnalysisTask, AnalyzedSnapshot, AnalyzeTask, ComplianceTask, ContentDiffTask, SharedFiles } from './analysis-tasks.js';
+import type { AnalysisTask, AnalyzedSnapshot, AnalyzeTask, ComplianceTask, ContentDiffTask, SharedFiles, TemplateTask, TemplateTaskResult } from './analysis-tasks.js';
 import type { TaskMessage, WorkerMessage } from './analysis-worker.js';
 
 export interface AnalysisBudget {
@@ -65,6 +65,8 @@ function threadCpuMs(thread: number | null): number | null {
 interface Job {
   readonly id: number;
   readonly task: AnalysisTask;
+  /** This task's time budget, in ms, when not the pool's. */
+  readonly timeMs: number;
   resolve(outcome: Budgeted<unknown>): void;
   reject(error: Error): void;
 }
@@ -132,6 +134,16 @@ export class AnalysisPool {
     return this.#run({ kind: 'content-diff', before, after, names }) as Promise<Budgeted<ContentDiff>>;
   }
 
+  /**
+   * Renders a template in a worker (templates/render-task.ts) under
+   * `timeMs` (default: the pool's time budget): LiquidJS's own limits are
+   * checked only between steps, so this hard budget is what ends a render
+   * that never reaches one.
+   */
+  template(task: Omit<TemplateTask, 'kind'>, timeMs?: number): Promise<Budgeted<TemplateTaskResult>> {
+    return this.#run({ kind: 'template', ...task }, timeMs) as Promise<Budgeted<TemplateTaskResult>>;
+  }
+
   /** Terminates the workers; queued and running tasks are rejected. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -146,10 +158,10 @@ export class AnalysisPool {
     );
   }
 
-  #run(task: AnalysisTask): Promise<Budgeted<unknown>> {
+  #run(task: AnalysisTask, timeMs = this.#timeMs): Promise<Budgeted<unknown>> {
     if (this.#closed) return Promise.reject(new ConfwatchError('CW_ERR_ANALYSIS_WORKER', 'the analysis pool is closed; nothing more can be analysed'));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, task, resolve, reject });
+      this.#queue.push({ id: this.#nextId++, task, timeMs, resolve, reject });
       this.#dispatch();
     });
   }
@@ -169,7 +181,7 @@ export class AnalysisPool {
     slot.worker.ref();
     slot.cpuAtStart = threadCpuMs(slot.thread);
     slot.startedAt = performance.now();
-    slot.timer = setTimeout(() => this.#checkTime(slot), this.#timeMs);
+    slot.timer = setTimeout(() => this.#checkTime(slot), job.timeMs);
     slot.worker.postMessage({ id: job.id, task: job.task } satisfies TaskMessage);
   }
 
@@ -213,14 +225,15 @@ export class AnalysisPool {
    */
   #checkTime(slot: Slot): void {
     if (slot.retired || !slot.job) return;
+    const budget = slot.job.timeMs;
     const now = threadCpuMs(slot.thread);
     const used = now !== null && slot.cpuAtStart !== null ? now - slot.cpuAtStart : null;
     const wall = performance.now() - slot.startedAt;
-    if (used === null || used >= this.#timeMs || wall >= this.#timeMs * WALL_TIME_FACTOR) {
+    if (used === null || used >= budget || wall >= budget * WALL_TIME_FACTOR) {
       this.#overBudget(slot, 'time');
       return;
     }
-    slot.timer = setTimeout(() => this.#checkTime(slot), Math.max(MIN_RECHECK_MS, Math.min(this.#timeMs - used, this.#timeMs * WALL_TIME_FACTOR - wall)));
+    slot.timer = setTimeout(() => this.#checkTime(slot), Math.max(MIN_RECHECK_MS, Math.min(budget - used, budget * WALL_TIME_FACTOR - wall)));
   }
 
   /** The running task exceeded a budget: it resolves as such and its worker is replaced. */
@@ -228,7 +241,7 @@ export class AnalysisPool {
     if (slot.retired) return;
     const job = slot.job;
     this.#replace(slot);
-    const limit = budget === 'time' ? `${this.#timeMs / 1000} s` : `${this.#memoryMb} MB`;
+    const limit = budget === 'time' ? `${(job?.timeMs ?? this.#timeMs) / 1000} s` : `${this.#memoryMb} MB`;
     this.#log?.warn({ budget, limit }, 'analysis task over budget; worker replaced');
     job?.resolve({ ok: false, budget, limit });
   }

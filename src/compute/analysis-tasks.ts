@@ -16,6 +16,7 @@ import type { GraphData } from '../store/graph-model.js';
 import { DependencyGraph } from '../store/graph-queries.js';
 import { packJson } from '../store/sealed-json.js';
 import type { PathMapping } from '../transport/path-mapping.js';
+import { runTemplateTask, type TemplateTask, type TemplateTaskResult } from '../templates/render-task.js';
 
 /**
  * A device's other files (includes, drop-ins, `.env`) packed into one
@@ -44,6 +45,12 @@ export interface AnalyzeTask {
    * and the impact with the changes as `impactPacked` (`changes` then empty).
    */
   readonly packForStore?: boolean;
+  /**
+   * The template this version departs from by hand (the file was last
+   * rendered from it, and this version holds other bytes): its impact
+   * gets a `template-hand-edit` reason naming template and version.
+   */
+  readonly handEdit?: { readonly template: string; readonly version: number };
 }
 
 /** An analysis whose large parts may come packed (see AnalyzeTask.packForStore). */
@@ -83,10 +90,13 @@ export interface ContentDiffTask {
   readonly names: { readonly from: string; readonly to: string };
 }
 
-export type AnalysisTask = AnalyzeTask | ContentDiffTask | ComplianceTask;
+/** A template render (templates/render-task.ts): sandboxed Liquid, then the type's parser. */
+export type { TemplateTask, TemplateTaskResult };
+
+export type AnalysisTask = AnalyzeTask | ContentDiffTask | ComplianceTask | TemplateTask;
 
 /** What each kind of task returns. */
-export type TaskResult<T extends AnalysisTask> = T extends AnalyzeTask ? AnalyzedSnapshot : T extends ComplianceTask ? RuleOutcome[][] : ContentDiff;
+export type TaskResult<T extends AnalysisTask> = T extends AnalyzeTask ? AnalyzedSnapshot : T extends ComplianceTask ? RuleOutcome[][] : T extends TemplateTask ? TemplateTaskResult : ContentDiff;
 
 /** Packs files into one SharedArrayBuffer. */
 export function shareFiles(files: ReadonlyMap<string, Buffer>): SharedFiles {
@@ -124,7 +134,8 @@ export function sharedContext(files: SharedFiles): Pick<ParseContext, 'readFile'
 /** Bytes as a Buffer: structured cloning turns Buffers into plain Uint8Arrays. */
 const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
-export function runAnalysisTask(task: AnalysisTask): AnalyzedSnapshot | ContentDiff | RuleOutcome[][] {
+export function runAnalysisTask(task: AnalysisTask): AnalyzedSnapshot | ContentDiff | RuleOutcome[][] | TemplateTaskResult {
+  if (task.kind === 'template') return runTemplateTask(task);
   if (task.kind === 'content-diff') return diffContents(asBuffer(task.before), asBuffer(task.after), task.names);
   if (task.kind === 'compliance') {
     const context = task.context ? mappedContext(sharedContext(task.context), task.context.mappings ?? []) : {};
@@ -141,6 +152,13 @@ export function runAnalysisTask(task: AnalysisTask): AnalyzedSnapshot | ContentD
     ...(task.files ? { context: mappedContext(sharedContext(task.files), task.files.mappings ?? []) } : {}),
     ...(task.graph ? { graph: new DependencyGraph(task.graph) } : {}),
   });
+  if (task.handEdit) {
+    analysis.impact.reasons.push({
+      rule: 'template-hand-edit',
+      level: 'LOW',
+      detail: `edited by hand, last rendered from template ${task.handEdit.template} v${task.handEdit.version}`,
+    });
+  }
   const compliance = task.rules && analysis.parsed !== null ? { compliance: evaluateFile(task.rules, inputs.type, inputs.snapshot.path, analysis.parsed) } : {};
   if (!task.packForStore) return { ...analysis, ...compliance };
   const parsed = analysis.parsed === null || analysis.parsed === undefined ? {} : { parsed: null, parsedPacked: packJson(analysis.parsed) };

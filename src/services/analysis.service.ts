@@ -14,6 +14,7 @@
  */
 import { buildDependencyGraph, GRAPH_SOURCE_TYPES, type ParsedFile } from '../analysis/dependency-graph.js';
 import type { Impact } from '../analysis/impact.js';
+import type { TemplateRepository } from '../store/templates.repository.js';
 import type { AnalysisPool, BudgetKind } from '../compute/analysis-pool.js';
 import { type SharedFiles, shareFiles } from '../compute/analysis-tasks.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -58,6 +59,13 @@ export interface AnalysisServiceOptions {
   readonly log?: Logger;
   /** Evaluates the file's compliance rules in the same worker task and records them; without it none are. */
   readonly compliance?: Pick<ComplianceService, 'judges' | 'rules' | 'record' | 'forget'>;
+  /**
+   * The renders of templates applied to files (store/templates.repository.ts):
+   * a version holding a render's bytes marks it applied; a later version
+   * that holds none is flagged in its impact as edited by hand. Without it
+   * nothing is flagged.
+   */
+  readonly renders?: Pick<TemplateRepository, 'renders' | 'markApplied'>;
   /** The parser version recorded (and compared by reanalyze) per type, in place of `Parser.version`: a version bump without editing a constant. */
   readonly parserVersions?: Partial<Record<ConfigType, number>>;
 }
@@ -96,6 +104,7 @@ export class AnalysisService {
   readonly #pool: Pick<AnalysisPool, 'analyze' | 'compliance'>;
   readonly #bus: Pick<EventBus, 'publish'> | undefined;
   readonly #compliance: AnalysisServiceOptions['compliance'];
+  readonly #renders: AnalysisServiceOptions['renders'];
   readonly #parserVersions: Partial<Record<ConfigType, number>>;
   #queue: Promise<void> = Promise.resolve();
   /** Stored batches waiting for the burst to pause. */
@@ -111,6 +120,7 @@ export class AnalysisService {
     this.#pool = options.pool;
     this.#bus = options.bus;
     this.#compliance = options.compliance;
+    this.#renders = options.renders;
     this.#parserVersions = options.parserVersions ?? {};
     // failures must never pass unnoticed: a logger even when none is given
     this.#log = options.log ?? createLogger('analysis');
@@ -201,6 +211,7 @@ export class AnalysisService {
     const graph = deviceGraph ?? (await this.#edges.load(record.device));
     const compliance = judge && this.#compliance?.judges(record.configType, record.path) ? this.#compliance : undefined;
     const rules = compliance && record.changeType !== 'deleted' ? await compliance.rules() : undefined;
+    const handEdit = await this.#handEdit(record);
     const outcome = await this.#pool.analyze({
       inputs: {
         snapshot: { path: record.path, device: record.device, changeType: record.changeType },
@@ -213,6 +224,7 @@ export class AnalysisService {
       ...(files ? { files } : {}),
       graph: { nodes: graph.nodes, edges: graph.edges },
       ...(rules ? { rules } : {}),
+      ...(handEdit ? { handEdit } : {}),
       // the tree and the changes only go to the store: packed in the worker, they are never cloned, serialised or compressed here
       packForStore: true,
     });
@@ -274,6 +286,24 @@ export class AnalysisService {
       } as Impact;
     }
     return outcome.value.impact;
+  }
+
+  /**
+   * The template a version departs from by hand: the file's last render
+   * that reached it (a stored version held its bytes) when this version
+   * holds no render's bytes. A version holding a render's bytes marks that
+   * render applied instead.
+   */
+  async #handEdit(record: SnapshotRecord): Promise<{ template: string; version: number } | undefined> {
+    if (!this.#renders || record.changeType === 'deleted' || record.contentHash === null) return undefined;
+    const renders = await this.#renders.renders(record.device, record.path);
+    const same = renders.find((r) => r.contentHash === record.contentHash);
+    if (same) {
+      await this.#renders.markApplied(same.id, record.id);
+      return undefined;
+    }
+    const last = renders.find((r) => r.appliedSnapshot !== null);
+    return last ? { template: last.template, version: last.version } : undefined;
   }
 
   /**

@@ -29,6 +29,8 @@ import { MonitoringService } from './monitoring.service.js';
 import { secretHidingValidator, ValidationService } from './validation.service.js';
 import { followVersions } from './version-followers.js';
 import { WritebackService } from './writeback.service.js';
+import { TemplateRepository } from '../store/templates.repository.js';
+import { proposeThrough, TemplateService } from './template.service.js';
 
 export interface Services {
   readonly environment: Environment;
@@ -52,6 +54,8 @@ export interface Services {
   readonly alerts: AlertService;
   /** Change requests: propose, review, apply through the batch engine (SPEC §11.2). */
   readonly changes: ChangeRequestService;
+  /** Versioned templates, sandboxed rendering (in the analysis pool), and apply as a change request. */
+  readonly templates: TemplateService;
   /** Resolves once every version stored so far has been handed on, analysed and (when asked) validated. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -80,7 +84,8 @@ export async function openServices(environment: Environment, options: ServicesOp
     proposeChange: (actor, input): Promise<ChangeRequestView> => changes.propose(actor, input),
     log: createLogger('compliance'),
   });
-  const analysis = new AnalysisService(store, dependencies, { pool, bus, log: createLogger('analysis'), compliance });
+  const templateRepository = new TemplateRepository(store);
+  const analysis = new AnalysisService(store, dependencies, { pool, bus, log: createLogger('analysis'), compliance, renders: templateRepository });
   const audit = new AuditRecorder(store);
   const writeback = new WritebackService({
     store,
@@ -102,6 +107,7 @@ export async function openServices(environment: Environment, options: ServicesOp
     audit,
     users: auth,
   });
+  const templates = new TemplateService({ repository: templateRepository, pool, propose: proposeThrough(changes) });
   const followers = followVersions({ store, analysis, validation, reconciler: writeback.reconciler, audit, bus, log: createLogger('version.followers') });
   return {
     environment,
@@ -120,6 +126,7 @@ export async function openServices(environment: Environment, options: ServicesOp
     compliance,
     alerts,
     changes,
+    templates,
     settled: async () => {
       await followers.idle();
       await analysis.idle();

@@ -10,7 +10,17 @@ import { type SealedJson, sealedWithPattern } from './sealed-json.js';
 
 /** One table's sealed columns and the key that names a row. */
 export interface SealedColumns {
-  readonly table: 'snapshots' | 'tracked_files' | 'rollback_plans' | 'batches' | 'dependency_graphs' | 'compliance_results' | 'alert_channels' | 'alert_deliveries' | 'change_requests';
+  readonly table:
+    | 'snapshots'
+    | 'tracked_files'
+    | 'rollback_plans'
+    | 'batches'
+    | 'dependency_graphs'
+    | 'compliance_results'
+    | 'alert_channels'
+    | 'alert_deliveries'
+    | 'change_requests'
+    | 'templates';
   readonly key: readonly string[];
   readonly columns: readonly string[];
 }
@@ -41,6 +51,9 @@ export const SEALED_ALERT_COLUMNS: readonly SealedColumns[] = [
 /** A change request's entries (candidate bytes, diffs, impact) and its outcome (batch errors quote validation), sealed since migration 0016. */
 export const SEALED_CHANGE_REQUEST_COLUMNS: SealedColumns = { table: 'change_requests', key: ['id'], columns: ['entries', 'outcome'] };
 
+/** Template bodies (a template may hold credentials like the files it renders), sealed since migration 0017. */
+export const SEALED_TEMPLATE_COLUMNS: SealedColumns = { table: 'templates', key: ['name', 'version'], columns: ['body'] };
+
 /** Every sealed column of the current schema: what `keys rotate` re-seals. */
 export const ALL_SEALED_COLUMNS: readonly SealedColumns[] = [
   ...SEALED_COLUMNS,
@@ -48,6 +61,7 @@ export const ALL_SEALED_COLUMNS: readonly SealedColumns[] = [
   SEALED_COMPLIANCE_COLUMNS,
   ...SEALED_ALERT_COLUMNS,
   SEALED_CHANGE_REQUEST_COLUMNS,
+  SEALED_TEMPLATE_COLUMNS,
 ];
 
 /** `<table>.<column>`, the name a sealed value is bound to. */

@@ -6,6 +6,7 @@ import { CompliancePage } from './pages/compliance.page.js';
 import { AlertsPage } from './pages/alerts.page.js';
 import { ChangePage } from './pages/change.page.js';
 import { ChangesPage } from './pages/changes.page.js';
+import { TemplatesPage } from './pages/templates.page.js';
 import { DashboardPage } from './pages/dashboard.page.js';
 import { DevicePage } from './pages/device.page.js';
 import { DriftPage } from './pages/drift.page.js';
@@ -35,6 +36,8 @@ function CurrentPage() {
       return <ChangesPage />;
     case 'change':
       return <ChangePage key={route.id} id={route.id} />;
+    case 'templates':
+      return <TemplatesPage />;
     case 'not-found':
       return (
         <p className="notice">
@@ -57,6 +60,7 @@ function Shell() {
         </Link>
         <Link href={paths.changes()}>Changes</Link>
         <Link href={paths.alerts()}>Alerts</Link>
+        <Link href={paths.templates()}>Templates</Link>
         <span className="whoami">
           {session.me?.user} <span className="muted">({session.me?.role})</span>
         </span>

@@ -27,6 +27,8 @@ import { AlertRepository } from '../../src/store/alerts.repository.js';
 import { AnalysisService } from '../../src/services/analysis.service.js';
 import { ChangeRequestService } from '../../src/services/change-request.service.js';
 import { ChangeRequestRepository } from '../../src/store/change-requests.repository.js';
+import { TemplateRepository } from '../../src/store/templates.repository.js';
+import { proposeThrough, TemplateService } from '../../src/services/template.service.js';
 import { createLogger } from '../../src/logging.js';
 import { DependencyEdgeStore } from '../../src/store/dependency-edges.js';
 import type { KyselyStore } from '../../src/store/kysely.store.js';
@@ -54,20 +56,21 @@ export interface FixtureParts {
   readonly auth: AuthService;
 }
 
-/** The product's feature routes (write-back, validation, dependency graph, compliance, alerts) over the fixture's parts, as `serve` wires them; the pool starts a worker only when a compliance run asks. */
+/** The product's feature routes (write-back, validation, dependency graph, compliance, alerts, change requests, templates) over the fixture's parts, as `serve` wires them; the pool starts a worker only when a compliance run asks. */
 export const productFeatures = ({ store, bus, registry, auth }: FixtureParts): FastifyPluginAsync[] => {
   const pool = new AnalysisPool({ size: 1 });
   const dependencies = new DependencyEdgeStore(store);
   const compliance = new ComplianceService({ store, repo: new ComplianceRepository(store), pool, bus });
   const writeback = new WritebackService({ store, bus, devices: registry, validate: secretHidingValidator(store) });
   const analysis = new AnalysisService(store, dependencies, { pool, bus, log: createLogger('analysis'), compliance });
+  const changes = new ChangeRequestService({ repository: new ChangeRequestRepository(store), store, writeback, analysis, bus, audit: new AuditRecorder(store), users: auth });
   return featureRoutes({
     store,
     writeback,
     validation: new ValidationService(store, registry, bus),
     dependencies,
     compliance,
-    changes: new ChangeRequestService({ repository: new ChangeRequestRepository(store), store, writeback, analysis, bus, audit: new AuditRecorder(store), users: auth }),
+    changes,
     alerts: new AlertService({
       repository: new AlertRepository(store),
       store,
@@ -76,6 +79,7 @@ export const productFeatures = ({ store, bus, registry, auth }: FixtureParts): F
       bus,
       log: createLogger('alerts'),
     }),
+    templates: new TemplateService({ repository: new TemplateRepository(store), pool, propose: proposeThrough(changes) }),
   });
 };
 

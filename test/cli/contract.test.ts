@@ -99,6 +99,13 @@ describe('command tree (SPEC §6 names and flags)', () => {
     'change cancel': ['--as'],
     'change edit': ['--title', '--as'],
     'change rebase': ['--as'],
+    // SPEC §11.2 templates
+    'template add': ['--type', '--schema'],
+    'template list': [],
+    'template show': [],
+    'template remove': [],
+    'template render': ['--var', '--vars'],
+    'template apply': ['--device', '--path', '--var'],
   };
 
   it.each(Object.entries(contract))('%s takes its flags and --json', (path, expected) => {

@@ -18,7 +18,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
  * import. Lowest first; a folder never appears in the list of anything
  * below it, so the table is acyclic (checked).
  */
-const BELOW_SERVICES = ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compliance', 'compute', 'auth', 'detect', 'validate', 'devices', 'watch', 'writeback', 'alerts'];
+const BELOW_SERVICES = ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compliance', 'templates', 'compute', 'auth', 'detect', 'validate', 'devices', 'watch', 'writeback', 'alerts'];
 
 const ALLOWED: Record<string, readonly string[]> = {
   errors: [],
@@ -33,8 +33,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   analysis: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store'],
   // rules as data and their evaluation over parsed files (pure, like analysis, and beside it)
   compliance: ['errors', 'hash', 'logging', 'transport', 'parsers'],
-  // the worker pool that runs analysis and compliance (pure) off the event loop, under a budget
-  compute: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store', 'analysis', 'compliance'],
+  // sandboxed template rendering, variables and the built-ins (pure, run in the pool's workers)
+  templates: ['errors', 'hash', 'logging', 'parsers'],
+  // the worker pool that runs analysis, compliance and template renders (pure) off the event loop, under a budget
+  compute: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store', 'analysis', 'compliance', 'templates'],
   auth: ['errors', 'hash', 'logging', 'config', 'events', 'store'],
   detect: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'devices'],
   validate: ['errors', 'hash', 'logging', 'transport', 'parsers', 'store'],

@@ -11,6 +11,7 @@ import { registerInitCommand } from './init.command.js';
 import { registerKeyCommands } from './keys.command.js';
 import { registerMonitorCommands } from './monitor.command.js';
 import { registerServeCommand } from './serve.command.js';
+import { registerTemplateCommands } from './template.command.js';
 import { registerValidateCommand } from './validate.command.js';
 import { registerWritebackCommands } from './writeback.command.js';
 
@@ -29,4 +30,5 @@ export function registerCommands(program: Command, env: CommandEnv, setExit: Set
   registerComplianceCommands(program, env);
   registerAlertCommands(program, env, setExit);
   registerChangeCommands(program, env, setExit);
+  registerTemplateCommands(program, env, setExit);
 }

@@ -20,6 +20,7 @@ import { alertsMigration } from './0013-alerts.js';
 import { complianceMigration } from './0014-compliance.js';
 import { complianceTrendMigration } from './0015-compliance-trend.js';
 import { changeRequestsMigration } from './0016-change-requests.js';
+import { templatesMigration } from './0017-templates.js';
 
 /** `keys`: the master key ring, for migrations that seal stored values (0007, 0011). */
 export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<string, Migration> => ({
@@ -38,4 +39,5 @@ export const migrationsFor = (dialect: DialectName, keys?: KeyRing): Record<stri
   '0014-compliance': complianceMigration(),
   '0015-compliance-trend': complianceTrendMigration(),
   '0016-change-requests': changeRequestsMigration(),
+  '0017-templates': templatesMigration(),
 });

@@ -11,6 +11,7 @@ import type { changeRequestSchema } from '../../api/routes/change-requests.schem
 import type { trackedFileSchema } from '../../api/routes/files.schema.js';
 import type { complianceResultSchema, complianceRulesSchema, complianceTrendSchema } from '../../api/routes/compliance.schema.js';
 import type { parsedSchema, impactSchema, snapshotSchema } from '../../api/routes/snapshots.schema.js';
+import type { renderResultSchema, templateDetailSchema, templateSchema } from '../../api/routes/templates.schema.js';
 import type { ConfwatchEvent, EventType, WatchMode } from '../../events/event-map.js';
 
 export type WhoAmI = z.infer<typeof whoAmI>;
@@ -28,6 +29,9 @@ export type AlertRuleView = z.infer<typeof ruleSchema>;
 export type AlertDelivery = z.infer<typeof deliverySchema>;
 export type AlertTestResult = z.infer<typeof testSchema>;
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
+export type TemplateSummary = z.infer<typeof templateSchema>;
+export type TemplateDetail = z.infer<typeof templateDetailSchema>;
+export type TemplateRender = z.infer<typeof renderResultSchema>;
 export type { ConfwatchEvent, EventType, WatchMode };
 
 /** One version in `GET /api/devices/:device/files/history`. */

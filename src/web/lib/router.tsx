@@ -58,6 +58,7 @@ export const paths = {
   alerts: () => '/alerts',
   changes: () => '/changes',
   change: (id: string) => `/changes/${encodeURIComponent(id)}`,
+  templates: () => '/templates',
 };
 
 export type Route =
@@ -70,6 +71,7 @@ export type Route =
   | { readonly page: 'alerts' }
   | { readonly page: 'changes' }
   | { readonly page: 'change'; readonly id: string }
+  | { readonly page: 'templates' }
   | { readonly page: 'not-found' };
 
 /** Maps a location to the page it shows. */
@@ -79,6 +81,7 @@ export function matchRoute(pathname: string, query: URLSearchParams): Route {
   if (pathname === '/changes' || pathname === '/changes/') return { page: 'changes' };
   const change = /^\/changes\/([^/]+)\/?$/.exec(pathname);
   if (change) return { page: 'change', id: decodeURIComponent(change[1] as string) };
+  if (pathname === '/templates' || pathname === '/templates/') return { page: 'templates' };
   const match = /^\/devices\/([^/]+)(?:\/(file|drift|graph|compliance))?\/?$/.exec(pathname);
   if (!match) return { page: 'not-found' };
   const device = decodeURIComponent(match[1] as string);
