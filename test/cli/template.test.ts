@@ -3,7 +3,8 @@
  * add (twice: a second version), list, show, render of a built-in with
  * `--var` (content, valid, errors) and of a stored one with `--vars`,
  * a variable the schema refuses (exit 1, one line naming it), an unknown
- * template (exit 2), remove.
+ * template (exit 2), remove; apply to a local device, which proposes a
+ * change request naming the template.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,10 @@ describe('confwatch template', () => {
     writeFileSync(join(dir, 'motd-v2.liquid'), 'Welcome to {{ host }} ({{ role }})\n');
     writeFileSync(join(dir, 'motd.schema.json'), JSON.stringify({ type: 'object', required: ['host'], properties: { host: { type: 'string', pattern: '^[a-z0-9.-]+$' }, role: { type: 'string', default: 'web' } } }));
     writeFileSync(join(dir, 'vars.json'), JSON.stringify({ host: 'box1', role: 'db' }));
+    writeFileSync(join(dir, 'motd'), 'old banner\n');
     expect((await cli('init')).code).toBe(0);
+    expect((await cli('device', 'add', 'box', '--local', '--watch', `${dir}/motd`)).code).toBe(0);
+    expect((await cli('scan', 'box')).code).toBe(0);
   }, 60_000);
   afterAll(() => t.remove());
 
@@ -52,6 +56,14 @@ describe('confwatch template', () => {
     expect(stored.json()).toEqual({ content: 'Welcome to box1 (cache)\n', valid: true, errors: [], template: 'motd', version: 2, type: 'generic' });
     const v1 = await cli('template', 'render', 'motd', '--var', 'host=old', '--version', '1');
     expect(v1.stdout).toBe('Welcome to old\n');
+  });
+
+  it('applies by proposing a change request with the rendered file', async () => {
+    const applied = await cli('template', 'apply', 'motd', '--device', 'box', '--path', join(dir, 'motd'), '--var', 'host=box', '--json');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.json()).toMatchObject({ template: 'motd', version: 2, device: 'box', path: join(dir, 'motd'), changeRequest: { id: expect.any(String), status: expect.any(String), riskLevel: expect.any(String) } });
+    const request = await cli('change', 'show', applied.json().changeRequest.id, '--json');
+    expect(request.json()).toMatchObject({ origin: { kind: 'template', template: 'motd', version: 2 }, files: [{ device: 'box', diff: expect.stringContaining('+Welcome to box (web)') }] });
   });
 
   it('fails clearly: a refused variable (exit 1), an unknown template (exit 2)', async () => {
