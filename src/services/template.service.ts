@@ -22,7 +22,7 @@ import { plainCopy } from '../templates/variables.js';
 import type { RemotePath } from '../transport/remote-path.js';
 import type { ChangeRequestService } from './change-request.service.js';
 
-/** Wall time one render may take in its worker before the worker is terminated. Default 5 s. */
+/** CPU time one render may take in its worker (the pool's rule: at most 5× that in wall time) before the worker is terminated. Default 5 s. */
 export const DEFAULT_TEMPLATE_TIMEOUT_MS = 5_000;
 /** Largest template body accepted, in characters (the parse limit too). */
 export const MAX_TEMPLATE_CHARS = 256 * 1024;

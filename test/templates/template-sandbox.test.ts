@@ -15,7 +15,7 @@ import { TemplateService } from '../../src/services/template.service.js';
 import { TemplateRepository } from '../../src/store/templates.repository.js';
 import { type ApiFixture, openApiFixture } from '../api/app-fixture.js';
 
-/** The hard timeout of one render here: short, so a test that needs it stays fast. */
+/** The hard budget of one render here (worker CPU time): short, so a test that needs it stays fast. */
 const TIMEOUT_MS = 1_500;
 
 describe('template sandbox', () => {
@@ -144,8 +144,9 @@ describe('template sandbox', () => {
       expect(result.json().error.code, name).toBe('CW_ERR_TEMPLATE_LIMIT');
       expect(result.json().error.message, name).toMatch(/limit exceeded|larger than 1048576|over its time budget|over its memory budget|ran out of room/);
       if (/time budget/.test(result.json().error.message)) budgets.add(name);
-      // a render ends within the hard timeout, plus starting a fresh worker after a terminated one
-      expect(took, name).toBeLessThan(TIMEOUT_MS + 4_000);
+      // a render ends within its budget: TIMEOUT_MS of the worker's CPU time, at most 5× that in wall time on a busy
+      // machine (the pool's rule; the worker runs niced), plus starting a fresh worker after a terminated one
+      expect(took, name).toBeLessThan(TIMEOUT_MS * 5 + 4_000);
       expect(Math.max(...latencies), `${name}: /api/health latency`).toBeLessThan(500);
     }
     // the cooperative limits do not see these two; the worker was terminated
