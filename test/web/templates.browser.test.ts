@@ -79,8 +79,10 @@ describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'Templ
     await detail.getByText('Versions: v2 by op, v1 by op').waitFor();
 
     await page.getByRole('button', { name: 'Remove motd (every version)' }).click();
-    await page.getByTestId('templates').getByText('swag-subdomain').waitFor();
+    // the list reloads after the removal: the row goes away
+    await page.getByTestId('templates').getByRole('button', { name: 'motd', exact: true }).waitFor({ state: 'detached' });
     expect(await page.getByTestId('templates').textContent()).not.toContain('motd');
+    expect(await page.getByTestId('templates').textContent()).toContain('swag-subdomain');
     expect((await services.templates.list()).map((t) => t.name)).not.toContain('motd');
     expect(problems).toEqual([]);
   }, 90_000);
