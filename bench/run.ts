@@ -21,6 +21,7 @@ const SCENARIOS: Record<string, string> = {
   drift: './drift.ts',
   compliance: './compliance.ts',
   alerts: './alerts.ts',
+  export: './export.ts',
 };
 
 async function main(): Promise<void> {

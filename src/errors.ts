@@ -79,6 +79,13 @@ export const ERROR_CODES = {
   // alerts
   CW_ERR_ALERT_CHANNEL_URL: spec(400, 2, 'An alert channel URL has an unknown scheme or lacks a part its scheme needs (README, "Alerts").'),
   CW_ERR_ALERT_RULE: spec(400, 2, 'An alert rule names an unknown event type or risk level, or a malformed quiet-hours window.'),
+  // export, import, git mirror
+  CW_ERR_ARCHIVE_FORMAT: spec(422, 1, 'The file is not a confwatch archive, or one of a format version this confwatch does not read.'),
+  CW_ERR_ARCHIVE_REFUSED: spec(422, 1, 'An archive entry is hostile or inconsistent (absolute or `..` path, link, device file, FIFO, NUL in its name, duplicate, over a size limit, hash or manifest mismatch); the message names it and nothing was imported.'),
+  CW_ERR_ARCHIVE_PASSPHRASE: spec(422, 1, 'An encrypted archive needs its passphrase, or the one given is wrong (or the archive was altered).'),
+  CW_ERR_IMPORT_CONFLICT: spec(409, 1, 'History cannot be imported under a file that already has newer versions here; the message names the file.'),
+  CW_ERR_GIT: spec(500, 1, 'The git binary is missing or failed while writing the mirror; its first stderr line is attached.'),
+  CW_ERR_UNAVAILABLE: spec(501, 1, 'The feature asked for is not available in this build of confwatch.'),
 
   // change requests
   CW_ERR_CHANGE_STATE: spec(409, 1, 'The change request is not in a status that allows this (e.g. applying one that is not approved); its status is named.'),

@@ -17,6 +17,7 @@ import type { AlertsRunOptions } from '../services/alert.service.js';
 import { alertRoutes } from './routes/alerts.routes.js';
 import { changeRequestRoutes } from './routes/change-requests.routes.js';
 import { templateRoutes } from './routes/templates.routes.js';
+import { exportRoutes } from './routes/export.routes.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -56,8 +57,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The routes of the features built on the services: write-back, validation, the dependency graph, compliance, alerts, change requests and templates. */
-export function featureRoutes(services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store' | 'compliance' | 'alerts' | 'changes' | 'templates'>): FastifyPluginAsync[] {
+/** The routes of the features built on the services: write-back, validation, the dependency graph, compliance, alerts, change requests, templates and export. */
+export function featureRoutes(
+  services: Pick<Services, 'writeback' | 'validation' | 'dependencies' | 'store' | 'compliance' | 'alerts' | 'changes' | 'templates' | 'archive'> & Partial<Pick<Services, 'audit'>>,
+): FastifyPluginAsync[] {
   return [
     writebackRoutes(services.writeback, services.store, services.changes),
     validationRoutes(services.validation),
@@ -66,6 +69,7 @@ export function featureRoutes(services: Pick<Services, 'writeback' | 'validation
     alertRoutes(services.alerts),
     changeRequestRoutes(services.changes),
     templateRoutes(services.templates),
+    exportRoutes(services.archive, services.audit),
   ];
 }
 

@@ -31,6 +31,8 @@ import { followVersions } from './version-followers.js';
 import { WritebackService } from './writeback.service.js';
 import { TemplateRepository } from '../store/templates.repository.js';
 import { proposeThrough, TemplateService } from './template.service.js';
+import { ArchiveRepository } from '../store/archive.repository.js';
+import { ArchiveService } from './archive.service.js';
 
 export interface Services {
   readonly environment: Environment;
@@ -56,6 +58,8 @@ export interface Services {
   readonly changes: ChangeRequestService;
   /** Versioned templates, sandboxed rendering (in the analysis pool), and apply as a change request. */
   readonly templates: TemplateService;
+  /** Export, import and the git mirror. */
+  readonly archive: ArchiveService;
   /** Resolves once every version stored so far has been handed on, analysed and (when asked) validated. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -127,6 +131,7 @@ export async function openServices(environment: Environment, options: ServicesOp
     alerts,
     changes,
     templates,
+    archive: new ArchiveService({ store, repository: new ArchiveRepository(store), batch: writeback, proposer: changes }),
     settled: async () => {
       await followers.idle();
       await analysis.idle();

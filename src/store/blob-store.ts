@@ -96,9 +96,19 @@ export class BlobStore {
   async read(db: Kysely<Database>, hash: string): Promise<Buffer> {
     const cached = this.#cache.get(hash);
     if (cached) return cached;
-    const chain = await this.#loadChain(db, hash);
+    const chain = (await this.#loadChain(db, hash)).reverse();
+    // start from the nearest base already decoded: reading a file's versions in order then costs one delta each
     let content: Buffer | undefined;
-    for (const row of chain.reverse()) {
+    let start = 0;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const cachedBase = this.#cache.get(chain[i]!.hash);
+      if (cachedBase) {
+        content = cachedBase;
+        start = i + 1;
+        break;
+      }
+    }
+    for (const row of chain.slice(start)) {
       const encoded = { encoding: row.encoding as BlobEncoding, bytes: open(this.#keys.get(row.key_id), row.data, row.hash) };
       content = await decodeBlob(encoded, content);
       if (sha256Hex(content) !== row.hash) {

@@ -68,3 +68,14 @@ const ID_PATTERN = new RegExp(`^[${ALPHABET}]{${TIME_CHARS + RANDOM_CHARS}}$`);
 
 /** Whether `text` has the shape of an id made here (input from outside is checked before it reaches a query). */
 export const isId = (text: string): boolean => ID_PATTERN.test(text);
+
+/**
+ * The id of something that happened at `ms` elsewhere, the same every
+ * time for the same `seed` (its random part is taken from the seed's
+ * bytes): an import of another tool's history finds what it imported
+ * before by id.
+ */
+export function idFor(ms: number, seed: Uint8Array): string {
+  if (seed.length < RANDOM_CHARS) throw new Error('idFor needs at least 16 seed bytes');
+  return encodeTime(ms) + Array.from(seed.subarray(0, RANDOM_CHARS), (b) => ALPHABET[b & 31]).join('');
+}

@@ -505,7 +505,7 @@ function blobHashesOf(inputs: readonly NewSnapshot[], tracked: ReadonlyMap<strin
 
 function snapshotRow(input: NewSnapshot, contentHash: string | null, hasContent: boolean, tracked: TrackedFilesTable | undefined): SnapshotsTable {
   return {
-    id: newId(),
+    id: input.id ?? newId(),
     device: input.device,
     path: input.path,
     config_type: input.configType,

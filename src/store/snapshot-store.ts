@@ -27,6 +27,8 @@ export interface NewDevice extends Omit<DeviceRecord, 'createdAt' | 'updatedAt' 
 }
 
 export interface NewSnapshot {
+  /** Keeps an id made elsewhere (a history import); default a new one. Ids must still arrive in order per file. */
+  readonly id?: string;
   readonly device: string;
   readonly path: RemotePath;
   readonly configType: ConfigType;

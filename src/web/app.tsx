@@ -61,6 +61,12 @@ function Shell() {
         <Link href={paths.changes()}>Changes</Link>
         <Link href={paths.alerts()}>Alerts</Link>
         <Link href={paths.templates()}>Templates</Link>
+        {session.can('secrets:view') && (
+          // a plain download: the session cookie authorises the GET, and the archive streams to disk
+          <a href="/api/export?history=true" download title="Every device's files and history as a gzip'd tar; it holds secrets">
+            Export
+          </a>
+        )}
         <span className="whoami">
           {session.me?.user} <span className="muted">({session.me?.role})</span>
         </span>

@@ -21,6 +21,8 @@ import { ComplianceService } from '../../src/services/compliance.service.js';
 import { AnalysisPool } from '../../src/compute/analysis-pool.js';
 import { ComplianceRepository } from '../../src/store/compliance.repository.js';
 import { WritebackService } from '../../src/services/writeback.service.js';
+import { ArchiveService } from '../../src/services/archive.service.js';
+import { ArchiveRepository } from '../../src/store/archive.repository.js';
 import { AlertService } from '../../src/services/alert.service.js';
 import { DiffService } from '../../src/services/diff.service.js';
 import { AlertRepository } from '../../src/store/alerts.repository.js';
@@ -67,6 +69,8 @@ export const productFeatures = ({ store, bus, registry, auth }: FixtureParts): F
   return featureRoutes({
     store,
     writeback,
+    archive: new ArchiveService({ store, repository: new ArchiveRepository(store), batch: writeback, proposer: changes }),
+    audit: new AuditRecorder(store),
     validation: new ValidationService(store, registry, bus),
     dependencies,
     compliance,

@@ -72,6 +72,7 @@ describe('route scopes', () => {
       'POST /api/change-requests/:id/rebase': 'config:edit',
       'POST /api/change-requests/:id/cancel': 'config:edit',
       'PUT /api/change-policy': 'users:manage',
+      'GET /api/export': 'secrets:view',
     });
   });
 

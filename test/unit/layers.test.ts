@@ -18,7 +18,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
  * import. Lowest first; a folder never appears in the list of anything
  * below it, so the table is acyclic (checked).
  */
-const BELOW_SERVICES = ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compliance', 'templates', 'compute', 'auth', 'detect', 'validate', 'devices', 'watch', 'writeback', 'alerts'];
+const BELOW_SERVICES = ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'compliance', 'templates', 'compute', 'auth', 'detect', 'validate', 'devices', 'watch', 'writeback', 'alerts', 'archive'];
 
 const ALLOWED: Record<string, readonly string[]> = {
   errors: [],
@@ -47,6 +47,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   writeback: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'detect', 'validate', 'devices'],
   // alerts follow the bus, read snapshots and their impact, and redact what they quote
   alerts: ['errors', 'hash', 'logging', 'transport', 'parsers', 'config', 'events', 'store', 'analysis', 'auth'],
+  // archives (tar, gzip, encryption) and the git mirror: store records in, redacted bytes out to git
+  archive: ['errors', 'hash', 'logging', 'transport', 'parsers', 'events', 'store', 'auth'],
   services: BELOW_SERVICES,
   api: [...BELOW_SERVICES, 'services'],
   cli: [...BELOW_SERVICES, 'services', 'api'],

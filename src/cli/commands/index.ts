@@ -6,6 +6,7 @@ import { registerAuthCommands } from './auth.command.js';
 import { registerChangeCommands } from './change.command.js';
 import { registerComplianceCommands } from './compliance.command.js';
 import { registerDeviceCommands } from './device.command.js';
+import { registerExportCommands } from './export.command.js';
 import { registerHistoryCommands } from './history.command.js';
 import { registerInitCommand } from './init.command.js';
 import { registerKeyCommands } from './keys.command.js';
@@ -31,4 +32,5 @@ export function registerCommands(program: Command, env: CommandEnv, setExit: Set
   registerAlertCommands(program, env, setExit);
   registerChangeCommands(program, env, setExit);
   registerTemplateCommands(program, env, setExit);
+  registerExportCommands(program, env);
 }
