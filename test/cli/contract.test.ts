@@ -106,6 +106,9 @@ describe('command tree (SPEC §6 names and flags)', () => {
     'template remove': [],
     'template render': ['--var', '--vars'],
     'template apply': ['--device', '--path', '--var'],
+    // SPEC §11.4
+    export: ['--device', '--history', '--passphrase-stdin', '--out', '--git'],
+    import: ['--passphrase-stdin', '--dry-run', '--propose', '--apply', '--history-only'],
   };
 
   it.each(Object.entries(contract))('%s takes its flags and --json', (path, expected) => {
