@@ -5,7 +5,10 @@
  * of that archive's verification pass, and the git mirror of the same
  * history.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +17,21 @@ import { ArchiveService } from '../src/services/archive.service.js';
 import { ArchiveRepository } from '../src/store/archive.repository.js';
 import type { NewSnapshot } from '../src/store/snapshot-store.js';
 import { customProfile, openTempStore } from './helpers/store.js';
+
+const CLI_BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
+
+/** `confwatch export --history` as a user runs it, in its own process: wall time and maximum RSS (GNU time). */
+function cliExport(home: string, out: string): { ms: number; maxRssMiB: number } | string {
+  const started = performance.now();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI_BIN, 'export', '--history', '--out', out, '--json'], {
+    env: { ...process.env, CONFWATCH_HOME: home },
+    encoding: 'utf8',
+  });
+  const ms = Math.round(performance.now() - started);
+  const kib = Number(result.stderr.trim().split('\n').pop());
+  if (result.status !== 0 || !Number.isFinite(kib)) return `failed: ${result.stderr.trim().split('\n')[0] ?? result.status}`;
+  return { ms, maxRssMiB: Math.round(kib / 1024) };
+}
 
 const arg = (args: string[], name: string, fallback: number): number => {
   const i = args.indexOf(name);
@@ -91,6 +109,7 @@ export async function run(args: string[]): Promise<object> {
     const archiveBytes = statSync(file).size;
     const verified = await peakRss(() => verifyArchive(file));
     const mirror = await peakRss(() => service.gitMirror(join(dir, 'mirror.git')));
+    const cli = existsSync(CLI_BIN) ? cliExport(temp.home, join(dir, 'cli.tar.gz')) : null;
     const contentMiB = exported.result.contentBytes / 1048576;
     return {
       parameters: { versions, approxVersionBytes: size, files },
@@ -107,6 +126,7 @@ export async function run(args: string[]): Promise<object> {
       },
       verify: { ms: verified.ms, peakRssMiB: verified.peakRssMiB },
       gitMirror: { ms: mirror.ms, commits: mirror.result.commits, peakRssMiB: mirror.peakRssMiB, withinTenSeconds: mirror.ms <= 10_000 },
+      cliExport: cli ?? 'dist/cli/bin.js missing: npm run build first',
     };
   } finally {
     await temp.close();
