@@ -96,19 +96,25 @@ export class BlobStore {
   async read(db: Kysely<Database>, hash: string): Promise<Buffer> {
     const cached = this.#cache.get(hash);
     if (cached) return cached;
-    const chain = (await this.#loadChain(db, hash)).reverse();
-    // start from the nearest base already decoded: reading a file's versions in order then costs one delta each
-    let content: Buffer | undefined;
-    let start = 0;
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const cachedBase = this.#cache.get(chain[i]!.hash);
-      if (cachedBase) {
-        content = cachedBase;
-        start = i + 1;
-        break;
+    const top = await this.#loadTop(db, hash);
+    let content: Buffer | undefined = top?.base;
+    let rows: ChainRow[];
+    if (top) rows = [top.row];
+    else {
+      const chain = (await this.#loadChain(db, hash)).reverse();
+      // start from the nearest base already decoded: reading a file's versions in order then costs one delta each
+      let start = 0;
+      for (let i = chain.length - 1; i >= 0; i--) {
+        const cachedBase = this.#cache.get(chain[i]!.hash);
+        if (cachedBase) {
+          content = cachedBase;
+          start = i + 1;
+          break;
+        }
       }
+      rows = chain.slice(start);
     }
-    for (const row of chain.slice(start)) {
+    for (const row of rows) {
       const encoded = { encoding: row.encoding as BlobEncoding, bytes: open(this.#keys.get(row.key_id), row.data, row.hash) };
       content = await decodeBlob(encoded, content);
       if (sha256Hex(content) !== row.hash) {
@@ -117,6 +123,15 @@ export class BlobStore {
     }
     this.#cache.set(hash, content!);
     return content!;
+  }
+
+  /** The blob alone when it needs nothing else (a full version, or a delta whose base is decoded already): one key lookup instead of the chain. */
+  async #loadTop(db: Kysely<Database>, hash: string): Promise<{ row: ChainRow; base: Buffer | undefined } | undefined> {
+    const row = await db.selectFrom('blobs').select(['hash', 'encoding', 'base_hash', 'key_id', 'data']).where('hash', '=', hash).executeTakeFirst();
+    if (!row) return undefined;
+    if (row.encoding === 'full') return { row, base: undefined };
+    const base = row.base_hash === null ? undefined : this.#cache.get(row.base_hash);
+    return base ? { row, base } : undefined;
   }
 
   /** The blob and every base down to a full version, in one query; requested blob first. */
