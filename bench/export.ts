@@ -24,7 +24,7 @@ const CLI_BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 function cliExport(home: string, out: string): { ms: number; maxRssMiB: number } | string {
   const started = performance.now();
   const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI_BIN, 'export', '--history', '--out', out, '--json'], {
-    env: { ...process.env, CONFWATCH_HOME: home },
+    env: { ...process.env, CONFWATCH_HOME: home, ...(process.env.BENCH_CLI_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_CLI_NODE_OPTIONS } : {}) },
     encoding: 'utf8',
   });
   const ms = Math.round(performance.now() - started);
