@@ -54,6 +54,9 @@ describe('confwatch export / import', () => {
     const noTarget = await runCli(['export', '--json'], { env: a.env });
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toMatch(/--out FILE/);
+    const nowhere = await runCli(['export', '--out', join(a.home, '..', 'missing', 'x.tar.gz'), '--json'], { env: a.env });
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(/cannot write .*x\.tar\.gz: ENOENT/);
     const unknown = await runCli(['export', '--device', 'nope', '--out', file, '--json'], { env: a.env });
     expect(unknown.code).toBe(2);
     const tool = await runCli(['import', '--from', 'rancid', file, '--device', 'web', '--json'], { env: b.env });

@@ -1,6 +1,6 @@
-import { rename, rm } from 'node:fs/promises';
+import { access, constants, rename, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { previewAction } from '../../auth/audit-target.js';
 import { ConfwatchError } from '../../errors.js';
@@ -67,6 +67,9 @@ export function registerExportCommands(program: Command, { ctx, output }: Comman
       }
       const passphrase = opts.passphraseStdin ? await readPassphrase() : undefined;
       const target = resolve(opts.out as string);
+      await access(dirname(target), constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+        throw new ConfwatchError('CW_ERR_INPUT', `cannot write ${target}: ${error.code ?? error.message} on its directory`);
+      });
       const partial = `${target}.partial-${process.pid}`;
       const bar = progressBar();
       const result = await auditedCommand(services.audit, 'export.archive', [['file', target], ['history', String(opts.history === true)]], async () => {
