@@ -22,7 +22,8 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: true,
-          maxWorkers: 2,
+          // most integration tests wait on sshd, child processes and browsers: three files at a time keep two cores busy
+          maxWorkers: 3,
         },
       },
     ],

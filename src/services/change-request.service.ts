@@ -198,33 +198,12 @@ export class ChangeRequestService {
   async propose(actor: string, input: ChangeRequestInput): Promise<ChangeRequestView> {
     const validate = input.validate !== false;
     const entries = await this.#prepare(actor, input.changes, validate);
-    const policy = await this.policy();
-    const now = this.#clock();
-    const risk = highest(entries);
-    const required = policy.approvals[risk];
-    const id = newId();
-    const request: Stored = {
-      id,
-      title: (input.title?.trim() || defaultTitle(entries)).slice(0, MAX_TITLE),
-      author: actor,
-      status: required === 0 ? 'approved' : 'pending',
-      riskLevel: risk,
-      requiredApprovals: required,
-      applyOnApproval: input.applyOnApproval === true,
-      validate,
-      reload: input.reload === true,
-      devices: devicesOf(entries),
-      digest: digestOf(entries, validate),
-      revision: 1,
+    const request = await this.#insert(actor, entries, validate, {
+      title: input.title?.trim() || defaultTitle(entries),
       origin: input.origin ?? null,
-      entries,
-      outcome: required === 0 ? { autoApproved: true } : null,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + policy.expiryDays * 86_400_000).toISOString(),
-    };
-    await this.#deps.repository.insert(request);
-    this.#publish('change.proposed', request, { author: actor, requiredApprovals: required, status: request.status, revision: 1 });
+      applyOnApproval: input.applyOnApproval === true,
+      reload: input.reload === true,
+    });
     if (request.status === 'approved' && request.applyOnApproval) return this.#apply(request, actor, null);
     return this.#view(request);
   }
@@ -528,6 +507,16 @@ export class ChangeRequestService {
   }
 
   async #proposeEntries(actor: string, entries: StoredEntry[], validate: boolean, input: { title: string; origin: Record<string, unknown> }): Promise<ChangeRequestView> {
+    return this.#view(await this.#insert(actor, entries, validate, { ...input, applyOnApproval: false, reload: false }));
+  }
+
+  /** Stores a new request over prepared entries, approved at once when its risk needs no approval, and announces it. */
+  async #insert(
+    actor: string,
+    entries: StoredEntry[],
+    validate: boolean,
+    input: { title: string; origin: Readonly<Record<string, unknown>> | null; applyOnApproval: boolean; reload: boolean },
+  ): Promise<Stored> {
     const policy = await this.policy();
     const now = this.#clock();
     const risk = highest(entries);
@@ -539,9 +528,9 @@ export class ChangeRequestService {
       status: required === 0 ? 'approved' : 'pending',
       riskLevel: risk,
       requiredApprovals: required,
-      applyOnApproval: false,
+      applyOnApproval: input.applyOnApproval,
       validate,
-      reload: false,
+      reload: input.reload,
       devices: devicesOf(entries),
       digest: digestOf(entries, validate),
       revision: 1,
@@ -554,7 +543,7 @@ export class ChangeRequestService {
     };
     await this.#deps.repository.insert(request);
     this.#publish('change.proposed', request, { author: actor, requiredApprovals: required, status: request.status, revision: 1 });
-    return this.#view(request);
+    return request;
   }
 
   /** The entry of a drift acceptance: the live version against the baseline, nothing to write. */

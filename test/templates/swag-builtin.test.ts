@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AnalysisPool } from '../../src/compute/analysis-pool.js';
 import { TemplateService } from '../../src/services/template.service.js';
@@ -22,8 +23,9 @@ import { LocalTransport } from '../../src/transport/local.transport.js';
 import { validateContent } from '../../src/validate/validator.js';
 import { commandExists, describeUnless } from '../helpers/components.js';
 
-const CORPUS = new URL('../../../../shared/corpus/nginx/', import.meta.url).pathname;
-const corpus = (name: string) => join(process.env.CONFWATCH_CORPUS ?? CORPUS, name);
+/** The SWAG files copied from the corpus into the fixtures, with their licence. */
+const CORPUS = fileURLToPath(new URL('../fixtures/corpus/', import.meta.url));
+const corpus = (name: string) => join(CORPUS, name.startsWith('swag-base/') ? name : `nginx/${name}`);
 const missing = !commandExists('nginx') ? 'nginx is not installed' : !commandExists('openssl') ? 'openssl is not installed' : null;
 
 describeUnless(missing, 'built-in swag-subdomain template under nginx -t', () => {

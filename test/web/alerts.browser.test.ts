@@ -4,58 +4,35 @@
  * masked, tests it (the receiver gets the message) and finds the delivery
  * in the log; a viewer sees the log but no channel management.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type HttpReceiver, startHttpReceiver } from '../../bench/helpers/receivers.js';
-import { type RunningServer, startServer } from '../../src/api/server.js';
 import type { Services } from '../../src/services/services.js';
-import { openInitialisedServices } from '../helpers/cli.js';
-import { describeWith } from '../helpers/components.js';
+import { describeWithChromium, openUiBed, type UiBed } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const BUILT_UI = join(process.cwd(), 'dist', 'web', 'index.html');
-
-describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'Alerts page in Chromium', () => {
-  let dir: string;
+describeWithChromium('Alerts page in Chromium', () => {
+  let bed: UiBed;
   let services: Services;
-  let server: RunningServer;
   let receiver: HttpReceiver;
-  let browser: Browser;
-  const problems: string[] = [];
+  let problems: string[];
 
   beforeAll(async () => {
-    if (!existsSync(BUILT_UI)) throw new Error('dist/web is missing: run "npm run build" first');
-    dir = mkdtempSync(join(tmpdir(), 'cw-ui-alerts-'));
-    services = await openInitialisedServices(join(dir, 'home'));
-    await services.auth.addUser('adm', 'admin', 'adm-password');
-    await services.auth.addUser('view', 'viewer', 'view-password');
-    server = await startServer(services, { host: '127.0.0.1', port: 0 });
-    receiver = await startHttpReceiver();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    bed = await openUiBed('alerts', async (s) => {
+      await s.auth.addUser('adm', 'admin', 'adm-password');
+      await s.auth.addUser('view', 'viewer', 'view-password');
     });
+    ({ services, problems } = bed);
+    receiver = await startHttpReceiver();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await services?.close();
+    await bed?.close();
     await receiver?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const login = async (user: string): Promise<Page> => {
-    const page = await (await browser.newContext()).newPage();
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(server.url);
-    await page.getByLabel('User').fill(user);
-    await page.getByLabel('Password').fill(`${user}-password`);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Devices' }).waitFor();
+    const page = await bed.login(user);
     await page.getByRole('link', { name: 'Alerts' }).click();
     await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
     return page;

@@ -4,68 +4,50 @@
  * impact, approves it with a comment and applies it; the server records
  * the approval and the file on the (local) device is written.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../src/api/server.js';
 import type { Services } from '../../src/services/services.js';
-import { openInitialisedServices } from '../helpers/cli.js';
-import { describeWith } from '../helpers/components.js';
+import { describeWithChromium, openUiBed, type UiBed } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const BUILT_UI = join(process.cwd(), 'dist', 'web', 'index.html');
 const compose = (extra: string) => `services:\n  web:\n    image: nginx:1.27\n${extra}`;
 
-describeWith('Chromium (apt-get install chromium)', existsSync(CHROMIUM), 'change request page in Chromium', () => {
-  let dir: string;
+describeWithChromium('change request page in Chromium', () => {
+  let bed: UiBed;
   let root: string;
   let services: Services;
-  let server: RunningServer;
-  let browser: Browser;
   let id: string;
-  const problems: string[] = [];
+  let problems: string[];
 
   beforeAll(async () => {
-    if (!existsSync(BUILT_UI)) throw new Error('dist/web is missing: run "npm run build" first');
-    dir = mkdtempSync(join(tmpdir(), 'cw-ui-changes-'));
-    root = join(dir, 'host');
-    mkdirSync(root);
-    writeFileSync(join(root, 'compose.yaml'), compose(''));
-    services = await openInitialisedServices(join(dir, 'home'));
-    await services.auth.addUser('alice', 'operator', 'alice-password');
-    await services.auth.addUser('bob', 'approver', 'bob-password');
-    await services.devices.add({ name: 'app', local: true, watch: [`${root}/**`] });
-    await services.monitoring.scan('app');
-    await services.settled();
-    const proposed = await services.changes.propose('alice', {
-      title: 'add a cache',
-      changes: [{ device: 'app', path: join(root, 'compose.yaml'), source: { kind: 'content', content: Buffer.from(compose('  cache:\n    image: redis:7\n')) } }],
-    });
-    id = proposed.id;
-    server = await startServer(services, { host: '127.0.0.1', port: 0, driftIntervalMs: 0, complianceIntervalMs: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    bed = await openUiBed(
+      'changes',
+      async (s, dir) => {
+        root = join(dir, 'host');
+        mkdirSync(root);
+        writeFileSync(join(root, 'compose.yaml'), compose(''));
+        await s.auth.addUser('alice', 'operator', 'alice-password');
+        await s.auth.addUser('bob', 'approver', 'bob-password');
+        await s.devices.add({ name: 'app', local: true, watch: [`${root}/**`] });
+        await s.monitoring.scan('app');
+        await s.settled();
+        const proposed = await s.changes.propose('alice', {
+          title: 'add a cache',
+          changes: [{ device: 'app', path: join(root, 'compose.yaml'), source: { kind: 'content', content: Buffer.from(compose('  cache:\n    image: redis:7\n')) } }],
+        });
+        id = proposed.id;
+      },
+      { driftIntervalMs: 0, complianceIntervalMs: 0 },
+    );
+    ({ services, problems } = bed);
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await services?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await bed?.close();
   });
 
   it('approves with a comment and applies from the detail page', async () => {
-    const page = await (await browser.newContext()).newPage();
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(server.url);
-    await page.getByLabel('User').fill('bob');
-    await page.getByLabel('Password').fill('bob-password');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Devices' }).waitFor();
+    const page = await bed.login('bob');
     await page.getByRole('banner').getByRole('link', { name: 'Changes', exact: true }).click();
     await page.getByRole('link', { name: 'add a cache' }).click();
     await page.getByRole('heading', { name: 'add a cache', level: 1 }).waitFor();
