@@ -22,8 +22,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: true,
-          // most integration tests wait on sshd, child processes and browsers: three files at a time keep two cores busy
-          maxWorkers: 3,
+          maxWorkers: 2,
         },
       },
     ],

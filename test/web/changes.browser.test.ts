@@ -36,6 +36,7 @@ describeWithChromium('change request page in Chromium', () => {
           changes: [{ device: 'app', path: join(root, 'compose.yaml'), source: { kind: 'content', content: Buffer.from(compose('  cache:\n    image: redis:7\n')) } }],
         });
         id = proposed.id;
+        await s.templates.add('motd', { type: 'generic', body: 'welcome to {{ site }}\n', schema: { type: 'object', properties: { site: { type: 'string' } }, required: ['site'] } }, 'alice');
       },
       { driftIntervalMs: 0, complianceIntervalMs: 0 },
     );
@@ -64,6 +65,38 @@ describeWithChromium('change request page in Chromium', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByRole('status').filter({ hasText: 'apply: the request is now applied' }).waitFor();
     expect(readFileSync(join(root, 'compose.yaml'), 'utf8')).toBe(compose('  cache:\n    image: redis:7\n'));
+    expect(problems).toEqual([]);
+  }, 90_000);
+
+  it('proposes a change from the list page and lands on its detail', async () => {
+    const page = await bed.login('alice');
+    await page.getByRole('banner').getByRole('link', { name: 'Changes', exact: true }).click();
+    await page.getByText('Propose a change').click();
+    const form = page.getByRole('form', { name: 'Propose a change' });
+    await form.getByLabel('Title').fill('add a database');
+    await form.getByLabel('Device', { exact: true }).fill('app');
+    await form.getByLabel('Path on the device').fill(join(root, 'compose.yaml'));
+    await form.getByLabel('New content').fill(compose('  db:\n    image: postgres:16\n'));
+    await form.getByRole('button', { name: 'Propose' }).click();
+    await page.getByRole('heading', { name: 'add a database', level: 1 }).waitFor();
+    expect(await page.getByTestId('change-diff').textContent()).toContain('+  db:');
+    expect((await services.changes.list()).find((r) => r.title === 'add a database')).toMatchObject({ author: 'alice' });
+    expect(problems).toEqual([]);
+  }, 90_000);
+
+  it('applies a template to a device as a change request from the templates page', async () => {
+    const page = await bed.login('alice');
+    await page.getByRole('link', { name: 'Templates' }).click();
+    await page.getByRole('button', { name: 'motd', exact: true }).click();
+    await page.getByLabel('Variables (JSON)').fill('{"site": "the lab"}');
+    const form = page.getByRole('form', { name: 'Apply to a device' });
+    await form.getByLabel('Device', { exact: true }).fill('app');
+    await form.getByLabel('Path on the device').fill(join(root, 'motd.txt'));
+    await form.getByRole('button', { name: 'Propose as a change request' }).click();
+    await page.getByTestId('template-proposed').waitFor();
+    const request = (await services.changes.list()).find((r) => r.origin?.template === 'motd');
+    expect(request).toMatchObject({ author: 'alice', files: [{ path: join(root, 'motd.txt') }] });
+    expect(await page.getByTestId('template-proposed').textContent()).toContain(request!.id);
     expect(problems).toEqual([]);
   }, 90_000);
 });

@@ -9,6 +9,7 @@ import { type ApiError, apiDelete, apiPost } from '../api/client.js';
 import type { TemplateDetail, TemplateRender, TemplateSummary } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { Badge } from '../components/badge.js';
+import { Link, paths } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
 
 const TYPES = ['nginx', 'compose', 'systemd', 'sshd', 'env', 'generic'] as const;
@@ -44,6 +45,27 @@ function Detail({ name, onRemoved }: { name: string; onRemoved: () => void }) {
   const [result, setResult] = useState<TemplateRender>();
   const [message, setMessage] = useState<Message>();
   const [busy, setBusy] = useState(false);
+  const [target, setTarget] = useState({ device: '', path: '' });
+  const [proposed, setProposed] = useState<{ id: string; status: string; riskLevel: string }>();
+
+  const apply = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setMessage(undefined);
+    setProposed(undefined);
+    try {
+      const applied = await apiPost<{ changeRequest: { id: string; status: string; riskLevel: string } }>(`/api/templates/${encodeURIComponent(name)}/apply`, {
+        device: target.device,
+        path: target.path,
+        variables: jsonObject(variables, 'variables'),
+      });
+      setProposed(applied.changeRequest);
+    } catch (error) {
+      setMessage({ text: (error as ApiError).message, error: true });
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const render = async (event: FormEvent) => {
     event.preventDefault();
@@ -108,6 +130,27 @@ function Detail({ name, onRemoved }: { name: string; onRemoved: () => void }) {
           ) : null}
           <pre className="code">{result.content}</pre>
         </div>
+      ) : null}
+      {session.can('config:edit') ? (
+        <form onSubmit={apply} className="stack" aria-label="Apply to a device">
+          <p className="muted">Apply renders with the variables above, validates the result on the device and proposes it as a change request.</p>
+          <label>
+            Device
+            <input name="device" value={target.device} onChange={(e) => setTarget({ ...target, device: e.target.value })} required />
+          </label>
+          <label>
+            Path on the device
+            <input name="path" value={target.path} onChange={(e) => setTarget({ ...target, path: e.target.value })} required placeholder="/config/nginx/proxy-confs/app.subdomain.conf" />
+          </label>
+          <button type="submit" disabled={busy}>
+            Propose as a change request
+          </button>
+        </form>
+      ) : null}
+      {proposed ? (
+        <p role="status" data-testid="template-proposed">
+          Proposed <Link href={paths.change(proposed.id)}>change request {proposed.id}</Link>: {proposed.status}, risk {proposed.riskLevel}
+        </p>
       ) : null}
       {!t.builtin && session.can('config:edit') ? (
         <button type="button" onClick={() => void remove()}>
