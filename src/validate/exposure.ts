@@ -8,10 +8,10 @@
  * Many units go in one request over the persistent shell; their bytes travel
  * quoted inside the script, which `run` sends on stdin.
  */
-import { joinScripts, raw, type ShellScript, sh } from '../transport/quote.js';
+import { joinScripts, type ShellScript, sh } from '../transport/quote.js';
 import { type RemotePath, remoteBasename } from '../transport/remote-path.js';
 import type { Transport } from '../transport/transport.js';
-import { TEMP_PREFIX } from './nginx-validation.js';
+import { prologue } from './remote-validation.js';
 
 const TIMEOUT_MS = 60_000;
 /** Unit bytes sent in one request; more units go in further requests. */
@@ -82,9 +82,7 @@ echo ${`${MARK} ${index}`}
 systemd-analyze security --offline=yes --no-pager "$t"/${index}/${remoteBasename(unit.path)} 2>&1 | grep -a -m1 -e 'Overall exposure level' -e 'rror' -e 'nrecognized' -e 'nknown'`,
   );
   return sh`command -v systemd-analyze >/dev/null 2>&1 || exit 127
-t=$(mktemp -d "\${TMPDIR:-/tmp}/${raw(TEMP_PREFIX)}XXXXXX") || exit 1
-trap 'rm -rf "$t"' EXIT HUP INT TERM
-${joinScripts(steps)}
+${prologue}${joinScripts(steps)}
 `;
 }
 

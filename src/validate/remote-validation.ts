@@ -17,10 +17,10 @@
  */
 import type { ConfigType } from '../parsers/parser.js';
 import type { ValidationResult } from '../store/records.js';
-import { raw, type ShellScript, sh } from '../transport/quote.js';
-import { remoteBasename, remoteDirname, type RemotePath } from '../transport/remote-path.js';
-import type { Transport } from '../transport/transport.js';
 import type { PathMapping } from '../transport/path-mapping.js';
+import { raw, type ShellScript, sh } from '../transport/quote.js';
+import { type RemotePath, remoteBasename, remoteDirname } from '../transport/remote-path.js';
+import type { Transport } from '../transport/transport.js';
 import { nginxRoot, nginxValidationScript, OUT_OF_CONTEXT, TEMP_PREFIX, TOOL_MISSING } from './nginx-validation.js';
 
 const TIMEOUT_MS = 60_000;
@@ -60,8 +60,8 @@ interface ValidationPlan {
 }
 
 
-/** Creates the temp dir, removes it on exit; `$t` names it. */
-const prologue = sh`t=$(mktemp -d "\${TMPDIR:-/tmp}/${raw(TEMP_PREFIX)}XXXXXX") || exit 1
+/** Creates a private temp dir (`mktemp -d`: random name, mode 0700), removes it on exit; `$t` names it. */
+export const prologue = sh`t=$(mktemp -d "\${TMPDIR:-/tmp}/${raw(TEMP_PREFIX)}XXXXXX") || exit 1
 trap 'rm -rf "$t"' EXIT HUP INT TERM
 `;
 

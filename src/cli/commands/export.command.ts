@@ -1,5 +1,6 @@
-import { access, constants, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { access, constants, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { previewAction } from '../../auth/audit-target.js';
@@ -70,10 +71,15 @@ export function registerExportCommands(program: Command, { ctx, output }: Comman
       await access(dirname(target), constants.W_OK).catch((error: NodeJS.ErrnoException) => {
         throw new ConfwatchError('CW_ERR_INPUT', `cannot write ${target}: ${error.code ?? error.message} on its directory`);
       });
-      const partial = `${target}.partial-${process.pid}`;
+      // the archive holds secrets-bearing configs: a name nobody can guess, created exclusively (never through a planted link)
+      const partial = `${target}.partial-${randomBytes(8).toString('hex')}`;
       const bar = progressBar();
       const result = await auditedCommand(services.audit, 'export.archive', [['file', target], ['history', String(opts.history === true)]], async () => {
-        const file = createWriteStream(partial, { mode: 0o600 });
+        const file = createWriteStream(partial, { mode: 0o600, flags: 'wx' });
+        let created = false;
+        file.once('open', () => {
+          created = true;
+        });
         try {
           const done = await services.archive.export(file, {
             ...(opts.device ? { devices: opts.device } : {}),
@@ -84,7 +90,7 @@ export function registerExportCommands(program: Command, { ctx, output }: Comman
           await rename(partial, target);
           return { file: target, ...done };
         } catch (error) {
-          await rm(partial, { force: true });
+          if (created) await rm(partial, { force: true });
           throw error;
         } finally {
           bar.end();
